@@ -1,0 +1,115 @@
+"""Configuration: ``config.yaml`` (every key documented in ``config.example.yaml``) plus ``DISCORD_TOKEN``.
+
+This is the only module that reads settings. A bad file raises ``ConfigError`` with one line naming the key,
+which the CLI prints before exiting with code 2.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.models import Url
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A config problem, worded as one line for the person starting the bot."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Admins(_Section):
+    """Bot admins: the only people who may change facts (facts are shared by every server)."""
+
+    user_ids: list[int] = Field(default_factory=list)
+    role_ids: list[int] = Field(default_factory=list)
+
+
+class DiscordConfig(_Section):
+    api_base_url: str = ""
+    gateway_url: str = ""
+    guild_ids: list[int] = Field(default_factory=list)
+
+    @field_validator("api_base_url", "gateway_url")
+    @classmethod
+    def _url(cls, value: str, info: Any) -> str:
+        schemes = ("http://", "https://") if info.field_name == "api_base_url" else ("ws://", "wss://")
+        if value and not value.startswith(schemes):
+            raise ValueError(f"must start with {' or '.join(schemes)} (or be empty for Discord)")
+        return value.rstrip("/")
+
+
+class Feed(_Section):
+    """A YouTube channel feed; a video is taken when its title contains any of ``match`` (case-insensitive)."""
+
+    url: Url
+    match: list[str] = Field(default_factory=list)
+
+
+class VideosConfig(_Section):
+    feeds: list[Feed] = Field(default_factory=list)
+    poll_minutes: float = Field(default=30, gt=0)
+
+
+class Cooldown(_Section):
+    uses: int = Field(default=5, ge=1)
+    per_seconds: float = Field(default=10, gt=0)
+
+
+class Config(_Section):
+    database: Path = Path("data/facts.sqlite3")
+    packs: list[Path] = Field(default_factory=lambda: [Path("data/mission-impossible.yaml")])
+    admins: Admins = Admins()
+    discord: DiscordConfig = DiscordConfig()
+    videos: VideosConfig = VideosConfig()
+    cooldown: Cooldown = Cooldown()
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    token: str = Field(default="", exclude=True, repr=False)
+
+    def relative_to(self, folder: Path) -> Config:
+        """Resolve relative paths against ``folder`` (the config file's, or the project's)."""
+        return self.model_copy(
+            update={
+                "database": folder / self.database,
+                "packs": [folder / p for p in self.packs],
+            }
+        )
+
+
+def load_config(path: Path | None, environ: dict[str, str] | None = None) -> Config:
+    """Read ``path`` (or use the defaults when it is None) and take the token from the environment."""
+    environ = dict(os.environ) if environ is None else environ
+    data: Any = {}
+    folder = PROJECT_ROOT
+    if path is not None:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such file (copy config.example.yaml to start one)") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read it ({exc})") from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark else ""
+            raise ConfigError(f"{path}:{where} is not valid YAML") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a mapping of keys such as 'database:' and 'discord:'")
+        if "token" in data:
+            raise ConfigError(f"{path}: token: unknown key (the token is read from DISCORD_TOKEN only)")
+        folder = path.resolve().parent
+    try:
+        config = Config.model_validate({**data, "token": environ.get("DISCORD_TOKEN", "").strip()})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(part) for part in error["loc"]) or "config"
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{path or 'config'}: {key}: {message}") from None
+    return config.relative_to(folder)

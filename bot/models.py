@@ -1,0 +1,243 @@
+"""The fact model: one pydantic class per kind of fact.
+
+The same classes validate a data pack, an admin's modal input and an imported file, and they are what the
+store hands to cogs and the renderer. Pydantic gives path-qualified errors ("stunts[3].film: …") and exact
+JSON round trips for free, which is why it is used instead of hand-written dataclasses plus validators.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, ClassVar, Literal
+from urllib.parse import quote_plus, urlsplit
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo
+
+KINDS = ("film", "release", "stunt", "location", "video")
+Kind = Literal["film", "release", "stunt", "location", "video"]
+
+VIDEO_HOSTS = ("youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be", "vimeo.com", "www.vimeo.com")
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+        raise ValueError("must be an http(s) URL, for example https://example.com/page")
+    return value
+
+
+def _video_url(value: str) -> str:
+    _http_url(value)
+    host = (urlsplit(value).hostname or "").lower()
+    if host not in VIDEO_HOSTS:
+        raise ValueError(f"must be a video link on {', '.join(sorted({h.removeprefix('www.') for h in VIDEO_HOSTS}))}")
+    return value
+
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1500)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_http_url)]
+VideoUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_video_url)]
+Confidence = Literal["high", "medium", "low"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Model):
+    """Where a fact was seen."""
+
+    url: Url
+    title: Name
+
+
+def _resolve_source(value: object, info: ValidationInfo) -> object:
+    """Packs name sources by key (``sources: [wiki_dr1]``); the key is looked up in the pack's source list."""
+    if not isinstance(value, str):
+        return value
+    known = (info.context or {}).get("sources", {})
+    if value not in known:
+        raise ValueError(f"unknown source {value!r}: add it under the top-level 'sources:'")
+    return known[value]
+
+
+SourceRef = Annotated[Source, BeforeValidator(_resolve_source)]
+Sources = Annotated[list[SourceRef], Field(min_length=1)]
+
+
+class DatedEntry(_Model):
+    """A date that was once announced, with what it was (original date, moved, final)."""
+
+    date: dt.date
+    status: Line
+    note: Text = ""
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+class Note(_Model):
+    """A sourced sentence about a film (production, retitle, box office)."""
+
+    text: Line
+    sources: Sources
+
+
+class Fact(_Model):
+    """What every fact has: a stable key, its sources and an optional plot spoiler."""
+
+    kind: ClassVar[Kind]
+    key: Key
+    sources: Sources
+
+    @property
+    def label(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def names(self) -> list[str]:
+        """Every name a fan may type for this fact: label first, then aliases."""
+        return [self.label, *getattr(self, "aliases", [])]
+
+    @property
+    def ref(self) -> str:
+        """The global id used in custom ids and autocomplete values, e.g. ``stunt:bike-cliff-jump``."""
+        return f"{self.kind}:{self.key}"
+
+    def references(self) -> list[tuple[str, Kind, str]]:
+        """The other facts this one points at, as (field path, kind, key); each must exist."""
+        refs: list[tuple[str, Kind, str]] = []
+        for field, kind in (("film", "film"), ("locations", "location"), ("stunts", "stunt")):
+            value = getattr(self, field, None)
+            if isinstance(value, str):
+                refs.append((field, kind, value))
+            elif isinstance(value, list):
+                refs.extend((f"{field}[{i}]", kind, key) for i, key in enumerate(value))
+        return refs
+
+
+class Film(Fact):
+    kind: ClassVar[Kind] = "film"
+    title: Name
+    aliases: list[Name] = Field(default_factory=list)
+    year: int = Field(ge=1900, le=2100)
+    installment: int | None = Field(default=None, ge=1, le=100)
+    director: Name
+    summary: Text = ""
+    previous_titles: list[Name] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.title
+
+
+class Release(Fact):
+    """One region's release (or a premiere) of a film; ``history`` keeps every earlier announced date."""
+
+    kind: ClassVar[Kind] = "release"
+    film: Key
+    region: Name
+    date: dt.date
+    premiere: bool = False
+    note: Text = ""
+    confidence: Confidence = "high"
+    history: list[DatedEntry] = Field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.region} ({self.date.isoformat()})"
+
+    def keeping_history_of(self, previous: Release, today: dt.date) -> Release:
+        """This release, with ``previous``'s date added to the history when the date moved."""
+        if self.date == previous.date or any(h.date == previous.date for h in self.history):
+            return self
+        moved = DatedEntry(date=previous.date, status=f"announced date, moved on {today:%d %b %Y}")
+        return self.model_copy(update={"history": [*self.history, moved]})
+
+
+class Stunt(Fact):
+    kind: ClassVar[Kind] = "stunt"
+    film: Key
+    name: Name
+    aliases: list[Name] = Field(default_factory=list)
+    summary: Text
+    locations: list[Key] = Field(default_factory=list)
+    filmed: Text = ""
+    people: list[Line] = Field(default_factory=list)
+    numbers: list[Line] = Field(default_factory=list)
+    quotes: list[Line] = Field(default_factory=list)
+    trivia: list[Line] = Field(default_factory=list)
+    spoiler: Text = ""
+    confidence: Confidence = "high"
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+class Location(Fact):
+    kind: ClassVar[Kind] = "location"
+    name: Name
+    aliases: list[Name] = Field(default_factory=list)
+    place: Text
+    country: Name
+    film: Key
+    filmed: Text
+    when: Text = ""
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+class Video(Fact):
+    """A behind-the-scenes video. ``url`` is set only when the exact link was verified."""
+
+    kind: ClassVar[Kind] = "video"
+    title: Name
+    aliases: list[Name] = Field(default_factory=list)
+    film: Key
+    shows: Text = ""
+    published: Text = ""
+    url: VideoUrl | None = None
+    stunts: list[Key] = Field(default_factory=list)
+    locations: list[Key] = Field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.title
+
+    @property
+    def search_url(self) -> str:
+        """A YouTube search for the exact title: what fans get when no verified link is known."""
+        return "https://www.youtube.com/results?search_query=" + quote_plus(self.title)
+
+
+FACT_TYPES: dict[str, type[Fact]] = {cls.kind: cls for cls in (Film, Release, Stunt, Location, Video)}
+
+
+class Change(_Model):
+    """One entry of the change log: a fact before and after, or a note such as a pack conflict."""
+
+    id: int
+    set_id: int
+    ref: str
+    action: Literal["add", "edit", "remove", "restore", "undo", "conflict"]
+    author_id: int | None
+    author_name: str
+    at: dt.datetime
+    before: dict | None
+    after: dict | None
+    undone: bool = False
+
+    @property
+    def fields(self) -> list[str]:
+        """The top-level fields this change touched."""
+        return changed_fields(self.before or {}, self.after or {})
+
+
+def changed_fields(before: dict, after: dict) -> list[str]:
+    """Top-level fields whose values differ between two versions of a fact."""
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
