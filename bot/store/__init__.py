@@ -113,6 +113,12 @@ def _parse_ref(ref: str) -> tuple[str, str]:
     return kind, key
 
 
+async def _row(db: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+    """The first row of a query inside a transaction (the cursor closed, so COMMIT is never blocked)."""
+    async with db.execute(sql, params) as cursor:
+        return await cursor.fetchone()
+
+
 def _doc(fact: Fact) -> str:
     return fact.model_dump_json()
 
@@ -140,14 +146,13 @@ class FactStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             writer = await aiosqlite.connect(path, isolation_level=None)
-            await writer.execute("PRAGMA busy_timeout = 5000")
-            await writer.execute("PRAGMA journal_mode = WAL")
-            await writer.execute("PRAGMA foreign_keys = ON")
-            await writer.execute("PRAGMA synchronous = NORMAL")
+            await writer.executescript(
+                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+                "PRAGMA synchronous = NORMAL;"
+            )
             await cls._migrate(writer)
             reader = await aiosqlite.connect(path, isolation_level=None)
-            await reader.execute("PRAGMA busy_timeout = 5000")
-            await reader.execute("PRAGMA query_only = ON")
+            await reader.executescript("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(f"The fact database {path} cannot be opened: {exc}") from exc
         return cls(path, writer, reader)
@@ -155,7 +160,8 @@ class FactStore:
     @staticmethod
     async def _migrate(db: aiosqlite.Connection) -> None:
         """Apply the numbered ``migrations/NNNN_*.sql`` files newer than ``PRAGMA user_version``."""
-        (version,) = await (await db.execute("PRAGMA user_version")).fetchone()  # type: ignore[misc]
+        async with db.execute("PRAGMA user_version") as cursor:
+            (version,) = await cursor.fetchone()  # type: ignore[misc]
         scripts = sorted(p for p in resources.files("bot.store.migrations").iterdir() if p.name.endswith(".sql"))
         for script in scripts:
             number = int(script.name.split("_", 1)[0])
@@ -514,9 +520,7 @@ class FactStore:
         """Soft-delete a fact (``restore`` brings it back); refused while other facts point at it."""
         kind, key = _parse_ref(ref)
         async with self._transaction() as db:
-            row = await (
-                await db.execute("SELECT id, doc FROM facts WHERE kind = ? AND key = ? AND deleted = 0", (kind, key))
-            ).fetchone()
+            row = await _row(db, "SELECT id, doc FROM facts WHERE kind = ? AND key = ? AND deleted = 0", (kind, key))
             if row is None:
                 raise NotFound(kind, key)
             fact = _fact(kind, row[1])
@@ -555,7 +559,7 @@ class FactStore:
             await self._index(
                 db,
                 fact_id,
-                _fact(*(await (await db.execute("SELECT kind, doc FROM facts WHERE id = ?", (fact_id,))).fetchone())),
+                _fact(*(await _row(db, "SELECT kind, doc FROM facts WHERE id = ?", (fact_id,)))),
             )  # type: ignore[misc]
             await self._log(db, set_id, fact_id, "restore", None, doc)
 
@@ -563,9 +567,7 @@ class FactStore:
         """Bring back a removed fact (its names must still be free)."""
         kind, key = _parse_ref(ref)
         async with self._transaction() as db:
-            row = await (
-                await db.execute("SELECT id, doc FROM facts WHERE kind = ? AND key = ? AND deleted = 1", (kind, key))
-            ).fetchone()
+            row = await _row(db, "SELECT id, doc FROM facts WHERE kind = ? AND key = ? AND deleted = 1", (kind, key))
             if row is None:
                 raise NotFound(f"removed {kind}", key)
             fact = _fact(kind, row[1])

@@ -1,0 +1,184 @@
+"""FanBot: opens the store, seeds the packs, loads every cog in ``cogs/`` and syncs commands when they change.
+
+``create_bot(config)`` is the one factory: the CLI, the offline try-out and the tests all build the bot here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pkgutil
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+import cogs
+from bot import render
+from bot.config import Config, DiscordConfig
+from bot.errors import FanBotError, NotAllowed, NotFound
+from bot.pack import load_pack
+from bot.store import Author, FactStore
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def intents() -> discord.Intents:
+    """The default intents: no message content, members or presences (none of them is needed)."""
+    chosen = discord.Intents.default()
+    chosen.message_content = chosen.members = chosen.presences = False
+    return chosen
+
+
+def point_at(endpoints: DiscordConfig) -> None:
+    """Send REST calls and the gateway connection to a Discord-compatible server instead of Discord."""
+    if endpoints.api_base_url:
+        discord.http.Route.BASE = endpoints.api_base_url
+    if endpoints.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(endpoints.gateway_url)
+
+
+class FanBot(commands.Bot):
+    """The fan bot. ``store`` is open from ``setup_hook`` until ``close``."""
+
+    store: FactStore
+
+    def __init__(self, config: Config, *, force_sync: bool = False) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # no prefix commands: see on_message
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.config = config
+        self.force_sync = force_sync
+        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+
+    async def on_message(self, message: discord.Message) -> None:
+        """The bot has slash commands only; questions in mentions and DMs are answered by the chat cog."""
+
+    async def setup_hook(self) -> None:
+        self.store = await FactStore.open(self.config.database)
+        await self.seed()
+        for module in pkgutil.iter_modules(cogs.__path__):
+            await self.load_extension(f"cogs.{module.name}")
+        await self.sync_commands()
+
+    async def seed(self) -> None:
+        """Load the packs unless they are byte-for-byte what was loaded last time (a fast restart)."""
+        digest = hashlib.sha256(b"".join(p.read_bytes() for p in self.config.packs)).hexdigest()
+        if await self.store.get_meta("packs_digest") == digest:
+            return
+        packs = [load_pack(path) for path in self.config.packs]
+        report = await self.store.seed(packs)
+        if packs:
+            await self.store.remember_pack(packs[0])
+        await self.store.set_meta("packs_digest", digest)
+        log.info("Data packs loaded: %s", report)
+
+    def command_payload(self, guild: discord.abc.Snowflake | None) -> list[dict[str, Any]]:
+        return [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+
+    async def sync_commands(self) -> None:
+        """Sync the command tree only when it changed since the last sync (Discord limits command creates)."""
+        guilds = [discord.Object(id=g) for g in self.config.discord.guild_ids] or [None]
+        for guild in guilds:
+            if guild is not None:
+                self.tree.copy_global_to(guild=guild)
+            payload = json.dumps(self.command_payload(guild), sort_keys=True)
+            digest = hashlib.sha256(payload.encode()).hexdigest()
+            scope = f"commands_digest:{guild.id if guild else 'global'}"
+            if not self.force_sync and await self.store.get_meta(scope) == digest:
+                log.info("Commands unchanged since the last sync (%s); not syncing", scope)
+                continue
+            await self.tree.sync(guild=guild)
+            await self.store.set_meta(scope, digest)
+            log.info("Synced %d commands (%s)", len(self.tree.get_commands(guild=guild)), scope)
+
+    async def login(self, token: str) -> None:
+        point_at(self.config.discord)
+        await super().login(token)
+
+    async def close(self) -> None:
+        await super().close()
+        if hasattr(self, "store"):
+            await self.store.close()
+
+    # ------------------------------------------------------------------ who may do what
+
+    def is_admin(self, user: discord.abc.User) -> bool:
+        """Bot admins (config ``admins``) change facts; facts are shared by every server."""
+        admins = self.config.admins
+        roles = {role.id for role in getattr(user, "roles", [])}
+        return user.id in admins.user_ids or bool(roles & set(admins.role_ids))
+
+    @staticmethod
+    def author(user: discord.abc.User) -> Author:
+        return Author(user.id, str(user))
+
+    # ------------------------------------------------------------------ the one error handler
+
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """Turn errors a user can fix into a short ephemeral reply; log everything else with its traceback."""
+        cause = getattr(error, "original", error)
+        if isinstance(cause, NotFound):
+            message = render.not_found(cause.what, cause.query, cause.suggestions)
+        elif isinstance(cause, FanBotError):
+            message = str(cause)
+        elif isinstance(cause, app_commands.CommandOnCooldown):
+            message = f"Easy, agent: try again in {cause.retry_after:.0f} s."
+        elif isinstance(cause, app_commands.CheckFailure):
+            message = str(cause) or "You can't use this command here."
+        else:
+            log.error(
+                "Command %s failed:\n%s",
+                interaction.command.qualified_name if interaction.command else "?",
+                "".join(traceback.format_exception(cause)),
+            )
+            message = "Sorry, something went wrong on my side. The team has been told; please try again later."
+        await reply_privately(interaction, render.clip(message, render.CONTENT_MAX))
+
+
+async def reply_privately(interaction: discord.Interaction, message: str) -> None:
+    """An ephemeral answer, as a followup when the interaction was already acknowledged."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("Could not tell %s about an error (interaction expired?)", interaction.user)
+
+
+def fan_cooldown() -> Callable[[T], T]:
+    """A few uses per user per window (config ``cooldown``), answered with when to try again."""
+
+    def bucket(interaction: discord.Interaction) -> app_commands.Cooldown:
+        config = interaction.client.config.cooldown  # type: ignore[attr-defined]
+        return app_commands.Cooldown(config.uses, config.per_seconds)
+
+    return app_commands.checks.dynamic_cooldown(bucket, key=lambda interaction: interaction.user.id)
+
+
+def admin_only() -> Callable[[T], T]:
+    """Checked when the command runs, because a server can override the admin group's default permissions."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        bot: FanBot = interaction.client  # type: ignore[assignment]
+        if bot.is_admin(interaction.user):
+            return True
+        command = interaction.command.qualified_name if interaction.command else "?"
+        log.warning("Refused /%s to %s (%s): not a bot admin", command, interaction.user, interaction.user.id)
+        raise NotAllowed("Only the bot's admins can change facts. Nothing was changed.")
+
+    return app_commands.check(predicate)
+
+
+def create_bot(config: Config, *, force_sync: bool = False) -> FanBot:
+    return FanBot(config, force_sync=force_sync)

@@ -1,0 +1,1 @@
+"""One cog per concern; FanBot loads every module here as an extension."""

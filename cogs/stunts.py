@@ -1,0 +1,57 @@
+"""/stunt and /stunts: stunt cards and the list of stunts."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render, ui
+from bot.app import FanBot, fan_cooldown
+from bot.cards import card_for
+
+
+class Stunts(commands.Cog):
+    """Stunt cards and lists."""
+
+    def __init__(self, bot: FanBot) -> None:
+        self.bot = bot
+
+    @app_commands.command()
+    @app_commands.describe(name="A stunt, for example the motorcycle jump")
+    @fan_cooldown()
+    async def stunt(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
+        """Show one stunt: what happened, where, and how it was done."""
+        entry = await self.bot.store.find("stunt", name)
+        card = await card_for(self.bot.store, entry)
+        await interaction.response.send_message(embed=card.embed, view=card.view() or discord.utils.MISSING)
+
+    @stunt.autocomplete("name")
+    async def stunt_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=render.choice_label(s), value=s.ref)
+            for s in await self.bot.store.suggest("stunt", current)
+        ]
+
+    @app_commands.command()
+    @app_commands.describe(film="Only the stunts of this film")
+    @fan_cooldown()
+    async def stunts(self, interaction: discord.Interaction, film: app_commands.Range[str, 1, 100] | None = None) -> None:
+        """List every stunt, page by page."""
+        films = await self.bot.store.films()
+        chosen = (await self.bot.store.find("film", film)).fact if film else None
+        stunts = await self.bot.store.facts("stunt", film=chosen.key if chosen else None)
+        title = f"Stunts of {chosen.title}" if chosen else "Every stunt"
+        lines = [render.stunt_line(s, films) for s in stunts]
+        await ui.send_pages(interaction, render.list_pages("stunt", title, lines))
+
+    @stunts.autocomplete("film")
+    async def film_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=render.choice_label(f), value=f.ref)
+            for f in await self.bot.store.suggest("film", current)
+        ]
+
+
+async def setup(bot: FanBot) -> None:
+    await bot.add_cog(Stunts(bot))
