@@ -88,14 +88,16 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), EXIT_USAGE)
     discord.utils.setup_logging(level=config.log_level, root=True)
     command = args.command or "run"
-    from bot import tryout  # imported here: SimCord is needed only offline
-
     try:
         if command == "check":
             asyncio.run(check(config))
         elif command == "try":
+            from bot import tryout  # SimCord is needed only offline
+
             return asyncio.run(tryout.run_once(config, args.line))
         elif not config.token:
+            from bot import tryout
+
             print("No DISCORD_TOKEN set: starting the offline try-out on the bundled data (Ctrl-D to leave).")
             return asyncio.run(tryout.prompt(config))
         else:

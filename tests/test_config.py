@@ -1,0 +1,101 @@
+"""Config: defaults, the example file, the token from the environment, and one clear line per mistake."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_config
+from tests.conftest import ROOT
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file_point_at_the_bundled_pack() -> None:
+    config = load_config(None, environ={})
+    assert config.packs == [ROOT / "data" / "mission-impossible.yaml"]
+    assert config.database == ROOT / "data" / "facts.sqlite3"
+    assert config.token == ""
+
+
+def test_the_example_file_is_valid_and_documents_every_key() -> None:
+    example = ROOT / "config.example.yaml"
+    config = load_config(example, environ={"DISCORD_TOKEN": " abc "})
+    assert config.token == "abc"
+    text = example.read_text()
+    for key in (
+        "database",
+        "packs",
+        "admins",
+        "user_ids",
+        "role_ids",
+        "api_base_url",
+        "gateway_url",
+        "guild_ids",
+        "videos",
+        "feeds",
+        "poll_minutes",
+        "cooldown",
+        "log_level",
+    ):
+        assert f"{key}:" in text
+
+
+def test_relative_paths_are_read_from_the_config_folder(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "database: db/x.sqlite3\n"), environ={})
+    assert config.database == tmp_path / "db" / "x.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("databse: x.db\n", "databse: unknown key"),
+        ("discord:\n  guild_ids: 5\n", "discord.guild_ids: Input should be a valid list"),
+        ("discord:\n  api_base_url: ftp://x\n", "discord.api_base_url: must start with http:// or https://"),
+        ("discord:\n  gateway_url: http://x\n", "discord.gateway_url: must start with ws:// or wss://"),
+        ("log_level: LOUD\n", "log_level: Input should be"),
+        ("admins: {user_ids: [abc]}\n", "admins.user_ids.0: Input should be a valid integer"),
+        ("token: abc\n", "token: unknown key (the token is read from DISCORD_TOKEN only)"),
+        ("- just\n- a list\n", "expected a mapping"),
+        ("database: [unclosed\n", "is not valid YAML"),
+    ],
+)
+def test_mistakes_name_the_key(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text), environ={})
+    assert expected in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "nope.yaml", environ={})
+
+
+def test_cli_exits_2_with_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "discord:\n  guild_ids: nope\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(path), "check"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0
+    assert "discord.guild_ids" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_check_prints_what_the_store_holds(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, f"database: {tmp_path / 'facts.sqlite3'}\npacks: [{ROOT / 'data/mission-impossible.yaml'}]\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(path), "check"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2 films, 10 stunts, 17 locations, 18 release dates, 11 videos" in done.stdout

@@ -1,0 +1,99 @@
+"""Data packs: every shipped pack loads through the schema; mistakes are reported with their path."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.pack import MAX_PACK_BYTES, PackInvalid, dump_pack, load_pack, parse_pack, read_yaml
+from tests.conftest import ROOT
+
+SHIPPED = sorted((ROOT / "data").glob("*.yaml"))
+
+MINIMAL = """
+pack: t
+version: 1
+title: T
+sources:
+  a: {url: "https://example.com/a", title: A}
+films:
+  - {key: dr1, title: Dead Reckoning, year: 2023, director: McQuarrie, sources: [a]}
+"""
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_pack_loads(path: Path) -> None:
+    pack = load_pack(path)
+    assert pack.facts()
+    assert all(fact.sources for fact in pack.facts())
+
+
+def test_the_pack_answers_what_the_seed_article_got_wrong() -> None:
+    pack = load_pack(ROOT / "data" / "mission-impossible.yaml")
+    films = {f.key: f for f in pack.films}
+    assert films["fr"].title == "Mission: Impossible – The Final Reckoning"
+    assert "Mission: Impossible – Dead Reckoning Part Two" in films["fr"].previous_titles
+    us = next(r for r in pack.releases if r.film == "fr" and r.region == "United States")
+    assert us.date == dt.date(2025, 5, 23)
+    assert dt.date(2024, 6, 28) in [h.date for h in us.history]
+    locations = {loc.key: loc for loc in pack.locations}
+    assert locations["malta"].film == locations["south-africa"].film == "fr"
+
+
+def test_only_verified_video_urls() -> None:
+    pack = load_pack(ROOT / "data" / "mission-impossible.yaml")
+    with_url = {v.key for v in pack.videos if v.url}
+    assert with_url == {"bts-biggest-stunt", "trailer-dr1", "trailer-fr"}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("year: 2023", "year: 1066"), "films[0].year: Input should be greater than or equal to 1900"),
+        (("sources: [a]}", "sources: [b]}"), "films[0].sources[0]: unknown source 'b'"),
+        (("sources: [a]}", "sources: []}"), "films[0].sources: List should have at least 1 item"),
+        (("key: dr1", "key: Dr One"), "films[0].key: String should match pattern"),
+        (("https://example.com/a", "javascript:alert(1)"), "sources.a.url: must be an http(s) URL"),
+        (("director: McQuarrie, ", ""), "films[0].director: Field required"),
+        (("title: T", "title: T\nextra: 1"), "extra: Extra inputs are not permitted"),
+    ],
+)
+def test_problems_name_their_path(change: tuple[str, str], expected: str) -> None:
+    with pytest.raises(PackInvalid) as caught:
+        parse_pack(read_yaml(MINIMAL.replace(*change)))
+    assert any(p.startswith(expected) for p in caught.value.problems), caught.value.problems
+
+
+def test_references_and_duplicates_are_checked() -> None:
+    text = (
+        MINIMAL
+        + """
+stunts:
+  - {key: s1, film: dr2, name: Jump, summary: x, locations: [nowhere], sources: [a]}
+  - {key: s1, film: dr1, name: jump, summary: y, sources: [a]}
+"""
+    )
+    with pytest.raises(PackInvalid) as caught:
+        parse_pack(read_yaml(text))
+    problems = caught.value.problems
+    assert "stunts[1].key: 's1' is used twice" in problems
+    assert "stunts[0].film: no film with key 'dr2'" in problems
+    assert "stunts[0].locations[0]: no location with key 'nowhere'" in problems
+
+
+def test_yaml_bombs_and_oversized_files_are_refused() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b]\n"
+    with pytest.raises(PackInvalid, match="anchors and aliases"):
+        read_yaml(bomb)
+    with pytest.raises(PackInvalid, match="over the"):
+        read_yaml("#" * (MAX_PACK_BYTES + 1))
+    with pytest.raises(PackInvalid, match="line 1"):
+        read_yaml("films: [unclosed")
+
+
+def test_dump_reads_back_to_the_same_pack() -> None:
+    pack = load_pack(ROOT / "data" / "mission-impossible.yaml")
+    again = parse_pack(read_yaml(dump_pack(pack.pack, pack.version, pack.title, pack.facts())))
+    assert again.facts() == pack.facts()

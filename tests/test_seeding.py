@@ -1,0 +1,73 @@
+"""Seeding and migrations: first start, later starts, and a newer pack beside an admin's edit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.models import Stunt
+from bot.pack import Pack, load_pack
+from bot.store import Author, FactStore
+from tests.conftest import PACK
+
+ADMIN = Author(42, "luther")
+
+
+async def open_store(tmp_path: Path) -> FactStore:
+    return await FactStore.open(tmp_path / "facts.sqlite3")
+
+
+async def test_an_empty_file_is_migrated_and_seeded_once(tmp_path: Path) -> None:
+    store = await open_store(tmp_path)
+    try:
+        assert await store.schema_version() >= 1
+        first = await store.seed([load_pack(PACK)])
+        second = await store.seed([load_pack(PACK)])
+        counts = await store.counts()
+    finally:
+        await store.close()
+    assert first.added == sum(counts.values()) == 58
+    assert (second.added, second.updated, second.conflicts) == (0, 0, 0)
+    assert counts == {"film": 2, "release": 18, "stunt": 10, "location": 17, "video": 11}
+
+
+async def test_reopening_keeps_everything(tmp_path: Path) -> None:
+    store = await open_store(tmp_path)
+    await store.seed([load_pack(PACK)])
+    await store.close()
+    store = await open_store(tmp_path)
+    try:
+        assert (await store.find("stunt", "motorbike")).fact.key == "bike-cliff-jump"
+    finally:
+        await store.close()
+
+
+def newer(pack: Pack, key: str, **changes: object) -> Pack:
+    stunts = [s.model_copy(update=changes) if s.key == key else s for s in pack.stunts]
+    return pack.model_copy(update={"stunts": stunts, "version": pack.version + 1})
+
+
+async def test_a_newer_pack_updates_unedited_facts_but_never_an_admins_edit(tmp_path: Path) -> None:
+    pack = load_pack(PACK)
+    store = await open_store(tmp_path)
+    try:
+        await store.seed([pack])
+        edited = await store.entry("stunt:speed-flying")
+        await store.update(
+            edited.fact.model_copy(update={"summary": "Corrected by an admin."}),
+            ADMIN,
+            expected_revision=edited.revision,
+        )
+        update = newer(newer(pack, "speed-flying", summary="Pack v2 text."), "train-roof-fight", summary="Pack v2.")
+        report = await store.seed([update])
+        kept: Stunt = await store.get("stunt:speed-flying")
+        updated: Stunt = await store.get("stunt:train-roof-fight")
+        history = await store.history("stunt:speed-flying")
+        again = await store.seed([update])
+    finally:
+        await store.close()
+    assert (report.updated, report.conflicts) == (1, 1)
+    assert kept.summary == "Corrected by an admin."
+    assert updated.summary == "Pack v2."
+    conflict = history[0]
+    assert conflict.action == "conflict" and conflict.after["summary"] == "Pack v2 text."
+    assert (again.updated, again.conflicts) == (0, 0)
