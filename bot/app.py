@@ -166,16 +166,25 @@ def fan_cooldown() -> Callable[[T], T]:
     return app_commands.checks.dynamic_cooldown(bucket, key=lambda interaction: interaction.user.id)
 
 
+def ensure_admin(interaction: discord.Interaction) -> None:
+    """Refuse, and log who tried, unless the user is a bot admin (commands, admin forms and buttons all ask)."""
+    bot: FanBot = interaction.client  # type: ignore[assignment]
+    if bot.is_admin(interaction.user):
+        return
+    what = f"/{interaction.command.qualified_name}" if interaction.command else "an admin form or button"
+    log.warning("Refused %s to %s (%s): not a bot admin", what, interaction.user, interaction.user.id)
+    raise NotAllowed("Only the bot's admins can change facts. Nothing was changed.")
+
+
 def admin_only() -> Callable[[T], T]:
     """Checked when the command runs, because a server can override the admin group's default permissions."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        bot: FanBot = interaction.client  # type: ignore[assignment]
-        if bot.is_admin(interaction.user):
-            return True
-        command = interaction.command.qualified_name if interaction.command else "?"
-        log.warning("Refused /%s to %s (%s): not a bot admin", command, interaction.user, interaction.user.id)
-        raise NotAllowed("Only the bot's admins can change facts. Nothing was changed.")
+        try:
+            ensure_admin(interaction)
+        except NotAllowed as refusal:  # a check must fail with CheckFailure to reach the tree's error handler
+            raise app_commands.CheckFailure(str(refusal)) from refusal
+        return True
 
     return app_commands.check(predicate)
 

@@ -13,32 +13,44 @@ from bot.errors import NotFound
 from bot.models import Film, Location, Release, Stunt, Video
 from bot.render import Card, Stamp
 from bot.store import Entry, FactStore
+from bot.store.text import closest, place_matches
 
 
-async def _locations(store: FactStore, keys: list[str]) -> list[Location]:
-    found = []
-    for key in keys:
-        try:
-            found.append(await store.get(f"location:{key}"))
-        except NotFound:
-            continue
-    return found
-
-
-async def card_for(store: FactStore, entry: Entry, today: dt.date | None = None) -> Card:
+async def card_for(store: FactStore, entry: Entry) -> Card:
     """The card of one fact; a release date is shown on its film's release card."""
     fact = entry.fact
-    today = today or dt.datetime.now(dt.UTC).date()
-    stamp = Stamp(entry.updated_at, entry.updated_by if entry.edited else None)
+    stamp = Stamp(entry.updated_at, entry.updated_by) if entry.edited else Stamp()  # pack facts carry no date
     films = await store.films()
     if isinstance(fact, Stunt):
+        places = await store.facts("location", keys=fact.locations)
+        places.sort(key=lambda place: fact.locations.index(place.key))
         videos = await store.linked("video", fact.ref)
-        return render.stunt_card(fact, films.get(fact.film), await _locations(store, fact.locations), videos, stamp)
+        return render.stunt_card(fact, films.get(fact.film), places, videos, stamp)
     if isinstance(fact, Location):
         stunts = await store.linked("stunt", fact.ref)
-        return render.location_card(fact, films.get(fact.film), stunts, stamp)
+        videos = await store.linked("video", fact.ref)
+        return render.location_card(fact, films.get(fact.film), stunts, videos, stamp)
     if isinstance(fact, Video):
-        return render.video_message(fact, films.get(fact.film))
+        return render.video_message(fact, films.get(fact.film), stamp)
     film = films[fact.film] if isinstance(fact, Release) else fact
     assert isinstance(film, Film)
-    return render.release_card(film, await store.facts("release", film=film.key), today, stamp)
+    return (await release_cards(store, [film]))[0]
+
+
+async def release_cards(store: FactStore, films: list[Film], region: str = "") -> list[Card]:
+    """One release card per film, with only the releases whose region matches ``region`` when it is given.
+
+    Raises ``NotFound`` (suggesting the regions there are) when no release of these films matches the region.
+    """
+    releases = {film.key: await store.facts("release", film=film.key) for film in films}
+    if region:
+        everywhere = [r.region for film_releases in releases.values() for r in film_releases]
+        releases = {key: [r for r in found if place_matches(r.region, region)] for key, found in releases.items()}
+        if not any(releases.values()):
+            raise NotFound("release region", region, closest(region, everywhere))
+    today = dt.datetime.now(dt.UTC).date()
+    return [
+        render.release_card(film, releases[film.key], today, region=region)
+        for film in films
+        if releases[film.key] or not region
+    ]

@@ -86,8 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config)
     except ConfigError as exc:
         return _fail(str(exc), EXIT_USAGE)
-    discord.utils.setup_logging(level=config.log_level, root=True)
     command = args.command or "run"
+    offline = command == "try" or (command == "run" and not config.token)
+    # The try-out's transcript is its output: there the bot logs errors only.
+    discord.utils.setup_logging(level="ERROR" if offline else config.log_level, root=True)
     try:
         if command == "check":
             asyncio.run(check(config))

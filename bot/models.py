@@ -132,6 +132,11 @@ class Film(Fact):
     def label(self) -> str:
         return self.title
 
+    @property
+    def names(self) -> list[str]:
+        """A retitled film is still found by its old title ("Dead Reckoning Part Two")."""
+        return [self.title, *self.aliases, *self.previous_titles]
+
 
 class Release(Fact):
     """One region's release (or a premiere) of a film; ``history`` keeps every earlier announced date."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import Invalid
 from bot.models import FACT_TYPES, Fact, Film, Key, Location, Name, Release, Source, Stunt, Video
@@ -41,6 +41,7 @@ class Pack(BaseModel):
     pack: Key
     version: int = Field(ge=1)
     title: Name
+    exported_at: AwareDatetime | None = None  # set by /fact export: a fact changed after it is an import conflict
     films: list[Film] = Field(default_factory=list)
     releases: list[Release] = Field(default_factory=list)
     stunts: list[Stunt] = Field(default_factory=list)
@@ -76,6 +77,8 @@ def read_yaml(text: str | bytes) -> Any:
         raise PackInvalid([f"{where}: not valid YAML ({problem})"]) from None
     except UnicodeDecodeError:
         raise PackInvalid(["file: not UTF-8 text"]) from None
+    except RecursionError:  # "[[[[…" a hundred thousand deep: small, but it would exhaust the parser's stack
+        raise PackInvalid(["file: nested too deeply to be a pack"]) from None
 
 
 def _path(loc: Iterable[int | str]) -> str:
@@ -157,7 +160,9 @@ def fact_hash(fact: Fact) -> str:
     return hashlib.sha256(json.dumps(fact.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def dump_pack(pack_name: str, version: int, title: str, facts: Iterable[Fact]) -> str:
+def dump_pack(
+    pack_name: str, version: int, title: str, facts: Iterable[Fact], exported_at: AwareDatetime | None = None
+) -> str:
     """Write facts as pack YAML, naming each distinct source once (the format ``parse_pack`` reads)."""
     source_keys: dict[tuple[str, str], str] = {}
 
@@ -179,5 +184,6 @@ def dump_pack(pack_name: str, version: int, title: str, facts: Iterable[Fact]) -
     for fact in facts:
         lists[by_kind[fact.kind]].append(replace_sources(fact.model_dump(mode="json", exclude_defaults=True)))
     sources = {key: {"url": url, "title": title} for (url, title), key in source_keys.items()}
-    document = {"pack": pack_name, "version": version, "title": title, "sources": sources, **lists}
+    stamp = {"exported_at": exported_at} if exported_at else {}
+    document = {"pack": pack_name, "version": version, "title": title, **stamp, "sources": sources, **lists}
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110)

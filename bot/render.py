@@ -1,15 +1,17 @@
 """Pure rendering: facts in, embeds and message text out, always within Discord's limits.
 
-No I/O and no interactions here, so every card can be tested (and property-tested) without Discord. Long
-text is cut with an ellipsis instead of failing; the 6000-character total of a message's embeds is kept by
-dropping trailing fields. Mentions in fact text are shown as written: the bot sends every message with
-``allowed_mentions`` none, so ``@everyone`` in a fact never pings.
+No I/O and no interactions here, so every card can be tested without Discord. Every card of a kind looks the
+same: the kind's colour and icon in the title, the fields in a fixed order, the numbered sources last and a
+footer naming the kind, the film and how many sources back it. Long text is cut with an ellipsis (lists at a
+whole line, saying how many more) instead of failing, and ``fit`` keeps a message's embeds within 6000
+characters. Mentions in fact text are shown as written: the bot sends every message with ``allowed_mentions``
+none, so ``@everyone`` in a fact never pings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import discord
@@ -17,8 +19,8 @@ import discord
 from bot.models import Fact, Film, Location, Release, Source, Stunt, Video
 
 TITLE_MAX, DESCRIPTION_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_MAX = 256, 4096, 256, 1024, 2048
-EMBED_TOTAL_MAX, CONTENT_MAX, FIELDS_MAX = 6000, 2000, 25
-BUTTON_LABEL_MAX, CHOICE_NAME_MAX = 80, 100
+EMBED_TOTAL_MAX, CONTENT_MAX, FIELDS_MAX, EMBEDS_MAX = 6000, 2000, 25, 10
+BUTTON_LABEL_MAX, CHOICE_NAME_MAX, LINK_BUTTONS_MAX = 80, 100, 5
 PAGE_SIZE = 8
 
 COLOURS = {
@@ -30,6 +32,7 @@ COLOURS = {
     "search": discord.Colour(0x4A4A4A),
 }
 ICONS = {"stunt": "🎬", "location": "📍", "film": "📅", "release": "📅", "video": "🎥"}
+KIND_NAMES = {"stunt": "Stunt", "location": "Filming location", "film": "Release dates", "video": "Video"}
 
 
 def clip(text: str, limit: int) -> str:
@@ -50,13 +53,33 @@ def timestamp(day: dt.date, style: str) -> str:
 
 
 def bullets(lines: Iterable[str]) -> str:
-    return "\n".join(f"• {line}" for line in lines)
+    """A bulleted list for a field, cut at a whole line, ending "… and N more" when not everything fits."""
+    return _whole_lines([f"• {line}" for line in lines], FIELD_VALUE_MAX)
+
+
+def _whole_lines(lines: Sequence[str], limit: int, most: int | None = None) -> str:
+    """Lines joined, at most ``most`` of them, cut at a whole line with "… and N more" when they do not all
+    fit in ``limit`` characters."""
+    lines = [clip(line, limit - 20) for line in lines]
+    shown = lines[:most]
+    if len(shown) == len(lines) and len("\n".join(lines)) <= limit:
+        return "\n".join(lines)
+    kept: list[str] = []
+    for line in shown:
+        if len("\n".join([*kept, line, f"… and {len(lines) - len(kept) - 1} more"])) > limit:
+            break
+        kept.append(line)
+    return "\n".join([*kept, f"… and {len(lines) - len(kept)} more"])
 
 
 def choice_label(fact: Fact, *, with_kind: bool = False) -> str:
     """An autocomplete choice name (at most 100 characters)."""
     label = f"{fact.kind}: {fact.label}" if with_kind else fact.label
     return clip(label, CHOICE_NAME_MAX)
+
+
+def film_title(film: Film | None, key: str) -> str:
+    return film.title if film else key
 
 
 @dataclass
@@ -67,25 +90,28 @@ class Card:
     content: str | None = None
     links: list[tuple[str, str]] = field(default_factory=list)
 
+    def link_buttons(self) -> list[discord.ui.Button]:
+        """Link buttons need no callback, so they keep working after a restart."""
+        return [discord.ui.Button(label=clip(label, BUTTON_LABEL_MAX), url=url) for label, url in self.links]
+
     def view(self) -> discord.ui.View | None:
-        """Link buttons need no callback, so they work even after a restart."""
+        """The link buttons as a view that never expires, or None when there are none."""
         if not self.links:
             return None
         view = discord.ui.View(timeout=None)
-        for label, url in self.links[:5]:
-            view.add_item(discord.ui.Button(label=clip(label, BUTTON_LABEL_MAX), url=url))
+        for button in self.link_buttons():
+            view.add_item(button)
         return view
 
 
 # ----------------------------------------------------------------------------- building embeds
 
 
-def _embed(kind: str, title: str, description: str = "", url: str | None = None) -> discord.Embed:
+def _embed(kind: str, title: str, description: str = "") -> discord.Embed:
     return discord.Embed(
-        title=clip(f"{ICONS.get(kind, '')} {title}".strip(), TITLE_MAX),
+        title=clip(f"{ICONS[kind]} {title}", TITLE_MAX),
         description=clip(description, DESCRIPTION_MAX) or None,
         colour=COLOURS[kind],
-        url=url,
     )
 
 
@@ -94,38 +120,10 @@ def _field(embed: discord.Embed, name: str, value: str, *, inline: bool = False)
         embed.add_field(name=clip(name, FIELD_NAME_MAX), value=clip(value, FIELD_VALUE_MAX), inline=inline)
 
 
-def _sources(embed: discord.Embed, sources: Sequence[Source], limit: int = 6) -> None:
-    """A numbered list of masked links; as many as fit in one field."""
-    lines: list[str] = []
-    for i, source in enumerate(sources[:limit], 1):
-        line = f"{i}. [{clip(source.title, 90).replace(']', ')')}]({source.url})"
-        if len("\n".join([*lines, line])) > FIELD_VALUE_MAX - 20:
-            break
-        lines.append(line)
-    more = len(sources) - len(lines)
-    _field(embed, "Sources", "\n".join(lines) + (f"\n… and {more} more" if more else ""))
-
-
-def _stamp(embed: discord.Embed, what: str, updated_at: dt.datetime | None, edited_by: str | None) -> None:
-    """Footer naming the kind, film and who last edited it; the timestamp shows in each fan's time zone."""
-    note = f" · edited by {edited_by}" if edited_by else ""
-    embed.set_footer(text=clip(what + note, FOOTER_MAX))
-    embed.timestamp = updated_at
-
-
-def fit(embeds: Sequence[discord.Embed]) -> list[discord.Embed]:
-    """Drop trailing fields (Sources last of all) until the message's embeds total at most 6000 characters."""
-    embeds = list(embeds)
-    while sum(len(e) for e in embeds) > EMBED_TOTAL_MAX:
-        largest = max(embeds, key=len)
-        if len(largest.fields) > 1:
-            index = next((i for i in range(len(largest.fields) - 1, -1, -1) if largest.fields[i].name != "Sources"), 0)
-            largest.remove_field(index)
-        elif largest.description:
-            largest.description = clip(largest.description, max(1, len(largest.description) // 2))
-        else:
-            largest.clear_fields()
-    return embeds
+def _sources(embed: discord.Embed, sources: Sequence[Source], most: int = 6) -> None:
+    """A numbered list of masked links, as many as fit in one field."""
+    lines = [f"{i}. [{clip(s.title, 90).replace(']', ')')}]({s.url})" for i, s in enumerate(sources, 1)]
+    _field(embed, "Sources", _whole_lines(lines, FIELD_VALUE_MAX, most))
 
 
 @dataclass(frozen=True)
@@ -136,6 +134,52 @@ class Stamp:
     edited_by: str | None = None
 
 
+def _finish(embed: discord.Embed, kind: str, about: str, sources: int, stamp: Stamp) -> discord.Embed:
+    """The footer every card has (kind, film, number of sources, who edited it) and the size limit."""
+    counted = f"{sources} source{'s' if sources != 1 else ''}"
+    edited = f" · edited by {stamp.edited_by}" if stamp.edited_by else ""
+    embed.set_footer(text=clip(f"{KIND_NAMES[kind]} · {about} · {counted}{edited}", FOOTER_MAX))
+    embed.timestamp = stamp.updated_at
+    return fit([embed])[0]
+
+
+def fit(embeds: Sequence[discord.Embed]) -> list[discord.Embed]:
+    """Cut the longest texts (sources, then footers, last of all) until a message's embeds total at most 6000
+    characters: nothing is dropped, only shortened with an ellipsis."""
+    embeds = list(embeds)[:EMBEDS_MAX]
+    while (excess := sum(len(e) for e in embeds) - EMBED_TOTAL_MAX) > 0:
+        _, size, cut = max((text for e in embeds for text in _cuttable(e)), key=lambda text: text[:2])
+        if size <= 1:
+            break  # only titles are left, and ten of them always fit
+        cut(max(1, size - excess))
+    return embeds
+
+
+Cut = Callable[[int], None]
+
+
+def _cuttable(embed: discord.Embed) -> list[tuple[int, int, Cut]]:
+    """Every text of an embed that may be shortened: (priority, length, a function cutting it to a length)."""
+
+    def description(n: int) -> None:
+        embed.description = clip(embed.description or "", n)
+
+    def value(index: int) -> Cut:
+        def cut(n: int) -> None:
+            old = embed.fields[index]
+            embed.set_field_at(index, name=old.name, value=clip(old.value or "", n), inline=old.inline)
+
+        return cut
+
+    def footer(n: int) -> None:
+        embed.set_footer(text=clip(embed.footer.text or "", n), icon_url=embed.footer.icon_url)
+
+    texts: list[tuple[int, int, Cut]] = [(2, len(embed.description or ""), description)]
+    texts += [(1 if f.name == "Sources" else 2, len(f.value or ""), value(i)) for i, f in enumerate(embed.fields)]
+    texts.append((0, len(embed.footer.text or ""), footer))
+    return [(tier if size > 1 else -1, size, cut) for tier, size, cut in texts]
+
+
 # ----------------------------------------------------------------------------- cards, one per kind
 
 
@@ -143,82 +187,86 @@ def stunt_card(
     stunt: Stunt, film: Film | None, locations: Sequence[Location], videos: Sequence[Video], stamp: Stamp = Stamp()
 ) -> Card:
     embed = _embed("stunt", stunt.name, stunt.summary)
-    _field(embed, "Film", film.title if film else stunt.film, inline=True)
+    title = film_title(film, stunt.film)
+    _field(embed, "Film", title, inline=True)
     where = ", ".join(f"**{loc.name}** ({loc.country})" for loc in locations)
-    _field(embed, "Where", (where + "\nMore: `/location`") if where else "Not verified", inline=True)
-    _field(embed, "When filmed", stunt.filmed, inline=False)
-    _field(embed, "Who", ", ".join(stunt.people))
+    more = f"\nMore: `/location name:{locations[0].name}`" if locations else ""
+    _field(embed, "Where", clip(where, FIELD_VALUE_MAX - len(more)) + more if where else "Not verified", inline=True)
+    _field(embed, "When filmed", stunt.filmed)
+    _field(embed, "Who", bullets(stunt.people))
     _field(embed, "The numbers", bullets(stunt.numbers))
     if stunt.quotes:
-        _field(embed, "In their words", f"> {stunt.quotes[0]}")
+        _field(embed, "In their words", f"> {clip(stunt.quotes[0], FIELD_VALUE_MAX - 2)}")
     _field(embed, "Trivia", bullets(stunt.trivia[:3]))
     if stunt.spoiler:
-        _field(embed, "In the film (spoiler)", spoiler(stunt.spoiler))
+        _field(embed, "In the film (spoiler)", spoiler(clip(stunt.spoiler, FIELD_VALUE_MAX - 4)))
     if stunt.confidence != "high":
         _field(embed, "Confidence", f"{stunt.confidence}: fewer independent sources confirm this")
     _sources(embed, stunt.sources)
-    _stamp(embed, f"Stunt · {film.title if film else stunt.film}", stamp.updated_at, stamp.edited_by)
-    return Card(embed, links=[video_link(v) for v in videos])
+    embed = _finish(embed, "stunt", title, len(stunt.sources), stamp)
+    return Card(embed, links=[video_link(v) for v in videos[:LINK_BUTTONS_MAX]])
 
 
-def location_card(location: Location, film: Film | None, stunts: Sequence[Stunt], stamp: Stamp = Stamp()) -> Card:
+def location_card(
+    location: Location, film: Film | None, stunts: Sequence[Stunt], videos: Sequence[Video], stamp: Stamp = Stamp()
+) -> Card:
     embed = _embed("location", location.name, location.place)
+    title = film_title(film, location.film)
     _field(embed, "Country", location.country, inline=True)
-    _field(embed, "Film", film.title if film else location.film, inline=True)
+    _field(embed, "Film", title, inline=True)
     _field(embed, "When", location.when, inline=True)
     _field(embed, "What was filmed here", location.filmed)
     _field(embed, "Stunts shot here", bullets(s.name for s in stunts))
     _sources(embed, location.sources)
-    _stamp(embed, f"Filming location · {film.title if film else location.film}", stamp.updated_at, stamp.edited_by)
-    return Card(embed)
+    embed = _finish(embed, "location", title, len(location.sources), stamp)
+    return Card(embed, links=[video_link(v) for v in videos[:LINK_BUTTONS_MAX]])
 
 
-def release_line(release: Release, today: dt.date) -> str:
+def release_line(release: Release) -> str:
+    """One region's date in each fan's own time zone and as "in 3 days" / "2 years ago"."""
     when = f"{timestamp(release.date, 'D')} ({timestamp(release.date, 'R')})"
-    flag = " 🎟️ premiere" if release.premiere else ""
-    upcoming = " ⏳" if release.date > today else ""
-    note = f" — {release.note}" if release.note else ""
+    note = f" — {clip(release.note, 200)}" if release.note else ""
     unsure = f" *(confidence: {release.confidence})*" if release.confidence != "high" else ""
-    return f"**{release.region}**{flag}: {when}{upcoming}{note}{unsure}"
+    return f"**{release.region}**: {when}{note}{unsure}"
 
 
-def release_card(film: Film, releases: Sequence[Release], today: dt.date, stamp: Stamp = Stamp()) -> Card:
-    """A film's release dates in every fan's own time zone, its countdown, date history and retitles."""
-    description = ""
-    if film.previous_titles:
-        description = "Formerly " + ", ".join(f"*{t}*" for t in film.previous_titles) + ". "
-    if film.aliases:
-        description += "Also known as " + ", ".join(film.aliases[:6]) + "."
-    embed = _embed("film", f"{film.title} ({film.year})", description)
+def countdown(releases: Sequence[Release], today: dt.date) -> str:
+    """The next cinema opening still to come (or today's), counted down; empty when every date has passed."""
     upcoming = sorted((r for r in releases if r.date >= today and not r.premiere), key=lambda r: r.date)
-    if upcoming:
-        first = upcoming[0]
-        _field(embed, "⏳ Countdown", f"Opens in **{first.region}** {timestamp(first.date, 'R')}")
-    _paged_field(embed, "Release dates", [release_line(r, today) for r in sorted(releases, key=lambda r: r.date)])
+    if not upcoming:
+        return ""
+    first = upcoming[0]
+    days = (first.date - today).days
+    left = "**today**" if days == 0 else f"**{days} day{'s' if days != 1 else ''}** to go"
+    return f"Opens in **{first.region}** {timestamp(first.date, 'R')}, on {timestamp(first.date, 'D')} ({left})"
+
+
+def release_card(film: Film, releases: Sequence[Release], today: dt.date, *, region: str = "") -> Card:
+    """A film's release dates in every fan's own time zone, its countdown, date history and retitles. It
+    gathers many facts, so unlike other cards it names no single editor."""
+    about = []
+    if film.previous_titles:
+        about.append("Formerly " + ", ".join(f"*{t}*" for t in film.previous_titles) + ".")
+    if film.aliases:
+        about.append("Also known as " + ", ".join(film.aliases[:7]) + ".")
+    if region:
+        about.append(f"Showing the releases matching “{clip(region, 100)}”.")
+    embed = _embed("film", f"{film.title} ({film.year})", " ".join(about))
+    by_date = sorted(releases, key=lambda r: r.date)
+    _field(embed, "⏳ Countdown", countdown(by_date, today))
+    _field(embed, "Premieres", _whole_lines([release_line(r) for r in by_date if r.premiere], FIELD_VALUE_MAX))
+    _field(embed, "In cinemas", _whole_lines([release_line(r) for r in by_date if not r.premiere], FIELD_VALUE_MAX))
     history = [
         f"~~{timestamp(h.date, 'D')}~~ {h.status} ({r.region})"
-        for r in releases
+        for r in by_date
         for h in sorted(r.history, key=lambda h: h.date)
     ]
-    _paged_field(embed, "Announced dates before", history)
-    retitles = [n.text for n in film.notes if "title" in n.text.casefold()]
+    _field(embed, "Announced dates before", _whole_lines(history, FIELD_VALUE_MAX))
+    retitles = [n.text for n in film.notes if "title" in n.text.casefold() or "called" in n.text.casefold()]
     _field(embed, "Titles", bullets(retitles[:3]))
-    _sources(embed, [s for r in releases for s in r.sources][:3] + list(film.sources), limit=5)
-    _stamp(embed, f"Release dates · directed by {film.director}", stamp.updated_at, stamp.edited_by)
-    return Card(embed)
-
-
-def _paged_field(embed: discord.Embed, name: str, lines: Sequence[str]) -> None:
-    """Spread lines over as many fields as they need (a field holds 1024 characters)."""
-    chunk: list[str] = []
-    part = 0
-    for line in [clip(line, FIELD_VALUE_MAX) for line in lines]:
-        if chunk and len("\n".join([*chunk, line])) > FIELD_VALUE_MAX:
-            _field(embed, name if part == 0 else f"{name} (continued)", "\n".join(chunk))
-            chunk, part = [], part + 1
-        chunk.append(line)
-    if chunk:
-        _field(embed, name if part == 0 else f"{name} (continued)", "\n".join(chunk))
+    sources = list(dict.fromkeys([*(s for r in by_date for s in r.sources), *film.sources]))
+    _sources(embed, sources, most=4)
+    return Card(_finish(embed, "film", f"directed by {film.director}", len(sources), Stamp()))
 
 
 def video_link(video: Video) -> tuple[str, str]:
@@ -228,20 +276,20 @@ def video_link(video: Video) -> tuple[str, str]:
     return (f"🔎 Search YouTube: {video.title}", video.search_url)
 
 
-def video_message(video: Video, film: Film | None) -> Card:
-    """The /bts reply: a verified URL alone on its own line so Discord shows the player."""
-    caption = f"🎥 **{clip(video.title, 300)}**" + (f" — {clip(video.shows, 600)}" if video.shows else "")
+def video_message(video: Video, film: Film | None, stamp: Stamp = Stamp()) -> Card:
+    """The /bts reply: a one-line caption, then a verified URL alone on its line so Discord shows the player.
+    A video known only by its title says so and gives a labelled YouTube search instead."""
+    caption = clip(f"🎥 **{video.title}**" + (f" — {video.shows}" if video.shows else ""), 300).replace("\n", " ")
+    title = film_title(film, video.film)
     embed = _embed("video", video.title, video.shows)
-    _field(embed, "Film", film.title if film else video.film, inline=True)
+    _field(embed, "Film", title, inline=True)
     _field(embed, "Published", video.published, inline=True)
-    _sources(embed, video.sources, limit=3)
+    _sources(embed, video.sources, most=3)
+    embed = _finish(embed, "video", title, len(video.sources), stamp)
     if video.url:
-        return Card(embed, content=clip(f"{caption}\n{video.url}", CONTENT_MAX))
-    note = (
-        "No verified link to this video is known yet, so here is a **YouTube search** for its title "
-        "(a search, not the video itself):"
-    )
-    return Card(embed, content=clip(f"{caption}\n{note}\n<{video.search_url}>", CONTENT_MAX), links=[video_link(video)])
+        return Card(embed, content=f"{caption}\n{video.url}")
+    note = "No verified link to this video is known yet, so here is a **YouTube search** for its title (not the video):"
+    return Card(embed, content=f"{caption}\n{note}\n<{video.search_url}>", links=[video_link(video)])
 
 
 # ----------------------------------------------------------------------------- lists and search results
@@ -259,25 +307,25 @@ def list_pages(kind: str, title: str, lines: Sequence[str], *, per_page: int = P
 
 
 def stunt_line(stunt: Stunt, films: dict[str, Film]) -> str:
-    film = films.get(stunt.film)
-    return f"**{stunt.name}** — {clip(stunt.summary, 120)} *({film.title if film else stunt.film})*"
+    return f"**{stunt.name}** — {clip(stunt.summary, 120)} *({film_title(films.get(stunt.film), stunt.film)})*"
 
 
-def location_line(location: Location) -> str:
-    return f"**{location.name}**, {location.country} — {clip(location.filmed, 120)}"
+def location_line(location: Location, films: dict[str, Film]) -> str:
+    film = film_title(films.get(location.film), location.film)
+    return f"**{location.name}**, {location.country} — {clip(location.filmed, 120)} *({film})*"
 
 
 def not_found(what: str, query: str, suggestions: Sequence[str]) -> str:
     """The ephemeral "did you mean" reply."""
-    text = f"I couldn't find a {what} called “{clip(query, 100)}”."
+    text = f"I couldn't find a {what} matching “{clip(query, 100)}”."
     if suggestions:
         text += " Did you mean " + ", ".join(f"**{clip(s, 100)}**" for s in suggestions[:3]) + "?"
     return text
 
 
 def search_header(query: str, others: Sequence[Fact]) -> str:
-    """Message text above the best card: the question, and the other matches that can be opened."""
+    """Message text above the best card: the question, and a pointer to the other matches' buttons."""
     text = f"🔎 Best match for “{clip(query, 200)}”"
     if others:
-        text += ". Also: " + ", ".join(f"{ICONS[o.kind]} {clip(o.label, 80)}" for o in others)
-    return clip(text, CONTENT_MAX)
+        text += f" · {len(others)} more below"
+    return text

@@ -1,29 +1,58 @@
-"""Interactive views: page turning for long lists and buttons that open other search matches."""
+"""Interactive replies: sending a card, page turning for long lists, buttons that open other matches, and
+autocomplete choices."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 import discord
+from discord import app_commands
 
 from bot import render
-from bot.models import Fact
+from bot.cards import card_for
+from bot.models import Fact, Kind
+from bot.store import FactStore
+from bot.store.text import place_matches
 
 PAGE_TIMEOUT = 180.0
+CHOICES_MAX = 25
+
+
+async def send_card(interaction: discord.Interaction, card: render.Card, *, ephemeral: bool = False) -> None:
+    """A card as the answer: its embed, its message text and its link buttons."""
+    await interaction.response.send_message(
+        content=card.content, embed=card.embed, view=card.view() or discord.utils.MISSING, ephemeral=ephemeral
+    )
+
+
+async def open_card(interaction: discord.Interaction, ref: str) -> None:
+    """A match's button: that fact's card, shown only to whoever clicked (anyone may)."""
+    store: FactStore = interaction.client.store  # type: ignore[attr-defined]
+    await send_card(interaction, await card_for(store, await store.entry(ref)), ephemeral=True)
 
 
 class ExpiringView(discord.ui.View):
-    """A view whose buttons are removed from its message when it times out, so nobody clicks a dead one."""
+    """A view whose buttons stop working after a while: they are then removed from its message (link buttons,
+    which need no bot, stay), so nobody clicks a dead one. A button's error goes to the bot's one error handler,
+    which answers the clicker privately."""
 
     def __init__(self) -> None:
         super().__init__(timeout=PAGE_TIMEOUT)
         self.message: discord.Message | discord.InteractionMessage | None = None
 
     async def on_timeout(self) -> None:
-        if self.message is not None:
-            with contextlib.suppress(discord.HTTPException):
-                await self.message.edit(view=None)
+        if self.message is None:
+            return
+        links = [item for item in self.children if isinstance(item, discord.ui.Button) and item.url]
+        self.clear_items()
+        for link in links:
+            self.add_item(link)
+        with contextlib.suppress(discord.HTTPException):
+            await self.message.edit(view=self if links else None)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
+        await interaction.client.tree.on_error(interaction, error)  # type: ignore[attr-defined, arg-type]
 
 
 class Paginator(ExpiringView):
@@ -56,11 +85,11 @@ class Paginator(ExpiringView):
         self._refresh()
         await interaction.response.edit_message(embed=self.pages[self.index], view=self)
 
-    @discord.ui.button(emoji="⏮", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label="First", emoji="⏮", style=discord.ButtonStyle.secondary)
     async def first(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         await self._show(interaction, 0)
 
-    @discord.ui.button(emoji="◀", style=discord.ButtonStyle.primary)
+    @discord.ui.button(label="Previous", emoji="◀", style=discord.ButtonStyle.primary)
     async def previous(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         await self._show(interaction, self.index - 1)
 
@@ -68,22 +97,24 @@ class Paginator(ExpiringView):
     async def counter(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         """A label only (always disabled)."""
 
-    @discord.ui.button(emoji="▶", style=discord.ButtonStyle.primary)
+    @discord.ui.button(label="Next", emoji="▶", style=discord.ButtonStyle.primary)
     async def next(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         await self._show(interaction, self.index + 1)
 
-    @discord.ui.button(emoji="⏭", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label="Last", emoji="⏭", style=discord.ButtonStyle.secondary)
     async def last(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         await self._show(interaction, len(self.pages) - 1)
 
 
-async def send_pages(interaction: discord.Interaction, pages: Sequence[discord.Embed]) -> None:
+async def send_pages(
+    interaction: discord.Interaction, pages: Sequence[discord.Embed], *, ephemeral: bool = False
+) -> None:
     """One page is sent as it is; more get a Paginator."""
     if len(pages) == 1:
-        await interaction.response.send_message(embed=pages[0])
+        await interaction.response.send_message(embed=pages[0], ephemeral=ephemeral)
         return
     view = Paginator(pages, interaction.user.id)
-    await interaction.response.send_message(embed=pages[0], view=view)
+    await interaction.response.send_message(embed=pages[0], view=view, ephemeral=ephemeral)
     view.message = await interaction.original_response()
 
 
@@ -91,9 +122,12 @@ Opener = Callable[[discord.Interaction, str], Awaitable[None]]
 
 
 class OpenMatches(ExpiringView):
-    """A button per other search match; anyone may open one, and it answers them privately."""
+    """A button per other search match; anyone may open one, and it answers them privately. ``links`` are the
+    best card's own link buttons, kept beside them."""
 
-    def __init__(self, matches: Sequence[Fact], opener: Opener) -> None:
+    def __init__(
+        self, matches: Sequence[Fact], opener: Opener = open_card, links: Sequence[discord.ui.Button] = ()
+    ) -> None:
         super().__init__()
         for fact in matches[:5]:
             button: discord.ui.Button = discord.ui.Button(
@@ -101,6 +135,8 @@ class OpenMatches(ExpiringView):
             )
             button.callback = self._opener(opener, fact.ref)  # type: ignore[method-assign]
             self.add_item(button)
+        for link in links:
+            self.add_item(link)
 
     @staticmethod
     def _opener(opener: Opener, ref: str) -> Callable[[discord.Interaction], Awaitable[None]]:
@@ -108,3 +144,24 @@ class OpenMatches(ExpiringView):
             await opener(interaction, ref)
 
         return open_match
+
+
+# ----------------------------------------------------------------------------- autocomplete
+
+
+async def fact_choices(store: FactStore, kind: Kind | Sequence[Kind], current: str) -> list[app_commands.Choice[str]]:
+    """Facts for an autocomplete: typo-tolerant and alias-aware names, the ``kind:key`` reference as value."""
+    with_kind = not isinstance(kind, str)
+    return [
+        app_commands.Choice(name=render.choice_label(fact, with_kind=with_kind), value=fact.ref)
+        for fact in await store.suggest(kind, current, limit=CHOICES_MAX)
+    ]
+
+
+def place_choices(places: Iterable[str], current: str) -> list[app_commands.Choice[str]]:
+    """Countries or regions for an autocomplete, each once, those matching what was typed."""
+    matching = [p for p in dict.fromkeys(places) if place_matches(p, current)]
+    return [
+        app_commands.Choice(name=render.clip(p, render.CHOICE_NAME_MAX), value=render.clip(p, render.CHOICE_NAME_MAX))
+        for p in matching[:CHOICES_MAX]
+    ]

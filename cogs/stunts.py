@@ -23,20 +23,18 @@ class Stunts(commands.Cog):
     async def stunt(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
         """Show one stunt: what happened, where, and how it was done."""
         entry = await self.bot.store.find("stunt", name)
-        card = await card_for(self.bot.store, entry)
-        await interaction.response.send_message(embed=card.embed, view=card.view() or discord.utils.MISSING)
+        await ui.send_card(interaction, await card_for(self.bot.store, entry))
 
     @stunt.autocomplete("name")
     async def stunt_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=render.choice_label(s), value=s.ref)
-            for s in await self.bot.store.suggest("stunt", current)
-        ]
+        return await ui.fact_choices(self.bot.store, "stunt", current)
 
     @app_commands.command()
     @app_commands.describe(film="Only the stunts of this film")
     @fan_cooldown()
-    async def stunts(self, interaction: discord.Interaction, film: app_commands.Range[str, 1, 100] | None = None) -> None:
+    async def stunts(
+        self, interaction: discord.Interaction, film: app_commands.Range[str, 1, 100] | None = None
+    ) -> None:
         """List every stunt, page by page."""
         films = await self.bot.store.films()
         chosen = (await self.bot.store.find("film", film)).fact if film else None
@@ -47,10 +45,7 @@ class Stunts(commands.Cog):
 
     @stunts.autocomplete("film")
     async def film_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=render.choice_label(f), value=f.ref)
-            for f in await self.bot.store.suggest("film", current)
-        ]
+        return await ui.fact_choices(self.bot.store, "film", current)
 
 
 async def setup(bot: FanBot) -> None:

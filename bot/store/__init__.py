@@ -22,12 +22,23 @@ from typing import Any, Generic, TypeVar
 
 import aiosqlite
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.errors import Conflict, Invalid, NotFound, StoreUnavailable
 from bot.models import FACT_TYPES, Change, Fact, Film, Kind, Release, Video, changed_fields
-from bot.pack import Pack, consistency_problems, dump_pack, fact_hash
-from bot.store.text import body_text, fold, intent, search_terms, tokens
+from bot.pack import Pack, dump_pack, fact_hash
+from bot.store.text import (
+    PLACE_ABBREVIATIONS,
+    body_text,
+    contains_phrase,
+    fold,
+    intent,
+    longest_names,
+    match_forms,
+    search_terms,
+    tokens,
+    with_units,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +55,7 @@ class Author:
 
 
 PACK_AUTHOR = Author(None, SYSTEM)
+_PAST = {"add": "added", "remove": "removed", "restore": "restored"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,14 @@ class Entry(Generic[F]):
     updated_by: str
     edited: bool
     deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Every indexed word (sorted, for typo correction) and in how many facts it occurs."""
+
+    words: tuple[str, ...]
+    counts: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -78,12 +98,20 @@ class SeedReport:
 
 @dataclass
 class ImportPlan:
-    """What an import would do; nothing is written until ``apply_import``."""
+    """What an import would do (the dry run); nothing is written until ``apply_import``.
+
+    ``changed`` pairs each fact with the fields that differ. A ``conflict`` is a fact the store changed after
+    the file was exported (its ``exported_at``) that the file would overwrite, restore or remove: it is listed
+    with the reason and left as it is. ``watermark`` is the newest change set when planned, so a plan whose
+    store has moved on since is refused instead of applied blindly.
+    """
 
     pack: Pack
+    watermark: int
     added: list[Fact] = field(default_factory=list)
-    changed: list[Fact] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
+    changed: list[tuple[Fact, list[str]]] = field(default_factory=list)
+    removed: list[Fact] = field(default_factory=list)
+    conflicts: list[tuple[Fact, str]] = field(default_factory=list)
     unchanged: int = 0
 
     @property
@@ -104,6 +132,13 @@ class GuildSettings:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _kinds(kind: Kind | Sequence[Kind] | None) -> list[Kind]:
+    """One kind, several, or (None) every kind, as a list."""
+    if kind is None:
+        return list(FACT_TYPES)  # type: ignore[arg-type]
+    return [kind] if isinstance(kind, str) else list(kind)
 
 
 def _parse_ref(ref: str) -> tuple[str, str]:
@@ -127,6 +162,11 @@ def _fact(kind: str, doc: str) -> Fact:
     return FACT_TYPES[kind].model_validate_json(doc)
 
 
+def _named_words(text: str, fact: Fact) -> int:
+    """How many words of the longest of the fact's names the question contains outright (0 for none)."""
+    return max((len(name.split()) for name in map(fold, fact.names) if contains_phrase(text, name)), default=0)
+
+
 class FactStore:
     """Async API over the SQLite fact store. Open with ``await FactStore.open(path)``."""
 
@@ -135,7 +175,7 @@ class FactStore:
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
-        self._vocabulary: list[str] | None = None
+        self._vocabulary: Vocabulary | None = None
         self._film_cache: dict[str, Film] | None = None
 
     # ----------------------------------------------------------------- lifecycle
@@ -243,36 +283,51 @@ class FactStore:
     async def get(self, ref: str) -> Fact:
         return (await self.entry(ref)).fact
 
-    async def find(self, kind: Kind, text: str) -> Entry[Any]:
-        """Resolve what a fan typed (an autocomplete value, a name, an alias or a near miss) to one fact."""
+    async def find(self, kind: Kind | Sequence[Kind], text: str) -> Entry[Any]:
+        """Resolve what a fan typed (an autocomplete value, a name, an alias or a near miss) to one fact.
+
+        Given several kinds, an exact name of an earlier kind wins, then the best near miss of any of them.
+        """
+        kinds = _kinds(kind)
         text = text.strip()
-        if text.startswith(f"{kind}:"):
+        if text.partition(":")[0] in kinds:
             return await self.entry(text)
-        row = await self._one(
-            f"SELECT {self._ENTRY_COLUMNS} FROM facts WHERE kind = ? AND deleted = 0 AND (key = ? OR id IN "
-            "(SELECT fact_id FROM names WHERE kind = ? AND folded = ?)) LIMIT 1",
-            (kind, text, kind, fold(text)),
-        )
-        if row is not None:
-            return self._entry(row)
-        candidates = await self.suggest(kind, text, limit=5)
+        for each in kinds:
+            row = await self._one(
+                f"SELECT {self._ENTRY_COLUMNS} FROM facts WHERE kind = ? AND deleted = 0 AND (key = ? OR id IN "
+                "(SELECT fact_id FROM names WHERE kind = ? AND folded = ?)) LIMIT 1",
+                (each, text, each, fold(text)),
+            )
+            if row is not None:
+                return self._entry(row)
+        candidates = await self.suggest(kinds, text, limit=5)
         if candidates and self._confident(text, candidates[0]):
             return await self.entry(candidates[0].ref)
-        raise NotFound(kind, text, [c.label for c in candidates[:3]])
+        what = " or ".join(kinds) if len(kinds) < 3 else f"{', '.join(kinds[:-1])} or {kinds[-1]}"
+        raise NotFound(what, text, [c.label for c in candidates[:3]])
 
     @staticmethod
     def _confident(text: str, fact: Fact) -> bool:
-        """A near miss is taken as meant only when one of the fact's names contains it, typos allowed."""
+        """A near miss is taken as meant only when one of the fact's names contains it, typos allowed (a name
+        inside what was typed is not enough: "submarine bike" is not the submarine)."""
         query = fold(text)
-        return any(fuzz.partial_ratio(query, fold(name)) >= 85 for name in fact.names) and len(query) >= 3
+        return len(query) >= 3 and any(
+            (fuzz.partial_ratio(query, name) if len(query) <= len(name) else fuzz.ratio(query, name)) >= 85
+            for name in map(fold, fact.names)
+        )
 
-    async def facts(self, kind: Kind, *, film: str | None = None, deleted: bool = False) -> list[Any]:
-        """Every fact of a kind (optionally of one film), in a stable, readable order."""
+    async def facts(
+        self, kind: Kind, *, film: str | None = None, keys: Sequence[str] | None = None, deleted: bool = False
+    ) -> list[Any]:
+        """Every fact of a kind (optionally of one film, or with these keys), in a stable, readable order."""
         sql = "SELECT kind, doc FROM facts WHERE kind = ? AND deleted = ?"
         params: list[Any] = [kind, int(deleted)]
         if film:
             sql += " AND json_extract(doc, '$.film') = ?"
             params.append(film)
+        if keys is not None:
+            sql += f" AND key IN ({','.join('?' * len(keys))})"
+            params += keys
         rows = await self._all(sql + " ORDER BY id", params)
         return [_fact(k, d) for k, d in rows]
 
@@ -297,6 +352,16 @@ class FactStore:
         videos = await self.facts("video")
         return random.choice(videos) if videos else None
 
+    async def video_about(self, topic: str) -> Entry[Any]:
+        """The video a fan means by a topic: that video, or one about that stunt or place (a verified link first)."""
+        entry = await self.find(("video", "stunt", "location"), topic)
+        if isinstance(entry.fact, Video):
+            return entry
+        videos = await self.linked("video", entry.fact.ref)
+        if not videos:
+            raise NotFound("video", entry.fact.label, [v.title for v in await self.facts("video") if v.url])
+        return await self.entry(min(videos, key=lambda video: video.url is None).ref)
+
     async def counts(self) -> dict[str, int]:
         rows = await self._all("SELECT kind, count(*) FROM facts WHERE deleted = 0 GROUP BY kind")
         found = dict(rows)
@@ -304,10 +369,10 @@ class FactStore:
 
     # ----------------------------------------------------------------- autocomplete and search
 
-    async def suggest(self, kind: Kind | None, text: str, *, limit: int = 25) -> list[Any]:
+    async def suggest(self, kind: Kind | Sequence[Kind] | None, text: str, *, limit: int = 25) -> list[Any]:
         """Facts whose names start with, contain the words of, or nearly match ``text``; best first."""
         query = fold(text)
-        kinds = [kind] if kind else list(FACT_TYPES)
+        kinds = _kinds(kind)
         marks = ",".join("?" * len(kinds))
         if not query:
             rows = await self._all(
@@ -325,67 +390,124 @@ class FactStore:
         )
         for fact_id, k, doc in rows:
             found.setdefault(fact_id, _fact(k, doc))
-        # 2. Names containing every typed word as a word prefix; typos corrected against the vocabulary.
+        # 2. Names containing every typed word as a word prefix, typos corrected against the vocabulary;
+        # 3. for a "did you mean" when nothing did, names containing any of the words.
+        words = query.split()
         if len(found) < limit:
-            for terms in (query.split(), await self._corrected(query.split())):
-                if len(found) >= limit or not terms:
-                    break
-                match = "{name aliases}: " + " ".join(f'"{t}"*' for t in terms)
-                rows = await self._all(
-                    f"SELECT f.id, f.kind, f.doc FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid "
-                    f"WHERE facts_fts MATCH ? AND f.kind IN ({marks}) AND f.deleted = 0 ORDER BY rank LIMIT ?",
-                    (match, *kinds, limit * 2),
-                )
-                for fact_id, k, doc in rows:
-                    found.setdefault(fact_id, _fact(k, doc))
+            await self._names_matching(found, kinds, " ".join(f'"{w}"*' for w in words), limit)
+        if len(found) < limit:
+            fixed = await self._corrected(words)
+            if fixed != words:
+                await self._names_matching(found, kinds, " ".join(f'"{w}"*' for w in fixed), limit)
+            if not found:
+                await self._names_matching(found, kinds, " OR ".join(f'"{w}"*' for w in fixed), limit)
         return list(found.values())[:limit]
 
-    async def _vocab(self) -> list[str]:
+    async def _names_matching(self, found: dict[int, Fact], kinds: list[Kind], match: str, limit: int) -> None:
+        """Add the facts whose names or aliases match an FTS5 expression, best first."""
+        marks = ",".join("?" * len(kinds))
+        rows = await self._all(
+            f"SELECT f.id, f.kind, f.doc FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid "
+            f"WHERE facts_fts MATCH ? AND f.kind IN ({marks}) AND f.deleted = 0 "
+            "ORDER BY bm25(facts_fts, 3.0, 1.0, 0.0) LIMIT ?",
+            ("{name aliases}: (" + match + ")", *kinds, limit * 2),
+        )
+        for fact_id, kind, doc in rows:
+            found.setdefault(fact_id, _fact(kind, doc))
+
+    async def _vocab(self) -> Vocabulary:
         if self._vocabulary is None:
-            rows = await self._all("SELECT term FROM facts_vocab WHERE length(term) > 2")
-            self._vocabulary = [term for (term,) in rows]
+            rows = await self._all("SELECT term, doc FROM facts_vocab WHERE length(term) > 2 ORDER BY term")
+            self._vocabulary = Vocabulary(tuple(t for t, _ in rows), dict(rows))
         return self._vocabulary
 
     async def _corrected(self, words: list[str]) -> list[str]:
-        """Each word replaced by the nearest word the store knows (one or two typos), if it is unknown."""
+        """Each unknown word of five letters or more replaced by the nearest word the store knows: one typo in a
+        short word, two in a long one; swapped letters count as one ("trian" is "train"); the commonest wins."""
         vocabulary = await self._vocab()
-        known = set(vocabulary)
         out = []
         for word in words:
-            if word in known or len(word) < 4 or word.isdigit():
+            if word in vocabulary.counts or len(word) < 5 or word.isdigit():  # "come" is no typo of "rome"
                 out.append(word)
                 continue
-            best = process.extractOne(
-                word, vocabulary, scorer=Levenshtein.distance, score_cutoff=1 if len(word) < 6 else 2
+            near = process.extract(
+                word, vocabulary.words, scorer=OSA.distance, score_cutoff=1 if len(word) < 6 else 2, limit=20
             )
-            out.append(best[0] if best else word)
+            out.append(min(near, key=lambda m: (m[1], -vocabulary.counts[m[0]]))[0] if near else word)
         return out
 
     async def search(self, question: str, *, limit: int = 5) -> list[Any]:
-        """Facts answering a plain-language question, best first (releases answered by their film)."""
+        """Facts answering a plain-language question, best first; weak matches are left out.
+
+        Full-text relevance (bm25; names weigh most) is re-weighted by what the question says: a fact it names
+        outright ("the bike jump"), the film it names ("dead reckoning …" favours that film's facts) and the kind
+        of fact it asks for ("where" → places, "come out" → release dates, "how many" → stunt numbers). When it
+        asks for one kind and names a fact of another, the related fact of the asked kind answers: "where was the
+        bike jump filmed" → the place, "when was the Rome premiere" → the film's release card.
+        """
         words = tokens(question)
         wanted = intent(words)
-        terms = await self._corrected(search_terms(words) or words)
+        asked = search_terms(words) or words
+        fixed = dict(zip(asked, await self._corrected(asked), strict=True))
+        text = " ".join(fixed.get(w, w) for w in words)
+        terms = with_units(list(fixed.values()))
         if not terms:
             return []
-        match = " OR ".join(f'"{t}"*' if len(t) > 2 else f'"{t}"' for t in terms)
+        counts = (await self._vocab()).counts
+        phrases = [form for t in terms for form in match_forms(t, counts)]
+        phrases += [f'"{PLACE_ABBREVIATIONS[t]}"' for t in terms if t in PLACE_ABBREVIATIONS]
         rows = await self._all(
-            "SELECT f.kind, f.key, f.doc, bm25(facts_fts, 10.0, 6.0, 1.0) AS score FROM facts_fts "
-            "JOIN facts f ON f.id = facts_fts.rowid WHERE facts_fts MATCH ? AND f.deleted = 0 "
-            "ORDER BY score LIMIT 60",
-            (match,),
+            "SELECT f.kind, f.doc, bm25(facts_fts, 10.0, 6.0, 1.0) FROM facts_fts JOIN facts f "
+            "ON f.id = facts_fts.rowid WHERE facts_fts MATCH ? AND f.deleted = 0 ORDER BY 3 LIMIT 60",
+            (" OR ".join(phrases),),
         )
         films = await self.films()
-        ranked: dict[str, tuple[float, Fact]] = {}
-        for kind, _key, doc, score in rows:
+        films_named = longest_names(text, [(f.key, fold(n)) for f in films.values() for n in f.names])
+        relevance: dict[str, float] = {}
+        facts: dict[str, Fact] = {}
+        for kind, doc, score in rows:
             fact = _fact(kind, doc)
             if isinstance(fact, Release):  # a release date is answered by its film's release card
                 fact = films.get(fact.film, fact)
+            if -score > relevance.get(fact.ref, 0.0):  # bm25 is negative: lower is better
+                relevance[fact.ref], facts[fact.ref] = -score, fact
+        named = {ref: _named_words(text, fact) for ref, fact in facts.items()}
+        other_named = any(n for ref, n in named.items() if facts[ref].kind != "film")
+        for ref, fact in facts.items():
+            if named[ref] and not (fact.kind == "film" and other_named):  # a film beside a stunt is context
+                relevance[ref] *= 2 + named[ref]
+            if getattr(fact, "film", None) in films_named:
+                relevance[ref] *= 1.5
+        if wanted in ("film", "location", "video"):
+            await self._answer_with(wanted, facts, relevance)
+        for ref, fact in facts.items():
             if fact.kind == wanted:
-                score *= 2.0  # bm25 scores are negative: lower is better
-            if fact.ref not in ranked or score < ranked[fact.ref][0]:
-                ranked[fact.ref] = (score, fact)
-        return [fact for _, fact in sorted(ranked.values(), key=lambda pair: pair[0])][:limit]
+                relevance[ref] *= 1.5 if wanted == "stunt" else 2.0  # "how big" hints at numbers, "where" asks
+            elif fact.kind == "video":
+                relevance[ref] *= 0.5  # videos repeat the stunts they show: the stunt card answers better
+        ranked = sorted(facts, key=lambda ref: relevance[ref], reverse=True)
+        best = relevance[ranked[0]] if ranked else 0.0
+        return [facts[ref] for ref in ranked if relevance[ref] >= best * 0.2][:limit]
+
+    async def _answer_with(self, wanted: Kind, facts: dict[str, Fact], relevance: dict[str, float]) -> None:
+        """Facts of the wanted kind become as relevant as the best-matching facts they belong to."""
+        for ref in sorted(facts, key=lambda r: relevance[r], reverse=True)[:10]:
+            if facts[ref].kind == wanted:
+                continue
+            for other in await self._related(facts[ref], wanted):
+                facts.setdefault(other.ref, other)
+                relevance[other.ref] = max(relevance.get(other.ref, 0.0), relevance[ref])
+
+    async def _related(self, fact: Fact, kind: Kind) -> list[Fact]:
+        """The facts of ``kind`` that answer for ``fact``: its film, its places or the videos about it."""
+        if kind == "film":
+            film = (await self.films()).get(getattr(fact, "film", ""))
+            return [film] if film else []
+        if kind == "location":
+            return await self.facts("location", keys=getattr(fact, "locations", []))
+        if kind == "video" and fact.kind in ("stunt", "location"):
+            return await self.linked("video", fact.ref)
+        return []
 
     # ----------------------------------------------------------------- writing facts
 
@@ -402,7 +524,7 @@ class FactStore:
         if isinstance(fact, Release):
             film = await self._film_for_index(db, fact.film)
             name = f"{film.title if film else fact.film} {fact.region}"
-            aliases = film.aliases if film else []
+            aliases = film.names[1:] if film else []  # its aliases and earlier titles
         await db.execute(
             "INSERT INTO facts_fts (rowid, name, aliases, body) VALUES (?, ?, ?, ?)",
             (fact_id, name, "\n".join(aliases), body_text(fact)),
@@ -421,9 +543,15 @@ class FactStore:
                 "SELECT 1 FROM facts WHERE kind = ? AND key = ? AND deleted = 0", (kind, key)
             ) as cursor:
                 if await cursor.fetchone() is None:
-                    raise Invalid(f"{path}: there is no {kind} {key!r}.")
+                    near = await self.suggest(kind, key.replace("-", " "), limit=3)  # type: ignore[arg-type]
+                    hint = f" Did you mean {', '.join(f'`{f.key}` ({f.label})' for f in near)}?" if near else ""
+                    raise Invalid(f"{path}: there is no {kind} with the key {key!r}.{hint}")
         if isinstance(fact, Release):
             return
+        folded = [fold(name) for name in fact.names]
+        twice = next((name for name, f in zip(fact.names, folded, strict=True) if folded.count(f) > 1), None)
+        if twice:
+            raise Invalid(f"The name {twice!r} is given twice for this {fact.kind}.")
         for name in fact.names:
             async with db.execute(
                 "SELECT f.key FROM names n JOIN facts f ON f.id = n.fact_id "
@@ -487,8 +615,9 @@ class FactStore:
             await self._put(db, set_id, fact, author)
         return await self.entry(fact.ref)
 
-    async def update(self, fact: Fact, author: Author, *, expected_revision: int) -> Entry[Any]:
-        """Replace a fact, unless someone changed it since ``expected_revision`` (no lost updates).
+    async def update(self, fact: Fact, author: Author, *, expected: Entry[Any]) -> Entry[Any]:
+        """Replace a fact, unless someone changed it since the editor opened ``expected`` (no lost update):
+        then nothing is written and the refusal says who changed which fields.
 
         A release whose date moves keeps the old date in its history, so fans can see the delay.
         """
@@ -500,12 +629,13 @@ class FactStore:
             if row is None or row[6]:
                 raise NotFound(fact.kind, fact.key)
             current = self._entry(row)
-            if current.revision != expected_revision:
-                changed = changed_fields(current.fact.model_dump(), fact.model_dump()) or ["nothing visible"]
+            if current.revision != expected.revision:
+                theirs = changed_fields(expected.fact.model_dump(mode="json"), current.fact.model_dump(mode="json"))
                 raise Conflict(
                     f"{current.fact.label} was changed by {current.updated_by} at "
-                    f"{current.updated_at:%Y-%m-%d %H:%M} UTC after you opened it (fields: {', '.join(changed)}). "
-                    "Nothing was overwritten: open it again to see their version."
+                    f"{current.updated_at:%Y-%m-%d %H:%M} UTC after you opened the form "
+                    f"({'changed: ' + ', '.join(theirs) if theirs else 'removed and restored'}). "
+                    "Nothing was overwritten: run /fact edit again to see their version."
                 )
             if isinstance(fact, Release) and isinstance(current.fact, Release):
                 fact = fact.keeping_history_of(current.fact, _now().date())
@@ -516,6 +646,12 @@ class FactStore:
             await self._put(db, set_id, fact, author)
         return await self.entry(fact.ref)
 
+    async def removable(self, ref: str) -> Entry[Any]:
+        """The fact, if it may be removed: asked before the confirmation buttons, so a refusal comes first."""
+        entry = await self.entry(ref)
+        await self._refuse_if_used(self._reader, entry.fact)
+        return entry
+
     async def remove(self, ref: str, author: Author) -> Fact:
         """Soft-delete a fact (``restore`` brings it back); refused while other facts point at it."""
         kind, key = _parse_ref(ref)
@@ -524,12 +660,19 @@ class FactStore:
             if row is None:
                 raise NotFound(kind, key)
             fact = _fact(kind, row[1])
-            users = [f.label for k in FACT_TYPES for f in await self._linked_in(db, k, fact)]
-            if users:
-                raise Invalid(f"{fact.label} is still used by: {', '.join(users[:5])}. Edit or remove those first.")
+            await self._refuse_if_used(db, fact)
             set_id = await self._new_set(db, "remove", f"removed {kind} {fact.label}", author)
             await self._set_deleted(db, set_id, row[0], row[1], True, author)
         return fact
+
+    async def _refuse_if_used(self, db: aiosqlite.Connection, fact: Fact) -> None:
+        users = [f"{f.kind} {f.label}" for k in FACT_TYPES for f in await self._linked_in(db, k, fact)]
+        if users:
+            more = f" and {len(users) - 5} more" if len(users) > 5 else ""
+            raise Invalid(
+                f"{fact.label} cannot be removed: it is still used by {', '.join(users[:5])}{more}. "
+                "Edit or remove those first. Nothing was changed."
+            )
 
     @staticmethod
     async def _linked_in(db: aiosqlite.Connection, kind: str, target: Fact) -> list[Fact]:
@@ -576,6 +719,13 @@ class FactStore:
             await self._set_deleted(db, set_id, row[0], row[1], False, author)
         return fact
 
+    async def removed_facts(self, text: str = "", *, limit: int = 25) -> list[Fact]:
+        """Removed facts whose names contain ``text`` (what ``/fact restore`` offers), newest removal first."""
+        rows = await self._all("SELECT kind, doc FROM facts WHERE deleted = 1 ORDER BY updated_at DESC, id DESC")
+        query = fold(text)
+        removed = (_fact(kind, doc) for kind, doc in rows)
+        return [f for f in removed if any(query in fold(name) for name in [f.key, *f.names])][:limit]
+
     # ----------------------------------------------------------------- history and undo
 
     def _change(self, row: sqlite3.Row) -> Change:
@@ -599,61 +749,109 @@ class FactStore:
             raise NotFound(kind, key)
         return [self._change(r) for r in rows]
 
+    _SET_SQL = "SELECT id, action, summary, author_name, at, undone_by FROM change_sets "
+
+    @staticmethod
+    def _change_set(row: sqlite3.Row) -> ChangeSet:
+        set_id, action, summary, author_name, at, undone_by = row
+        return ChangeSet(set_id, action, summary, author_name, dt.datetime.fromisoformat(at), undone_by is not None)
+
     async def change_sets(self, text: str = "", *, limit: int = 25) -> list[ChangeSet]:
-        """Recent admin change sets (not pack seeding), newest first, filtered by ``text``."""
+        """Recent admin change sets (not pack seeding), newest first, filtered by ``text`` (or ``#12``)."""
         rows = await self._all(
-            "SELECT id, action, summary, author_name, at, undone_by FROM change_sets "
-            "WHERE author_id IS NOT NULL AND (summary LIKE ? OR CAST(id AS TEXT) = ?) ORDER BY id DESC LIMIT ?",
-            (f"%{text}%", text, limit),
+            self._SET_SQL + "WHERE author_id IS NOT NULL AND (summary LIKE ? OR CAST(id AS TEXT) = ?) "
+            "ORDER BY id DESC LIMIT ?",
+            (f"%{text}%", text.strip().lstrip("#"), limit),
         )
-        return [ChangeSet(i, a, s, n, dt.datetime.fromisoformat(t), u is not None) for i, a, s, n, t, u in rows]
+        return [self._change_set(row) for row in rows]
 
     async def undo(self, set_id: int, author: Author) -> ChangeSet:
-        """Revert one change set; refused when a later change touched the same fields of the same fact."""
+        """Revert one change set as a whole (an import too) in one transaction, recorded as a new change set
+        (returned); undoing that one redoes the original.
+
+        Only the fields a change touched are put back, so a later edit of other fields survives. Refused, with
+        who and which change, when a later change touched the same fields (nothing is guessed), and when the
+        result would leave a fact pointing at a missing one or a name used twice.
+        """
         async with self._transaction() as db:
-            async with db.execute(
-                "SELECT id, action, summary, author_name, at, undone_by FROM change_sets WHERE id = ?", (set_id,)
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row is None or row[1] in ("undo", "seed"):
-                raise NotFound("change", str(set_id))
+            row = await _row(db, self._SET_SQL + "WHERE id = ?", (set_id,))
+            if row is None or row[1] == "seed":
+                raise NotFound("change", f"#{set_id}")
             if row[5] is not None:
-                raise Conflict(f"Change #{set_id} was already undone (by change #{row[5]}).")
-            async with db.execute(self._CHANGE_SQL + "WHERE c.set_id = ?", (set_id,)) as cursor:
+                raise Conflict(f"Change #{set_id} was already undone (by change #{row[5]}). Nothing was changed.")
+            async with db.execute(
+                self._CHANGE_SQL + "WHERE c.set_id = ? AND c.action != 'conflict' ORDER BY c.id DESC", (set_id,)
+            ) as cursor:
                 changes = [self._change(r) for r in await cursor.fetchall()]
-            for change in changes:
-                async with db.execute(
-                    self._CHANGE_SQL + "WHERE c.fact_id = (SELECT fact_id FROM changes WHERE id = ?) AND c.id > ? "
-                    "AND c.action != 'conflict' AND s.undone_by IS NULL",
-                    (change.id, change.id),
-                ) as cursor:
-                    later = [self._change(r) for r in await cursor.fetchall()]
-                for newer in later:
-                    overlap = set(change.fields) & set(newer.fields) or (
-                        {"(removed)"} if newer.action in ("remove", "restore") else set()
-                    )
-                    if overlap:
-                        raise Conflict(
-                            f"Change #{set_id} cannot be undone: {newer.author_name} changed "
-                            f"{', '.join(sorted(overlap))} of {change.ref} later (change #{newer.set_id}). "
-                            "Undo that one first, or edit the fact by hand."
-                        )
             undo_id = await self._new_set(db, "undo", f"undid #{set_id}: {row[2]}", author)
-            for change in reversed(changes):
+            for change in changes:
                 await self._revert(db, undo_id, change, author)
+            problems = await self._integrity_problems(db)
+            if problems:
+                raise Conflict(f"Change #{set_id} cannot be undone: {problems[0]}. Nothing was changed.")
+            await db.execute("UPDATE change_sets SET undone_by = NULL WHERE undone_by = ?", (set_id,))
             await db.execute("UPDATE change_sets SET undone_by = ? WHERE id = ?", (undo_id, set_id))
-            return ChangeSet(row[0], row[1], row[2], row[3], dt.datetime.fromisoformat(row[4]), True)
+            return self._change_set(await _row(db, self._SET_SQL + "WHERE id = ?", (undo_id,)))
 
     async def _revert(self, db: aiosqlite.Connection, set_id: int, change: Change, author: Author) -> None:
+        """Put back what one change did, if the fact still shows that change in the fields it touched."""
         kind, key = _parse_ref(change.ref)
-        async with db.execute("SELECT id, doc FROM facts WHERE kind = ? AND key = ?", (kind, key)) as cursor:
-            fact_id, doc = await cursor.fetchone()  # type: ignore[misc]
-        if change.before is None:  # it was added (or restored): remove it again
+        fact_id, doc, deleted = await _row(
+            db, "SELECT id, doc, deleted FROM facts WHERE kind = ? AND key = ?", (kind, key)
+        )
+        current = None if deleted else json.loads(doc)
+        if change.before is None:  # it was added (or restored): remove it again, if nobody edited it since
+            if current != change.after:
+                raise Conflict(await self._blocked(db, change))
             await self._set_deleted(db, set_id, fact_id, doc, True, author)
-        elif change.after is None:  # it was removed: bring it back
+        elif change.after is None:  # it was removed: bring it back, if nobody did already
+            if current is not None:
+                raise Conflict(await self._blocked(db, change))
             await self._set_deleted(db, set_id, fact_id, doc, False, author)
         else:
-            await self._put(db, set_id, FACT_TYPES[kind].model_validate(change.before), author)
+            fields = change.fields
+            if current is None or any(current.get(f) != change.after.get(f) for f in fields):
+                raise Conflict(await self._blocked(db, change))
+            reverted = {k: v for k, v in current.items() if k not in fields}
+            reverted.update({f: change.before[f] for f in fields if f in change.before})
+            await self._put(db, set_id, FACT_TYPES[kind].model_validate(reverted), author)
+
+    async def _blocked(self, db: aiosqlite.Connection, change: Change) -> str:
+        """Why a change cannot be undone: the latest later change of the same fact that touched its fields."""
+        async with db.execute(
+            self._CHANGE_SQL + "WHERE c.fact_id = (SELECT fact_id FROM changes WHERE id = ?) AND c.id > ? "
+            "AND c.action != 'conflict' ORDER BY c.id DESC",
+            (change.id, change.id),
+        ) as cursor:
+            later = [self._change(r) for r in await cursor.fetchall()]
+        newer = next((c for c in later if set(c.fields) & set(change.fields)), None)
+        if newer is None:
+            return f"Change #{change.set_id} cannot be undone: {change.ref} changed since. Nothing was changed."
+        touched = ", ".join(sorted(set(change.fields) & set(newer.fields)))
+        did = f"changed {touched} of" if newer.action == "edit" else _PAST.get(newer.action, newer.action)
+        return (
+            f"Change #{change.set_id} cannot be undone: {newer.author_name} {did} {change.ref} later "
+            f"(change #{newer.set_id}, {newer.at:%Y-%m-%d %H:%M} UTC). Undo that one first, or edit the fact by "
+            "hand. Nothing was changed."
+        )
+
+    async def _integrity_problems(self, db: aiosqlite.Connection) -> list[str]:
+        """What no write may leave behind: a fact pointing at a missing one, or a name used twice in a kind."""
+        async with db.execute("SELECT kind, key, doc FROM facts WHERE deleted = 0") as cursor:
+            rows = await cursor.fetchall()
+        live = {(kind, key) for kind, key, _ in rows}
+        problems = [
+            f"{kind}:{key} › {path} would point at the missing {target_kind} {target!r}"
+            for kind, key, doc in rows
+            for path, target_kind, target in _fact(kind, doc).references()
+            if (target_kind, target) not in live
+        ]
+        async with db.execute(
+            "SELECT n.kind, min(n.name) FROM names n JOIN facts f ON f.id = n.fact_id WHERE f.deleted = 0 "
+            "AND n.kind != 'release' GROUP BY n.kind, n.folded HAVING count(DISTINCT n.fact_id) > 1"
+        ) as cursor:
+            problems += [f"the {kind} name {name!r} would be used twice" for kind, name in await cursor.fetchall()]
+        return problems
 
     # ----------------------------------------------------------------- packs: seed, import, export
 
@@ -695,45 +893,81 @@ class FactStore:
             report.updated += 1
 
     async def export(self) -> str:
-        """The whole store (not removed facts) as pack YAML that ``plan_import`` reads back unchanged."""
+        """The whole store (not removed facts) as pack YAML that ``plan_import`` reads back unchanged.
+
+        The file records when it was exported, so importing it later can tell an admin's newer edit (a
+        conflict, kept) from a change made in the file.
+        """
         facts = [f for kind in FACT_TYPES for f in await self.facts(kind)]  # type: ignore[arg-type]
         meta = await self._one("SELECT value FROM meta WHERE key = 'pack'")
         name, version, title = json.loads(meta[0]) if meta else ("export", 1, "Exported facts")
-        return dump_pack(name, version, title, facts)
+        return dump_pack(name, version, title, facts, exported_at=_now())
 
     async def plan_import(self, pack: Pack) -> ImportPlan:
-        """Compare a pack with the store: what would be added, changed and removed (a dry run)."""
-        plan = ImportPlan(pack)
+        """Compare a pack with the store (a dry run): the file is the whole truth, so a stored fact missing
+        from it would be removed. Facts changed after ``pack.exported_at`` are conflicts and stay as they are."""
+        rows = await self._all("SELECT kind, doc, deleted, updated_at, updated_by FROM facts")
+        newest = await self._one("SELECT coalesce(max(id), 0) FROM change_sets")
+        plan = ImportPlan(pack, watermark=newest[0])
+        stored: dict[str, tuple[Fact, bool, dt.datetime, str]] = {}
+        for kind, doc, gone, at, by in rows:
+            fact = _fact(kind, doc)
+            stored[fact.ref] = (fact, bool(gone), dt.datetime.fromisoformat(at), by)
+
+        def conflict(ref: str) -> str | None:
+            """Why the file may not touch this fact: it changed in the store after the export."""
+            if pack.exported_at is None or ref not in stored:
+                return None
+            _, gone, at, by = stored[ref]
+            if at < pack.exported_at:
+                return None
+            return f"{'removed' if gone else 'changed'} by {by} at {at:%Y-%m-%d %H:%M} UTC, after the export"
+
         incoming = {f.ref: f for f in pack.facts()}
-        current = {f.ref: f for kind in FACT_TYPES for f in await self.facts(kind)}  # type: ignore[arg-type]
         for ref, fact in incoming.items():
-            if ref not in current:
-                plan.added.append(fact)
-            elif current[ref] != fact:
-                plan.changed.append(fact)
-            else:
+            current, gone = stored[ref][:2] if ref in stored else (None, True)
+            if not gone and current == fact:
                 plan.unchanged += 1
-        plan.removed = [ref for ref in current if ref not in incoming]
+            elif why := conflict(ref):
+                plan.conflicts.append((fact, why))
+            elif gone or current is None:
+                plan.added.append(fact)
+            else:
+                fields = changed_fields(current.model_dump(mode="json"), fact.model_dump(mode="json"))
+                plan.changed.append((fact, fields))
+        for ref, (current, gone, _, _) in stored.items():
+            if gone or ref in incoming:
+                continue
+            if why := conflict(ref):
+                plan.conflicts.append((current, why))
+            else:
+                plan.removed.append(current)
         return plan
 
     async def apply_import(self, plan: ImportPlan, author: Author) -> int:
-        """Apply a planned import in one transaction, as one change set ``undo`` can revert."""
-        problems = consistency_problems(plan.pack)
-        if problems:
-            raise Invalid("; ".join(problems[:5]))
+        """Apply a planned import in one transaction, recorded as one change set that ``undo`` reverts whole.
+
+        Refused when the store changed since the dry run, or when the result would be inconsistent.
+        """
         async with self._transaction() as db:
-            summary = f"import: +{len(plan.added)} ~{len(plan.changed)} -{len(plan.removed)}"
+            newest, by = await _row(db, "SELECT id, author_name FROM change_sets ORDER BY id DESC LIMIT 1") or (0, "")
+            if newest != plan.watermark:
+                raise Conflict(
+                    f"The facts changed since this dry run (change #{newest} by {by}), so nothing was imported. "
+                    "Run /fact import again to see an up-to-date summary."
+                )
+            summary = f"import: {len(plan.added)} added, {len(plan.changed)} changed, {len(plan.removed)} removed"
             set_id = await self._new_set(db, "import", summary, author)
-            for fact in [*plan.added, *plan.changed]:
+            for fact in [*plan.added, *(fact for fact, _ in plan.changed)]:
                 await self._put(db, set_id, fact, author)
-            for ref in plan.removed:
-                kind, key = _parse_ref(ref)
-                async with db.execute(
-                    "SELECT id, doc FROM facts WHERE kind = ? AND key = ? AND deleted = 0", (kind, key)
-                ) as cursor:
-                    row = await cursor.fetchone()
-                if row:
-                    await self._set_deleted(db, set_id, row[0], row[1], True, author)
+            for fact in plan.removed:
+                row = await _row(
+                    db, "SELECT id, doc FROM facts WHERE kind = ? AND key = ? AND deleted = 0", (fact.kind, fact.key)
+                )
+                await self._set_deleted(db, set_id, row[0], row[1], True, author)
+            problems = await self._integrity_problems(db)
+            if problems:
+                raise Invalid("Nothing was imported: the result would be inconsistent: " + "; ".join(problems[:5]))
         return set_id
 
     async def remember_pack(self, pack: Pack) -> None:
@@ -754,20 +988,23 @@ class FactStore:
         async with self._transaction() as db:
             await db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
+    _SETTINGS_SQL = (
+        "SELECT guild_id, bts_channel_id, announce_channel_id, region, weekly_pick, mention_replies, disabled_reason "
+        "FROM guild_settings "
+    )
+
+    @staticmethod
+    def _settings(row: sqlite3.Row) -> GuildSettings:
+        guild_id, bts, announce, region, weekly, mentions, reason = row
+        return GuildSettings(guild_id, bts, announce, region, bool(weekly), bool(mentions), reason)
+
     async def guild_settings(self, guild_id: int) -> GuildSettings:
-        row = await self._one(
-            "SELECT guild_id, bts_channel_id, announce_channel_id, region, weekly_pick, mention_replies, "
-            "disabled_reason FROM guild_settings WHERE guild_id = ?",
-            (guild_id,),
-        )
-        if row is None:
-            return GuildSettings(guild_id)
-        g, bts, announce, region, weekly, mentions, reason = row
-        return GuildSettings(g, bts, announce, region, bool(weekly), bool(mentions), reason)
+        row = await self._one(self._SETTINGS_SQL + "WHERE guild_id = ?", (guild_id,))
+        return GuildSettings(guild_id) if row is None else self._settings(row)
 
     async def all_guild_settings(self) -> list[GuildSettings]:
-        rows = await self._all("SELECT guild_id FROM guild_settings ORDER BY guild_id")
-        return [await self.guild_settings(g) for (g,) in rows]
+        """Every server that changed a setting (the posting loops read this each time they run)."""
+        return [self._settings(row) for row in await self._all(self._SETTINGS_SQL + "ORDER BY guild_id")]
 
     _SETTINGS = ("bts_channel_id", "announce_channel_id", "region", "weekly_pick", "mention_replies", "disabled_reason")
 
@@ -781,21 +1018,35 @@ class FactStore:
                 await db.execute(f"UPDATE guild_settings SET {name} = ? WHERE guild_id = ?", (value, guild_id))
         return await self.guild_settings(guild_id)
 
-    async def unseen_feed_items(self, feed_url: str, item_ids: Sequence[str]) -> list[str]:
-        """Record feed items as seen and return the ones that were new."""
-        new: list[str] = []
-        async with self._transaction() as db:
-            for item_id in item_ids:
-                cursor = await db.execute(
-                    "INSERT OR IGNORE INTO seen_feed_items (feed_url, item_id, seen_at) VALUES (?, ?, ?)",
-                    (feed_url, item_id, _now().isoformat()),
-                )
-                if cursor.rowcount:
-                    new.append(item_id)
-        return new
+    async def unseen_feed_items(self, feed_url: str, item_ids: Sequence[str]) -> set[str] | None:
+        """The items not seen in this feed before, or None when the feed was never polled (its first poll only
+        records what is there, so following a channel never floods servers with its back catalogue)."""
+        rows = await self._all("SELECT item_id FROM seen_feed_items WHERE feed_url = ?", (feed_url,))
+        seen = {item_id for (item_id,) in rows}
+        return set(item_ids) - seen if seen else None
 
-    async def feed_known(self, feed_url: str) -> bool:
-        return await self._one("SELECT 1 FROM seen_feed_items WHERE feed_url = ? LIMIT 1", (feed_url,)) is not None
+    async def remember_feed_items(self, feed_url: str, item_ids: Sequence[str]) -> None:
+        """Record items as seen, after they were handled: a crash in between repeats the work instead of losing
+        it, and post claims keep the repeat from posting twice. The empty id marks a polled (even empty) feed."""
+        now = _now().isoformat()
+        async with self._transaction() as db:
+            await db.executemany(
+                "INSERT OR IGNORE INTO seen_feed_items (feed_url, item_id, seen_at) VALUES (?, ?, ?)",
+                [(feed_url, item_id, now) for item_id in ("", *item_ids)],
+            )
+
+    async def last_change_id(self) -> int:
+        return (await self._one("SELECT coalesce(max(id), 0) FROM changes"))[0]
+
+    async def changes_after(self, change_id: int, kinds: Sequence[Kind]) -> list[Change]:
+        """Changes to facts of these kinds made after ``change_id``, oldest first (pack conflicts left out):
+        what release news reads to tell fans about a moved date or a new title, whoever made the change."""
+        marks = ",".join("?" * len(kinds))
+        rows = await self._all(
+            self._CHANGE_SQL + f"WHERE c.id > ? AND f.kind IN ({marks}) AND c.action != 'conflict' ORDER BY c.id",
+            (change_id, *kinds),
+        )
+        return [self._change(r) for r in rows]
 
     async def claim_post(self, guild_id: int, item: str) -> bool:
         """Record that ``item`` is posted to a guild; False when it already was (exactly-once posting)."""

@@ -1,0 +1,271 @@
+"""End-to-end benchmark: 2,000 mixed slash commands and autocompletes through SimCord, against a baseline bot.
+
+Both bots run in this process under SimCord, each on its own event loop and thread (SimCord allows one live
+environment per loop): the real bot (``create_bot`` on the shipped pack, as the CLI builds it) and a baseline
+``commands.Bot`` with the same command names whose every command answers one constant embed (a real stunt
+card, so both send as many bytes) and every autocomplete 25 constant choices. The same seeded calls go to
+both, in alternating blocks, so a noisy machine slows both alike.
+
+A call is timed from the fan's action to the moment the bot's answer reaches SimCord's REST API (the
+interaction callback, or the followup after a defer): the latency a fan sees, without SimCord's own polling
+after the answer. The ratio of the mean latencies is the bot's end-to-end cost against a bot that does nothing.
+
+    python benchmarks/e2e.py [--calls 2000] [--block 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import random
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import mean
+from typing import Any, TypeVar
+
+import discord
+import simcord
+from common import summary, table, verdict, write_results
+from discord import app_commands
+from discord.ext import commands
+from generate import SHIPPED, shipped_pack
+
+from bot.app import create_bot
+from bot.config import Config, Cooldown
+from bot.models import Fact
+
+TARGET_RATIO = 1.3
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One fan action: a slash command with its options, or an autocomplete of one option."""
+
+    command: str
+    options: dict[str, str]
+    focused: str | None = None  # the option being typed, for an autocomplete
+
+    @property
+    def label(self) -> str:
+        return f"{self.command} (autocomplete)" if self.focused else f"/{self.command}"
+
+
+def typed(name: str, rng: random.Random) -> str:
+    """What a fan types for a name: all of it (Discord lets no option run over 100 characters), a prefix, or its
+    longest word."""
+    shape = rng.choice(("whole", "prefix", "word"))
+    if shape == "prefix":
+        return name[: rng.randint(3, min(12, len(name)))]
+    if shape == "word":
+        return max(name.split(), key=len)
+    return name[:100].strip()
+
+
+def mix(count: int, available: set[str], rng: random.Random) -> list[Call]:
+    """A seeded mix of the fan commands that exist (stunt, location, release, search, bts, autocompletes)."""
+    pack = shipped_pack()
+
+    def names(facts: list[Fact]) -> list[str]:
+        return [n for f in facts for n in f.names]
+
+    stunts, places, films, videos = names(pack.stunts), names(pack.locations), names(pack.films), names(pack.videos)
+    makers = {
+        "stunt": lambda: Call("stunt", {"name": typed(rng.choice(stunts), rng)}),
+        "location": lambda: Call("location", {"name": typed(rng.choice(places), rng)}),
+        "release": lambda: Call("release", {"film": rng.choice(films)} if rng.random() < 0.7 else {}),
+        "search": lambda: Call("search", {"query": rng.choice(stunts + places + films)}),
+        "bts": lambda: Call("bts", {"topic": typed(rng.choice(videos + stunts), rng)}),
+        "stunt:name": lambda: Call("stunt", {"name": typed(rng.choice(stunts), rng)[:4]}, "name"),
+        "location:name": lambda: Call("location", {"name": typed(rng.choice(places), rng)[:4]}, "name"),
+    }
+    kinds = [k for k in makers if k.split(":")[0] in available]
+    return [makers[rng.choice(kinds)]() for _ in range(count)]
+
+
+class Constant(commands.Cog):
+    """The fan commands' names and options; every answer is the same embed, every autocomplete the same list."""
+
+    def __init__(self, embed: discord.Embed, choices: list[app_commands.Choice[str]]) -> None:
+        self.embed = embed
+        self.choices = choices
+
+    async def answer(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(embed=self.embed)
+
+    @app_commands.command()
+    async def stunt(self, interaction: discord.Interaction, name: str) -> None:
+        await self.answer(interaction)
+
+    @app_commands.command()
+    async def location(self, interaction: discord.Interaction, name: str) -> None:
+        await self.answer(interaction)
+
+    @app_commands.command()
+    async def release(self, interaction: discord.Interaction, film: str | None = None) -> None:
+        await self.answer(interaction)
+
+    @app_commands.command()
+    async def search(self, interaction: discord.Interaction, query: str) -> None:
+        await self.answer(interaction)
+
+    @app_commands.command()
+    async def bts(self, interaction: discord.Interaction, topic: str | None = None) -> None:
+        await self.answer(interaction)
+
+    @stunt.autocomplete("name")
+    @location.autocomplete("name")
+    async def names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return self.choices
+
+
+class BaselineBot(commands.Bot):
+    """A bot that does no work, with the real bot's command names and options, so SimCord does the same work."""
+
+    def __init__(self, embed: discord.Embed, choices: list[app_commands.Choice[str]]) -> None:
+        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(), help_command=None)
+        self.constant = Constant(embed, choices)
+
+    async def setup_hook(self) -> None:
+        await self.add_cog(self.constant)
+        await self.tree.sync()
+
+
+class StampedLog(list):
+    """SimCord's log of the bot's REST requests, with the moment each was made (perf_counter_ns)."""
+
+    def __init__(self, entries: list[Any]) -> None:
+        super().__init__(entries)
+        self.stamps = [0] * len(entries)
+
+    def append(self, entry: Any) -> None:
+        super().append(entry)
+        self.stamps.append(time.perf_counter_ns())
+
+    def answered_at(self, since: int) -> int | None:
+        """When the bot answered the interaction started after entry ``since`` (a defer is no answer)."""
+        for entry, stamp in zip(self[since:], self.stamps[since:]):
+            answer = "/interactions/" in entry.path or "/webhooks/" in entry.path
+            if answer and not (isinstance(entry.json, dict) and entry.json.get("type") == 5):
+                return stamp
+        return None
+
+
+class Side:
+    """One bot running under SimCord on a private event loop in its own thread, with one guild of fans."""
+
+    def __init__(self, name: str, bot: commands.Bot) -> None:
+        self.name = name
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
+        self.thread.start()
+        self.env = simcord.Env(bot)
+        self.run(self.env.start())
+        self.log = self.env.backend.http_requests = StampedLog(self.env.http_requests)
+        guild = self.env.create_guild("Reckoning Fans")
+        self.channel = guild.create_text_channel("mission-chat")
+        self.fans = [guild.add_member(self.env.create_user(f"fan{i}")) for i in range(20)]
+
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(work, self.loop).result()
+
+    def commands(self) -> set[str]:
+        return {c.name for c in self.env.bot.tree.get_commands()}  # type: ignore[attr-defined]
+
+    def block(self, calls: list[Call]) -> list[tuple[str, int | None]]:
+        """Run calls one after another: (label, nanoseconds to the answer, None if unanswered) for each."""
+        return self.run(self._block(calls))
+
+    async def _block(self, calls: list[Call]) -> list[tuple[str, int | None]]:
+        out = []
+        with self.env.time_context():
+            for i, call in enumerate(calls):
+                fan, since = self.fans[i % len(self.fans)], len(self.log)
+                begin = time.perf_counter_ns()
+                if call.focused:
+                    await fan.autocomplete(self.channel, call.command, call.focused, call.options[call.focused])
+                else:
+                    await fan.slash(self.channel, call.command, **call.options)
+                answered = self.log.answered_at(since)
+                out.append((call.label, answered - begin if answered else None))
+        return out
+
+    async def sample_answers(self) -> tuple[discord.Embed, list[app_commands.Choice[str]]]:
+        """A real stunt card and a real list of choices, for the baseline to send as its constants."""
+        with self.env.time_context():
+            card = await self.fans[0].slash(self.channel, "stunt", name="motorbike")
+            choices = await self.fans[0].autocomplete(self.channel, "stunt", "name", "a")
+        embed = card.response.embeds[0] if card.response else discord.Embed(title="A stunt")
+        return embed, [app_commands.Choice(name=c["name"], value=c["value"]) for c in choices]
+
+    def close(self) -> list[str]:
+        """Stop the bot; the errors it raised, one line each."""
+        errors = [f"{type(e).__name__}: {getattr(e, 'original', e)!r}"[:200] for e in self.env.errors]
+        self.run(self.env.shutdown())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        return errors
+
+
+def report(samples: dict[str, dict[str, list[int]]]) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    rows = []
+    for label in sorted(samples["bot"], key=lambda k: (k == "all", k)):
+        mine, theirs = summary(samples["bot"][label]), summary(samples["baseline"][label])
+        ratio = mean(samples["bot"][label]) / mean(samples["baseline"][label])
+        results[label] = {"bot": mine, "baseline": theirs, "ratio_mean": round(ratio, 2)}
+        rows.append([label, mine["n"], mine["p50_ms"], mine["p99_ms"], theirs["p50_ms"], theirs["p99_ms"],
+                     round(ratio, 2)])  # fmt: skip
+    print("\n" + table(["call", "n", "bot p50 ms", "bot p99 ms", "base p50 ms", "base p99 ms", "ratio"], rows))
+    return results
+
+
+def main() -> None:
+    cli = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    cli.add_argument("--calls", type=int, default=2000, help="calls per bot (default 2000)")
+    cli.add_argument("--block", type=int, default=100, help="calls per alternating block (default 100)")
+    args = cli.parse_args()
+    logging.basicConfig(level=logging.CRITICAL)  # the expected "not found" replies are logged by discord.py
+    rng = random.Random(2023)
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Config(database=Path(tmp) / "facts.sqlite3", packs=[SHIPPED], cooldown=Cooldown(uses=10**9))
+        bot = Side("bot", create_bot(config))
+        calls = mix(args.calls + args.block, bot.commands(), rng)
+        base = Side("baseline", BaselineBot(*bot.run(bot.sample_answers())))
+        print(f"commands: {', '.join(sorted(bot.commands() & base.commands()))}", flush=True)
+        warm, calls = calls[: args.block], calls[args.block :]
+        bot.block(warm), base.block(warm)
+        samples: dict[str, dict[str, list[int]]] = {"bot": defaultdict(list), "baseline": defaultdict(list)}
+        unanswered = {"bot": 0, "baseline": 0}
+        for start in range(0, len(calls), args.block):
+            chunk = calls[start : start + args.block]
+            for side in (bot, base) if (start // args.block) % 2 == 0 else (base, bot):
+                for label, ns in side.block(chunk):
+                    if ns is None:
+                        unanswered[side.name] += 1
+                        continue
+                    samples[side.name][label].append(ns)
+                    samples[side.name]["all"].append(ns)
+            print(f"  {start + len(chunk)}/{len(calls)} calls per bot", flush=True)
+        errors = {"bot": bot.close(), "baseline": base.close()}
+    results = report(samples)
+    ratio = results["all"]["ratio_mean"]
+    print(f"\nunanswered: {unanswered}; errors raised: { {side: len(e) for side, e in errors.items()} }")
+    for line in sorted(set(errors["bot"])):
+        print(f"  bot: {line}")
+    print(f"target: end-to-end cost within {TARGET_RATIO}x of the baseline bot: {ratio:.2f}x: "
+          f"{verdict(ratio, TARGET_RATIO)}")  # fmt: skip
+    write_results("e2e", {"calls_per_bot": len(calls), "results": results, "unanswered": unanswered,
+                          "errors": errors, "target": {"ratio": ratio, "target": TARGET_RATIO,
+                                                       "verdict": verdict(ratio, TARGET_RATIO)}})  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())

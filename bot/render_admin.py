@@ -1,0 +1,152 @@
+"""Pure rendering for admins: change history as a readable diff, import dry runs, autocomplete labels.
+
+Like ``bot.render``: no I/O, and everything stays within Discord's limits, so it can be tested on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import discord
+
+from bot import render
+from bot.models import Change, Fact, Film, Release, changed_fields
+from bot.store import ChangeSet, ImportPlan
+
+VALUE_MAX = 150  # one value in a diff line
+PAGE_CHARS = 3000  # history entries per page, well under the 4096 of a description
+COLOUR = discord.Colour(0x4A4A4A)
+
+ACTIONS = {
+    "add": "added",
+    "edit": "edited",
+    "remove": "removed",
+    "restore": "restored",
+    "undo": "undone",
+    "conflict": "pack update not applied (an admin had edited it)",
+}
+
+
+def fact_choice(fact: Fact, films: Mapping[str, Film]) -> str:
+    """An autocomplete label naming the kind (and, for a release date, its film)."""
+    label = fact.label
+    if isinstance(fact, Release):
+        film = films.get(fact.film)
+        label = f"{film.title if film else fact.film} – {label}"
+    return render.clip(f"{fact.kind}: {label}", render.CHOICE_NAME_MAX)
+
+
+def change_choice(change: ChangeSet) -> str:
+    """``#12 edited release … — luther_admin, 03 Jun 14:05`` (marked when already undone)."""
+    undone = " (undone)" if change.undone else ""
+    return render.clip(
+        f"#{change.id} {change.summary} — {change.author_name}, {change.at:%d %b %H:%M}{undone}",
+        render.CHOICE_NAME_MAX,
+    )
+
+
+# ----------------------------------------------------------------------------- diffs
+
+
+def _show(value: Any) -> str:
+    """One stored value as a short readable text (a source by its title, a dated entry by its date)."""
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        if "date" in value:
+            return f"{value['date']} {value.get('status', '')}".strip()
+        return str(value.get("title") or value.get("text") or value)
+    return str(value)
+
+
+def field_diff(field: str, old: Any, new: Any) -> list[str]:
+    """``date: 2025-05-23 → 2025-06-01``; for lists, one line per item added (+) or removed (−)."""
+    if isinstance(old, list) or isinstance(new, list):
+        before, after = [_show(i) for i in old or []], [_show(i) for i in new or []]
+        lines = [f"**{field}** − {render.clip(i, VALUE_MAX)}" for i in before if i not in after]
+        lines += [f"**{field}** + {render.clip(i, VALUE_MAX)}" for i in after if i not in before]
+        return lines or [f"**{field}** reordered"]
+    return [f"**{field}**: {render.clip(_show(old), VALUE_MAX)} → {render.clip(_show(new), VALUE_MAX)}"]
+
+
+def diff_lines(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[str]:
+    """What an edit changed, field by field (nothing for an add or a removal: the action says it all)."""
+    if before is None or after is None:
+        return []
+    return [
+        line for f in changed_fields(dict(before), dict(after)) for line in field_diff(f, before.get(f), after.get(f))
+    ]
+
+
+def change_entry(change: Change) -> str:
+    """One history entry: change number, what happened, who, when (in the reader's time zone), and the diff."""
+    when = f"{discord.utils.format_dt(change.at, 'f')} ({discord.utils.format_dt(change.at, 'R')})"
+    undone = " · *undone*" if change.undone else ""
+    head = (
+        f"**#{change.set_id} · {ACTIONS.get(change.action, change.action)}** by {change.author_name} · {when}{undone}"
+    )
+    return "\n".join([head, *(f"• {line}" for line in diff_lines(change.before, change.after))])
+
+
+def history_pages(fact: Fact, changes: Sequence[Change]) -> list[discord.Embed]:
+    """The history of one fact, newest first, as pages of embeds (for the paginator)."""
+    entries = [render.clip(change_entry(c), PAGE_CHARS) for c in changes] or ["No changes recorded yet."]
+    chunks: list[list[str]] = [[]]
+    for entry in entries:
+        if chunks[-1] and len("\n\n".join([*chunks[-1], entry])) > PAGE_CHARS:
+            chunks.append([])
+        chunks[-1].append(entry)
+    pages = []
+    for number, chunk in enumerate(chunks, 1):
+        embed = discord.Embed(
+            title=render.clip(f"🕓 History of {fact.kind} {fact.label}", render.TITLE_MAX),
+            description="\n\n".join(chunk),
+            colour=COLOUR,
+        )
+        embed.set_footer(text=f"Page {number}/{len(chunks)} · {len(changes)} change(s) · /fact undo reverts one")
+        pages.append(embed)
+    return pages
+
+
+# ----------------------------------------------------------------------------- import dry run
+
+
+def _listing(lines: Sequence[str]) -> str:
+    """As many lines as fit in one embed field, then how many more."""
+    shown: list[str] = []
+    for i, line in enumerate(lines):
+        more = f"\n… and {len(lines) - i} more"
+        if len("\n".join([*shown, line])) + len(more) > render.FIELD_VALUE_MAX:
+            return "\n".join(shown) + more
+        shown.append(line)
+    return "\n".join(shown)
+
+
+def _name(fact: Fact) -> str:
+    return render.clip(f"{fact.kind} {fact.label}", 90)
+
+
+def import_summary(plan: ImportPlan, filename: str) -> discord.Embed:
+    """The dry run: what Apply would add, change and remove, and the conflicts it would leave alone."""
+    if plan.empty:
+        verdict = "The file matches the stored facts: there is nothing to import."
+    else:
+        verdict = "Nothing is changed until you press **Apply**; it is then one change that `/fact undo` reverts."
+    embed = discord.Embed(
+        title=render.clip(f"📥 Import dry run: {filename}", render.TITLE_MAX),
+        description=f"{verdict}\n{plan.unchanged} fact(s) unchanged.",
+        colour=COLOUR,
+    )
+    sections = [
+        ("➕ Added", [_name(f) for f in plan.added]),
+        ("✏️ Changed", [f"{_name(f)} ({', '.join(fields)})" for f, fields in plan.changed]),
+        ("🗑️ Removed (not in the file)", [_name(f) for f in plan.removed]),
+        ("⚠️ Conflicts: kept as stored", [f"{_name(f)}: {why}" for f, why in plan.conflicts]),
+    ]
+    for title, lines in sections:
+        if lines:
+            embed.add_field(name=f"{title} ({len(lines)})", value=_listing(lines), inline=False)
+    return render.fit([embed])[0]

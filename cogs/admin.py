@@ -1,0 +1,325 @@
+"""/fact: the commands that change the shared facts (add, edit, remove, restore, history, undo, export, import).
+
+Only bot admins (config ``admins``) may use them. The group's default permissions (Manage Server) hide it from
+ordinary members, but a server can show it to anyone, so every command, form and button checks again when it is
+used; buttons also act only for the admin who opened them. Every reply is ephemeral: the result is for the
+admin, and fans see the change in their own commands at once.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import forms, render, render_admin, ui
+from bot.app import FanBot, admin_only, ensure_admin
+from bot.cards import card_for
+from bot.errors import Invalid, NotAllowed, NotFound
+from bot.models import FACT_TYPES, Fact
+from bot.pack import MAX_PACK_BYTES, parse_pack, read_yaml
+from bot.store import Entry, ImportPlan
+
+FORM_TIMEOUT = 900.0  # a long form may take a while to fill in
+KINDS = list(FACT_TYPES)
+YAML_SUFFIXES = (".yaml", ".yml")
+NOT_YAML_TYPES = ("image/", "video/", "audio/", "application/pdf", "application/zip")
+
+
+def check_upload(attachment: discord.Attachment) -> None:
+    """Refuse what is plainly not a pack before downloading it: wrong kind of file, or too big."""
+    content_type = (attachment.content_type or "").lower()
+    if not attachment.filename.lower().endswith(YAML_SUFFIXES) or content_type.startswith(NOT_YAML_TYPES):
+        raise Invalid(f"{attachment.filename} is not a YAML file: attach a .yaml file such as /fact export makes.")
+    if attachment.size > MAX_PACK_BYTES:
+        raise Invalid(f"{attachment.filename} is {attachment.size:,} bytes; the limit is {MAX_PACK_BYTES:,} bytes.")
+
+
+async def on_admin_error(interaction: discord.Interaction, error: Exception) -> None:
+    """Forms and buttons answer errors like commands do: the tree's one handler."""
+    bot: FanBot = interaction.client  # type: ignore[assignment]
+    await bot.on_app_command_error(interaction, error)  # type: ignore[arg-type]
+
+
+class FactForm(discord.ui.Modal):
+    """The add/edit form of one kind; ``entry`` is the fact as it was when an edit opened (for the no-lost-update
+    check), ``values`` what the admin typed last time when a submission was refused."""
+
+    def __init__(self, kind: str, entry: Entry[Any] | None, values: dict[str, str] | None = None) -> None:
+        fact = entry.fact if entry else None
+        super().__init__(title=forms.title(kind, fact), timeout=FORM_TIMEOUT)
+        self.kind, self.entry = kind, entry
+        values = values or forms.prefill(kind, fact)
+        for spec in forms.form(kind):
+            self.add_item(
+                discord.ui.TextInput(
+                    label=spec.label,
+                    custom_id=spec.id,
+                    style=discord.TextStyle.paragraph if spec.paragraph else discord.TextStyle.short,
+                    default=values.get(spec.id) or None,
+                    required=spec.required,
+                    max_length=spec.max_length,
+                    placeholder=spec.placeholder or None,
+                )
+            )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        ensure_admin(interaction)
+        bot: FanBot = interaction.client  # type: ignore[assignment]
+        values = {item.custom_id: item.value for item in self.children if isinstance(item, discord.ui.TextInput)}
+        try:
+            fact = forms.fact_from_form(self.kind, values, self.entry.fact if self.entry else None)
+            if self.entry is None:
+                saved, verb = await bot.store.add(fact, bot.author(interaction.user)), "Added"
+            else:
+                saved = await bot.store.update(fact, bot.author(interaction.user), expected=self.entry)
+                verb = "Saved" if saved.revision != self.entry.revision else "No change to"
+        except Invalid as problem:  # a typo must not cost the admin everything they typed
+            view = FixForm(interaction.user.id, FactForm(self.kind, self.entry, values))
+            await interaction.response.send_message(
+                render.clip(str(problem), render.CONTENT_MAX), view=view, ephemeral=True
+            )
+            view.message = await interaction.original_response()
+            return
+        await send_card(interaction, saved, f"✅ {verb} {saved.fact.kind} **{saved.fact.label}**. Fans see it now.")
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await on_admin_error(interaction, error)
+
+
+async def send_card(interaction: discord.Interaction, entry: Entry[Any], headline: str) -> None:
+    """The stored fact as fans now see it, shown to the admin alone."""
+    bot: FanBot = interaction.client  # type: ignore[assignment]
+    card = await card_for(bot.store, entry)
+    content = render.clip("\n".join(filter(None, [headline, card.content])), render.CONTENT_MAX)
+    view = card.view() or discord.utils.MISSING
+    await interaction.response.send_message(content, embed=card.embed, view=view, ephemeral=True)
+
+
+class AdminButtons(ui.ExpiringView):
+    """Buttons that act only for the admin who opened them, who must still be a bot admin when clicking."""
+
+    def __init__(self, owner_id: int) -> None:
+        super().__init__()
+        self.owner_id = owner_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            raise NotAllowed("These buttons belong to the admin who ran the command. Nothing was changed.")
+        ensure_admin(interaction)
+        return True
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
+        await on_admin_error(interaction, error)
+
+    async def finish(self, interaction: discord.Interaction, content: str) -> None:
+        """Show the outcome in place of the question, without buttons."""
+        self.stop()
+        if interaction.response.is_done():
+            await interaction.edit_original_response(content=content, embed=None, view=None)
+        else:
+            await interaction.response.edit_message(content=content, embed=None, view=None)
+
+
+class FixForm(AdminButtons):
+    """Reopens a refused form with what the admin typed, so they can correct it."""
+
+    def __init__(self, owner_id: int, form: FactForm) -> None:
+        super().__init__(owner_id)
+        self.form = form
+
+    @discord.ui.button(label="Fix and submit again", style=discord.ButtonStyle.primary)
+    async def fix(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        await interaction.response.send_modal(self.form)
+
+
+class ConfirmRemove(AdminButtons):
+    def __init__(self, owner_id: int, fact: Fact) -> None:
+        super().__init__(owner_id)
+        self.fact = fact
+
+    @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
+    async def remove(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        bot: FanBot = interaction.client  # type: ignore[assignment]
+        fact = await bot.store.remove(self.fact.ref, bot.author(interaction.user))
+        await self.finish(
+            interaction,
+            f"🗑️ Removed {fact.kind} **{fact.label}**. `/fact restore` brings it back, as does `/fact undo`.",
+        )
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        await self.finish(interaction, "Nothing was removed.")
+
+
+class ConfirmImport(AdminButtons):
+    def __init__(self, owner_id: int, plan: ImportPlan) -> None:
+        super().__init__(owner_id)
+        self.plan = plan
+
+    @discord.ui.button(label="Apply", style=discord.ButtonStyle.success)
+    async def apply(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        bot: FanBot = interaction.client  # type: ignore[assignment]
+        await interaction.response.defer()  # one transaction, but possibly a large one
+        set_id = await bot.store.apply_import(self.plan, bot.author(interaction.user))
+        await self.finish(
+            interaction, f"📥 Imported as change #{set_id}. `/fact undo change:{set_id}` reverts all of it."
+        )
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        await self.finish(interaction, "Import cancelled: nothing was changed.")
+
+
+class Admin(commands.Cog):
+    """The /fact group: bot admins change the facts every server shares."""
+
+    fact = app_commands.Group(
+        name="fact",
+        description="Change the shared facts (bot admins only)",
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+
+    def __init__(self, bot: FanBot) -> None:
+        self.bot = bot
+
+    async def _entry(self, text: str, *, removed_too: bool = False) -> Entry[Any]:
+        """What the admin picked: an autocomplete value (``kind:key``) or a name."""
+        if removed_too and text.partition(":")[0] in KINDS:
+            return await self.bot.store.entry(text.strip(), include_deleted=True)
+        return await self.bot.store.find(KINDS, text)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ add, edit, remove, restore
+
+    @fact.command(name="add")
+    @app_commands.describe(kind="What to add")
+    @app_commands.choices(kind=[app_commands.Choice(name=forms.KIND_NAMES[k], value=k) for k in forms.FORMS])
+    @admin_only()
+    async def add(self, interaction: discord.Interaction, kind: str) -> None:
+        """Add a stunt, filming location, release date, video or film."""
+        await interaction.response.send_modal(FactForm(kind, None))
+
+    @fact.command(name="edit")
+    @app_commands.describe(fact="The fact to change")
+    @admin_only()
+    async def edit(self, interaction: discord.Interaction, fact: app_commands.Range[str, 1, 100]) -> None:
+        """Change a fact in a form filled with what is stored now."""
+        entry = await self._entry(fact)
+        await interaction.response.send_modal(FactForm(entry.fact.kind, entry))
+
+    @fact.command(name="remove")
+    @app_commands.describe(fact="The fact to remove (it can be restored)")
+    @admin_only()
+    async def remove(self, interaction: discord.Interaction, fact: app_commands.Range[str, 1, 100]) -> None:
+        """Remove a fact after a confirmation; /fact restore brings it back."""
+        entry = await self.bot.store.removable((await self._entry(fact)).fact.ref)
+        view = ConfirmRemove(interaction.user.id, entry.fact)
+        question = f"Remove {entry.fact.kind} **{entry.fact.label}**? Fans will no longer see it."
+        await interaction.response.send_message(question, view=view, ephemeral=True)
+        view.message = await interaction.original_response()
+
+    @fact.command(name="restore")
+    @app_commands.describe(fact="A removed fact")
+    @admin_only()
+    async def restore(self, interaction: discord.Interaction, fact: app_commands.Range[str, 1, 100]) -> None:
+        """Bring back a removed fact."""
+        if fact.partition(":")[0] not in KINDS:
+            matches = await self.bot.store.removed_facts(fact, limit=3)
+            if len(matches) != 1:
+                raise NotFound("removed fact", fact, [m.label for m in matches])
+            fact = matches[0].ref
+        restored = await self.bot.store.restore(fact.strip(), self.bot.author(interaction.user))
+        entry = await self.bot.store.entry(restored.ref)
+        await send_card(interaction, entry, f"♻️ Restored {restored.kind} **{restored.label}**. Fans see it again.")
+
+    # ------------------------------------------------------------------ history and undo
+
+    @fact.command(name="history")
+    @app_commands.describe(fact="The fact whose changes to show")
+    @admin_only()
+    async def history(self, interaction: discord.Interaction, fact: app_commands.Range[str, 1, 100]) -> None:
+        """Who changed a fact, what and when."""
+        entry = await self._entry(fact, removed_too=True)
+        changes = await self.bot.store.history(entry.fact.ref)
+        await ui.send_pages(interaction, render_admin.history_pages(entry.fact, changes), ephemeral=True)
+
+    @fact.command(name="undo")
+    @app_commands.describe(change="A recent change, for example #12")
+    @admin_only()
+    async def undo(self, interaction: discord.Interaction, change: app_commands.Range[str, 1, 100]) -> None:
+        """Revert one change (an import as a whole)."""
+        number = change.strip().lstrip("#").split(" ", 1)[0]
+        if not number.isdigit():
+            raise Invalid(f"“{render.clip(change, 50)}” is not a change number: pick one from the list, e.g. #12.")
+        done = await self.bot.store.undo(int(number), self.bot.author(interaction.user))
+        await interaction.response.send_message(
+            f"↩️ {done.summary} (this is change #{done.id}; `/fact undo change:{done.id}` redoes it).", ephemeral=True
+        )
+
+    # ------------------------------------------------------------------ export and import
+
+    @fact.command(name="export")
+    @admin_only()
+    async def export(self, interaction: discord.Interaction) -> None:
+        """Download every fact as a YAML data pack."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = await self.bot.store.export()
+        name = f"facts-{discord.utils.utcnow():%Y%m%d-%H%M%S}.yaml"
+        await interaction.followup.send(
+            "📤 Every fact, in the data pack format. Edit it and send it back with `/fact import`.",
+            file=discord.File(io.BytesIO(text.encode()), filename=name),
+            ephemeral=True,
+        )
+
+    @fact.command(name="import")
+    @app_commands.describe(file="A YAML data pack, for example one /fact export made")
+    @admin_only()
+    async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        """Replace the facts with a YAML data pack, after a dry run you confirm."""
+        check_upload(file)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        plan = await self.bot.store.plan_import(parse_pack(read_yaml(await file.read())))
+        summary = render_admin.import_summary(plan, file.filename)
+        if plan.empty:
+            await interaction.followup.send(embed=summary, ephemeral=True)
+            return
+        view = ConfirmImport(interaction.user.id, plan)
+        view.message = await interaction.followup.send(embed=summary, view=view, ephemeral=True, wait=True)
+
+    # ------------------------------------------------------------------ autocomplete (admins only)
+
+    async def _fact_choices(
+        self, interaction: discord.Interaction, current: str, *, removed: bool
+    ) -> list[app_commands.Choice[str]]:
+        """Facts matching what was typed (removed ones for /fact restore); nothing for non-admins."""
+        if not self.bot.is_admin(interaction.user):
+            return []
+        store = self.bot.store
+        found = await (store.removed_facts(current) if removed else store.suggest(None, current))
+        films = await store.films()
+        return [app_commands.Choice(name=render_admin.fact_choice(f, films), value=f.ref) for f in found]
+
+    @edit.autocomplete("fact")
+    @remove.autocomplete("fact")
+    @history.autocomplete("fact")
+    async def fact_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await self._fact_choices(interaction, current, removed=False)
+
+    @restore.autocomplete("fact")
+    async def removed_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await self._fact_choices(interaction, current, removed=True)
+
+    @undo.autocomplete("change")
+    async def recent_changes(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        if not self.bot.is_admin(interaction.user):
+            return []
+        sets = await self.bot.store.change_sets(current)
+        return [app_commands.Choice(name=render_admin.change_choice(s), value=str(s.id)) for s in sets]
+
+
+async def setup(bot: FanBot) -> None:
+    await bot.add_cog(Admin(bot))

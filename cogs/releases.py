@@ -1,0 +1,48 @@
+"""/release: release dates in each fan's own time zone, premieres, delays, retitles and a countdown."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render, ui
+from bot.app import FanBot, fan_cooldown
+from bot.cards import release_cards
+
+
+class Releases(commands.Cog):
+    """Release dates."""
+
+    def __init__(self, bot: FanBot) -> None:
+        self.bot = bot
+
+    @app_commands.command()
+    @app_commands.describe(
+        film="A film, for example Dead Reckoning or Part Two (every film when empty)",
+        region="Only the releases in this country or region, for example Germany, UK or US",
+    )
+    @fan_cooldown()
+    async def release(
+        self,
+        interaction: discord.Interaction,
+        film: app_commands.Range[str, 1, 100] | None = None,
+        region: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        """Release dates in your own time zone, premieres, delays and retitles, and a countdown to what's next."""
+        store = self.bot.store
+        films = [(await store.find("film", film)).fact] if film else list((await store.films()).values())
+        cards = await release_cards(store, films, region or "")
+        await interaction.response.send_message(embeds=render.fit([card.embed for card in cards]))
+
+    @release.autocomplete("film")
+    async def film_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await ui.fact_choices(self.bot.store, "film", current)
+
+    @release.autocomplete("region")
+    async def regions(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return ui.place_choices([r.region for r in await self.bot.store.facts("release")], current)
+
+
+async def setup(bot: FanBot) -> None:
+    await bot.add_cog(Releases(bot))

@@ -1,0 +1,42 @@
+"""/bts: a behind-the-scenes video, played inline when its link is verified."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import ui
+from bot.app import FanBot, fan_cooldown
+from bot.cards import card_for
+from bot.errors import NotFound
+
+
+class Videos(commands.Cog):
+    """Behind-the-scenes videos."""
+
+    def __init__(self, bot: FanBot) -> None:
+        self.bot = bot
+
+    @app_commands.command()
+    @app_commands.describe(topic="A video, stunt or place, for example the bike jump; leave empty for a random video")
+    @fan_cooldown()
+    async def bts(self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 100] | None = None) -> None:
+        """A behind-the-scenes video: the player when its link is verified, else a labelled YouTube search."""
+        store = self.bot.store
+        if topic:
+            entry = await store.video_about(topic)
+        else:
+            video = await store.random_video()
+            if video is None:
+                raise NotFound("video", "anything")
+            entry = await store.entry(video.ref)
+        await ui.send_card(interaction, await card_for(store, entry))
+
+    @bts.autocomplete("topic")
+    async def topics(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await ui.fact_choices(self.bot.store, ("video", "stunt", "location"), current)
+
+
+async def setup(bot: FanBot) -> None:
+    await bot.add_cog(Videos(bot))

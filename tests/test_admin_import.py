@@ -1,0 +1,210 @@
+"""/fact export and /fact import as an admin uses them: a YAML round trip, the dry run with its conflicts, one
+transaction that /fact undo reverts whole, and every kind of bad file refused with nothing changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.config import Admins
+from bot.pack import MAX_PACK_BYTES
+from bot.render import timestamp
+from tests.test_admin import db_state, edit
+
+BILLION_LAUGHS = b"""pack: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+async def export(admin, channel) -> bytes:
+    result = await admin.slash(channel, "fact export")
+    assert result.ephemeral
+    (attachment,) = result.response.attachments
+    assert attachment.filename.endswith(".yaml")
+    return await attachment.read()
+
+
+def changed(data: bytes, change) -> bytes:
+    """The exported file after an admin edited it (parsed and written back, as a YAML editor would)."""
+    document = yaml.safe_load(data)
+    change(document)
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False).encode()
+
+
+def find(document: dict, section: str, key: str) -> dict:
+    return next(item for item in document[section] if item["key"] == key)
+
+
+def drop(document: dict, section: str, key: str) -> None:
+    document[section] = [item for item in document[section] if item["key"] != key]
+
+
+def callbacks(env) -> list[dict]:
+    return [r.json for r in env.http_requests if r.path.endswith("/callback")]
+
+
+async def fan_release_dates(fan, channel) -> str:
+    card = (await fan.slash(channel, "release", film="MI8")).response.embeds[0]
+    return "\n".join(f.value for f in card.fields)
+
+
+async def test_export_then_import_changes_nothing(env, fact_admin, channel, config):
+    data = await export(fact_admin, channel)
+    assert callbacks(env)[-1] == {"type": 5, "data": {"flags": 64}}  # deferred, privately, before the work
+    assert b"exported_at:" in data and b"key: bike-cliff-jump" in data
+    before = db_state(config.database)
+
+    result = await fact_admin.slash(channel, "fact import", file=("facts.yaml", data))
+    assert callbacks(env)[-1] == {"type": 5, "data": {"flags": 64}}
+    summary = result.response.embeds[0]
+    assert "nothing to import" in summary.description
+    assert not result.response.components
+    assert db_state(config.database) == before
+
+
+async def test_import_shows_a_dry_run_then_applies_in_one_change_that_undo_reverts(
+    fact_admin, fan, channel, store, config
+):
+    before = db_state(config.database)
+
+    def edited(document: dict) -> None:
+        find(document, "releases", "fr-us")["date"] = dt.date(2024, 6, 28)
+        drop(document, "videos", "bts-train")
+
+    shown = await fact_admin.slash(channel, "fact import", file=("edited.yaml", changed(await export(fact_admin, channel), edited)))
+    summary = shown.response.embeds[0]
+    fields = {f.name: f.value for f in summary.fields}
+    assert fields["✏️ Changed (1)"] == "release United States (2025-05-23) (date)"
+    assert fields["🗑️ Removed (not in the file) (1)"].startswith("video Train Stunt Behind-The-Scenes")
+    assert "Nothing is changed until you press **Apply**" in summary.description
+    assert db_state(config.database) == before  # a dry run writes nothing
+
+    applied = await fact_admin.click(shown.response, label="Apply")
+    assert "📥 Imported as change #" in applied.response.content and not applied.response.components
+    assert timestamp(dt.date(2024, 6, 28), "D") in await fan_release_dates(fan, channel)
+    assert (await fan.slash(channel, "bts", topic="bts-train")).ephemeral
+
+    change = applied.response.content.split("`/fact undo change:")[1].split("`")[0]
+    await fact_admin.slash(channel, "fact undo", change=change)
+    assert timestamp(dt.date(2025, 5, 23), "D") in await fan_release_dates(fan, channel)
+    assert (await store.get("video:bts-train")).title.startswith("Train Stunt")
+    facts, _ = db_state(config.database)
+    assert [f[4] for f in facts] == [f[4] for f in before[0]]  # every fact exactly as before
+
+
+async def test_facts_changed_after_the_export_are_conflicts_and_kept(fact_admin, channel, store):
+    data = await export(fact_admin, channel)
+    await edit(fact_admin, channel, "release:fr-us", note="Memorial Day weekend.")
+    asked = await fact_admin.slash(channel, "fact remove", fact="stunt:carrier-fr")
+    await fact_admin.click(asked.response, label="Remove")
+
+    def edited(document: dict) -> None:
+        find(document, "releases", "fr-us")["date"] = dt.date(2024, 6, 28)
+        drop(document, "videos", "bts-train")
+
+    shown = await fact_admin.slash(channel, "fact import", file=("old.yaml", changed(data, edited)))
+    conflicts = next(f.value for f in shown.response.embeds[0].fields if f.name.startswith("⚠️ Conflicts (2)"))
+    assert "release United States (2025-05-23): changed by luther_admin at" in conflicts
+    assert "stunt Aircraft carrier shoot (USS George H.W. Bush): removed by luther_admin" in conflicts
+
+    await fact_admin.click(shown.response, label="Apply")
+    kept = await store.get("release:fr-us")
+    assert (kept.date, kept.note) == (dt.date(2025, 5, 23), "Memorial Day weekend.")
+    assert (await store.entry("stunt:carrier-fr", include_deleted=True)).deleted
+    assert (await store.entry("video:bts-train", include_deleted=True)).deleted  # the rest was applied
+
+
+async def test_a_dry_run_the_store_moved_past_is_not_applied(fact_admin, channel, config):
+    data = changed(await export(fact_admin, channel), lambda d: drop(d, "videos", "bts-train"))
+    shown = await fact_admin.slash(channel, "fact import", file=("facts.yaml", data))
+    await edit(fact_admin, channel, "location:rome", when="October 2020 (and later)")
+    before = db_state(config.database)
+
+    refused = await fact_admin.click(shown.response, label="Apply")
+    assert "The facts changed since this dry run" in refused.followups[0].content
+    assert db_state(config.database) == before
+
+
+async def test_cancel_and_lost_rights_change_nothing(bot, fact_admin, channel, config):
+    data = changed(await export(fact_admin, channel), lambda d: drop(d, "videos", "bts-train"))
+    before = db_state(config.database)
+    first = await fact_admin.slash(channel, "fact import", file=("facts.yaml", data))
+    cancelled = await fact_admin.click(first.response, label="Cancel")
+    assert cancelled.response.content == "Import cancelled: nothing was changed."
+
+    second = await fact_admin.slash(channel, "fact import", file=("facts.yaml", data))
+    bot.config = bot.config.model_copy(update={"admins": Admins()})
+    refused = await fact_admin.click(second.response, label="Apply")
+    assert refused.ephemeral and "Only the bot's admins" in refused.response.content
+    assert db_state(config.database) == before
+
+
+def nested(depth: int) -> bytes:
+    return b"pack: " + b"[" * depth + b"]" * depth
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "expected"),
+    [
+        ("facts.yaml", b"pack: [unclosed\nversion: 1\n", "line 3, column 1: not valid YAML"),
+        ("bomb.yaml", BILLION_LAUGHS, "anchors and aliases (&name / *name) are not allowed in a pack"),
+        ("deep.yaml", nested(50_000), "file: nested too deeply to be a pack"),
+        ("list.yaml", b"- films\n- stunts\n", "pack: expected a mapping with 'pack', 'version', 'title', got list"),
+        ("picture.png", b"\x89PNG\r\n\x1a\n", "picture.png is not a YAML file"),
+        ("notes.txt", b"pack: x\n", "notes.txt is not a YAML file"),
+        ("binary.yaml", b"pack: \xff\xfe\x00", "not UTF-8 text"),
+        ("huge.yaml", b"#" * (MAX_PACK_BYTES + 1), f"huge.yaml is {MAX_PACK_BYTES + 1:,} bytes; the limit is"),
+    ],
+    ids=["malformed", "alias-bomb", "deeply-nested", "not-a-mapping", "image", "text-file", "not-utf8", "oversized"],
+)
+async def test_a_bad_file_is_refused_privately_and_nothing_changes(fact_admin, channel, config, filename, data, expected):
+    before = db_state(config.database)
+    started = time.perf_counter()
+    result = await fact_admin.slash(channel, "fact import", file=(filename, data))
+    assert time.perf_counter() - started < 5
+    message = result.followups[0] if result.followups else result.response
+    assert result.ephemeral and expected in message.content
+    assert not message.components
+    assert db_state(config.database) == before
+
+
+async def test_schema_problems_are_reported_with_their_path(fact_admin, channel, config):
+    def broken(document: dict) -> None:
+        find(document, "releases", "fr-us")["date"] = "2025-02-30"
+        find(document, "stunts", "carrier-fr")["film"] = "mi9"
+        find(document, "videos", "bts-train")["url"] = "https://example.com/train.mp4"
+
+    data = changed(await export(fact_admin, channel), broken)
+    before = db_state(config.database)
+    result = await fact_admin.slash(channel, "fact import", file=("broken.yaml", data))
+    text = result.response.content
+    document = yaml.safe_load(data)
+    release = next(i for i, r in enumerate(document["releases"]) if r["key"] == "fr-us")
+    stunt = next(i for i, s in enumerate(document["stunts"]) if s["key"] == "carrier-fr")
+    video = next(i for i, v in enumerate(document["videos"]) if v["key"] == "bts-train")
+    assert f"• releases[{release}].date: Input should be a valid date" in text
+    assert f"• stunts[{stunt}].film: no film with key 'mi9'" in text
+    assert f"• videos[{video}].url: must be a video link on" in text
+    assert db_state(config.database) == before
+
+
+async def test_an_exported_file_reads_as_plain_yaml(fact_admin, channel, tmp_path: Path):
+    """The export is for people too: plain YAML, the pack's own format, sources named once."""
+    document = yaml.safe_load(await export(fact_admin, channel))
+    assert document["pack"] == "mission-impossible" and isinstance(document["exported_at"], dt.datetime)
+    assert {"films", "releases", "stunts", "locations", "videos", "sources"} <= document.keys()
+    with sqlite3.connect(tmp_path / "facts.sqlite3") as db:
+        (live,) = db.execute("SELECT count(*) FROM facts WHERE deleted = 0").fetchone()
+    assert sum(len(document[s]) for s in ("films", "releases", "stunts", "locations", "videos")) == live

@@ -1,0 +1,104 @@
+"""/location and /locations as a fan uses them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_render import buttons, field
+
+
+async def test_location_card_shows_the_place_and_the_stunts_shot_there(fan, channel):
+    result = await fan.slash(channel, "location", name="Rome")
+    card = result.response.embeds[0]
+    assert not result.ephemeral
+    assert card.title == "📍 Rome"
+    assert "Spanish Steps" in card.description
+    assert field(card, "Country") == "Italy"
+    assert field(card, "Film") == "Mission: Impossible – Dead Reckoning Part One"
+    assert field(card, "When") == "October 2020"
+    assert "handcuffed car chase" in field(card, "What was filmed here")
+    assert field(card, "Stunts shot here") == "• Handcuffed Rome car chase (BMW and yellow Fiat 500)"
+    assert card.footer.text.startswith("Filming location · Mission: Impossible – Dead Reckoning Part One · 6 sources")
+
+
+async def test_a_video_known_only_by_title_is_a_labelled_search_button(fan, channel):
+    result = await fan.slash(channel, "location", name="rome")
+    [link] = buttons(result.response)
+    assert link["label"].startswith("🔎 Search YouTube: Rome car chase featurette")
+    assert link["url"].startswith("https://www.youtube.com/results?search_query=Rome+car+chase+featurette")
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Spanish Steps", "Rome"),
+        ("kyllingbrua", "Raumabanen railway"),
+        ("svalbad", "Svalbard"),
+        ("NYMR", "North Yorkshire Moors Railway"),
+    ],
+)
+async def test_aliases_and_typos_find_the_place(fan, channel, typed, expected):
+    result = await fan.slash(channel, "location", name=typed)
+    assert result.response.embeds[0].title == f"📍 {expected}"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("helset", "location:helsetkopen"), ("birmingam", "location:birmingham-new-street"), ("Spanish", "location:rome")],
+)
+async def test_location_autocomplete(fan, channel, typed, expected):
+    choices = await fan.autocomplete(channel, "location", "name", typed)
+    assert choices[0]["value"] == expected
+    assert len(choices) <= 25
+
+
+async def test_unknown_location_says_so_privately(fan, channel):
+    result = await fan.slash(channel, "location", name="Mount Doom")
+    assert result.ephemeral
+    assert result.response.content.startswith("I couldn't find a location matching “Mount Doom”.")
+
+
+async def test_locations_pages_through_every_place(fan, channel, store):
+    places = await store.facts("location")
+    result = await fan.slash(channel, "locations")
+    pages = -(-len(places) // 8)
+    assert result.response.embeds[0].footer.text == f"Page 1/{pages} · {len(places)} in all"
+    await fan.click(result.response, label="Last")
+    last = result.response.embeds[0]
+    assert last.footer.text.startswith(f"Page {pages}/{pages}")
+    assert f"**{places[-1].name}**" in last.description
+    await fan.click(result.response, label="Previous")
+    assert result.response.embeds[0].footer.text.startswith(f"Page {pages - 1}/{pages}")
+
+
+@pytest.mark.parametrize(
+    ("country", "expected"),
+    [
+        ("Norway", {"Helsetkopen", "Raumabanen railway", "Svalbard"}),
+        ("uk", {"Darlton Quarry", "North Yorkshire Moors Railway", "Birmingham New Street station", "ExCeL London",
+                "UK studios (Leavesden and Longcross)", "Bedfordshire", "London dive tank"}),
+        ("England", {"Darlton Quarry", "North Yorkshire Moors Railway", "Birmingham New Street station", "ExCeL London",
+                     "UK studios (Leavesden and Longcross)", "Bedfordshire", "London dive tank"}),
+        ("UAE", {"Abu Dhabi airport (Midfield Terminal)", "Liwa Desert"}),
+        ("italy", {"Rome", "Venice", "USS George H.W. Bush (Adriatic Sea)"}),
+    ],
+)  # fmt: skip
+async def test_locations_filtered_by_country(fan, channel, country, expected):
+    page = (await fan.slash(channel, "locations", country=country)).response.embeds[0]
+    names = {line.split("**")[1] for line in page.description.splitlines()}
+    assert names == expected
+
+
+async def test_a_country_without_locations_suggests_the_ones_there_are(fan, channel):
+    result = await fan.slash(channel, "locations", country="Narnia")
+    assert result.ephemeral
+    assert result.response.content.startswith("I couldn't find a country with filming locations matching “Narnia”.")
+    assert "Did you mean" in result.response.content
+
+
+async def test_country_autocomplete_lists_each_country_once(fan, channel):
+    choices = await fan.autocomplete(channel, "locations", "country", "")
+    names = [c["name"] for c in choices]
+    assert len(names) == len(set(names))
+    assert {"Norway", "Italy", "United Arab Emirates"} <= set(names)
+    assert [c["name"] for c in await fan.autocomplete(channel, "locations", "country", "nor")] == ["Norway"]

@@ -1,0 +1,340 @@
+"""The offline try-out: ``mi-bot try`` and the prompt as real subprocesses without a token, the session with
+a form filled in, and the pure parser and formatter."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import math
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import discord
+import pytest
+import yaml
+
+from bot import render
+from bot.pack import load_pack
+from bot.tryout import Rejected, buttons, embed_lines, help_text, message_text, parse, plain, session, when
+from tests.conftest import PACK, make_config
+from tests.discord_contract import load_contract
+
+UTC_NOW = dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)
+OptionType = discord.AppCommandOptionType
+
+
+def offline(tmp_path: Path) -> tuple[list[str], dict[str, str]]:
+    """``python -m bot`` (what ``mi-bot`` runs) without DISCORD_TOKEN; its real database would be in tmp_path."""
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"database": str(tmp_path / "facts.sqlite3"), "packs": [str(PACK)]}))
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"TZ": "UTC", "PYTHONIOENCODING": "utf-8"}
+    return [sys.executable, "-m", "bot", "--config", str(config)], env
+
+
+def mi_bot(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    command, env = offline(tmp_path)
+    return subprocess.run(
+        [*command, *args], input=stdin, capture_output=True, cwd=tmp_path, env=env, timeout=60, encoding="utf-8"
+    )
+
+
+# ----------------------------------------------------------------------------- the command line
+
+
+def test_try_prints_the_motorcycle_cliff_jump_card(tmp_path: Path) -> None:
+    done = mi_bot(tmp_path, "try", "/stunt name:motorbike")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no log lines in the transcript
+    lines = done.stdout.splitlines()
+    assert lines[0] == "┃ 🎬 Motorcycle cliff jump and BASE jump"
+    assert "┃   Helsetkopen (Norway)" in lines
+    assert any(line.startswith("🔗 ▶ ") and ": https://" in line for line in lines)  # its video, a link button
+    assert "**" not in done.stdout and "](" not in done.stdout  # markdown made readable
+    assert not (tmp_path / "facts.sqlite3").exists()  # the configured database was never touched
+
+
+def test_try_release_dates_are_readable_local_dates(tmp_path: Path) -> None:
+    pack = load_pack(PACK)
+    film = next(f for f in pack.films if "Part Two" in f.names)
+    us = next(r for r in pack.releases if r.film == film.key and r.region == "United States")
+    done = mi_bot(tmp_path, "try", "/release film:Part Two")
+    assert done.returncode == 0, done.stderr
+    assert f"┃ 📅 {film.title} ({film.year})" in done.stdout
+    assert f"United States: {us.date.day} {us.date:%B %Y} (" in done.stdout
+    assert "<t:" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("line", "complaint"),
+    [
+        ("/nope", "This command is unknown: /nope"),
+        ("/stunt", "The option `name` is required."),
+        ("/stunt nmae:bike", "/stunt has no option `nmae`"),
+        ("/settings weekly-pick enabled:maybe", "`maybe` is not true or false."),
+        ("/fact", "/fact needs one of: add, edit"),
+    ],
+)
+def test_try_refuses_bad_input_like_discord_would(tmp_path: Path, line: str, complaint: str) -> None:
+    done = mi_bot(tmp_path, "try", line)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith(f"mi-bot: {complaint}")
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_prompt_session_pages_suggests_and_refuses(tmp_path: Path) -> None:
+    pages = math.ceil(len(load_pack(PACK).stunts) / render.PAGE_SIZE)
+    assert pages >= 2, "the pack needs more than one page of stunts for this test"
+    typed = ["help", "/stunts", "4", "/stunt name:bike?", "1", "/nope", "/stunt", "hello", "9", "quit"]
+    done = mi_bot(tmp_path, stdin="\n".join(typed) + "\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    out = done.stdout
+    assert out.startswith("No DISCORD_TOKEN set")
+    assert "bot admin" in out.splitlines()[1]
+    steps = out.split("\n> ")[1:]  # each typed line is echoed after the prompt
+    assert [step.splitlines()[0] for step in steps] == typed
+    help_, stunts, next_page, ask, pick, unknown, missing, chat, nothing, _ = steps
+    assert "/stunt name:" in help_ and "/fact history fact:" in help_
+    assert f"Page 1/{pages}" in stunts and "[4] ▶" in stunts and "(disabled)" in stunts
+    assert f"Page 2/{pages}" in next_page
+    assert "[1] Motorcycle cliff jump and BASE jump" in ask
+    assert "→ /stunt name:Motorcycle cliff jump and BASE jump" in pick and "┃ 🎬 Motorcycle cliff jump" in pick
+    assert "⚠ This command is unknown: /nope" in unknown
+    assert "⚠ The option `name` is required." in missing
+    assert "⚠ Commands start with /" in chat
+    assert "⚠ There is nothing to click." in nothing  # the card has a link button only
+    assert "Traceback" not in out
+
+
+def test_prompt_ends_on_end_of_input(tmp_path: Path) -> None:
+    done = mi_bot(tmp_path, stdin="/stunt name:motorbike\n")
+    assert done.returncode == 0, done.stderr
+    assert "┃ 🎬 Motorcycle cliff jump" in done.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
+async def test_ctrl_c_at_the_prompt_leaves_cleanly(tmp_path: Path) -> None:
+    command, env = offline(tmp_path)
+    pipe = asyncio.subprocess.PIPE
+    process = await asyncio.create_subprocess_exec(
+        *command, stdin=pipe, stdout=pipe, stderr=pipe, cwd=tmp_path, env=env
+    )
+    try:
+        await asyncio.wait_for(process.stdout.readuntil(b"> "), 30)
+        # A person presses Ctrl-C while input() waits; a signal landing between the prompt and the read
+        # itself would only be seen after the read returns, as anywhere in Python.
+        await asyncio.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), 10) == 0
+        assert b"Traceback" not in await process.stderr.read()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+# ----------------------------------------------------------------------------- a session in this process
+
+
+def lines_then_eof(*lines: str) -> Iterator[str]:
+    yield from lines
+    raise EOFError
+
+
+async def test_an_admin_fills_a_form_at_the_prompt(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = make_config(tmp_path)
+    typed = lines_then_eof(
+        "A test film",  # Title
+        "",  # Summary: optional, left empty
+        "year: 2030",  # Details, several lines up to an empty one
+        "director: Test Director",
+        "",
+        "",  # Sources: required, so asked again
+        "https://example.com/test-film Test source",
+        "",
+    )
+    async with session(config, read=lambda prompt: next(typed)) as tryout:
+        await tryout.do("/fact add kind:film")
+        await tryout.do("/fact history fact:A test film?")
+        requests = tryout.env.http_requests
+    out = capsys.readouterr().out
+    assert "📝 Add a film" in out
+    assert "This field is required." in out
+    assert "(only you can see this)\n✅ Added film A test film." in out
+    assert "[1] film: A test film" in out
+    assert not config.database.exists()  # the try-out ran on a temporary copy
+    contract = load_contract()
+    if contract is not None:
+        assert contract.violations(requests) == []
+
+
+async def test_a_form_can_be_closed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    typed = lines_then_eof("cancel")
+    async with session(make_config(tmp_path), read=lambda prompt: next(typed)) as tryout:
+        await tryout.do("/fact add kind:stunt")
+    assert "Form closed; nothing was sent." in capsys.readouterr().out
+
+
+async def test_numbers_click_only_what_is_clickable(tmp_path: Path) -> None:
+    async with session(make_config(tmp_path)) as tryout:
+        with pytest.raises(Rejected, match="nothing to click"):
+            await tryout.do("1")
+        await tryout.do("/stunts")
+        with pytest.raises(Rejected, match="disabled"):
+            await tryout.do("1")
+
+
+# ----------------------------------------------------------------------------- reading a line
+
+GAME = {
+    "name": "game",
+    "description": "A made-up command with every option type the parser converts",
+    "options": [
+        {
+            "type": 1,
+            "name": "roll",
+            "description": "Roll dice",
+            "options": [
+                {
+                    "type": 4,
+                    "name": "sides",
+                    "description": "Sides",
+                    "required": True,
+                    "min_value": 2,
+                    "max_value": 100,
+                },
+                {"type": 10, "name": "bonus", "description": "Bonus"},
+                {"type": 5, "name": "loud", "description": "Say it loud"},
+                {"type": 7, "name": "where", "description": "A channel"},
+                {"type": 3, "name": "note", "description": "A note", "max_length": 10},
+                {
+                    "type": 3,
+                    "name": "colour",
+                    "description": "A colour",
+                    "choices": [{"name": "Dark red", "value": "red"}],
+                },
+                {"type": 3, "name": "who", "description": "A name", "autocomplete": True},
+            ],
+        }
+    ],
+}
+CHANNEL = object()  # stands for a SimCord channel handle: the parser only passes it on
+ENTITIES = {OptionType.channel: {"general": CHANNEL}}
+
+
+def test_values_run_to_the_next_option_and_get_their_types() -> None:
+    line = "/game roll sides:20 bonus:-1.5 loud:yes where:#general note:two words colour:dark red"
+    invocation = parse(line, [GAME], ENTITIES)
+    assert invocation.path == ("game", "roll")
+    assert invocation.options == {
+        "sides": 20,
+        "bonus": -1.5,
+        "loud": True,
+        "where": CHANNEL,
+        "note": "two words",
+        "colour": "red",
+    }
+    assert invocation.ask is None
+
+
+def test_quotes_keep_an_option_name_inside_a_value() -> None:
+    assert parse('/game roll sides:6 who:"sides:7 is fine"', [GAME]).options == {"sides": 6, "who": "sides:7 is fine"}
+
+
+@pytest.mark.parametrize(
+    ("line", "complaint"),
+    [
+        ("/game roll sides:abc", "`abc` is not a valid whole number."),
+        ("/game roll sides:1", "The option `sides` must be at least 2."),
+        ("/game roll sides:6 bonus:nan", "`nan` is not a valid number."),
+        ("/game roll sides:6 loud:perhaps", "`perhaps` is not true or false."),
+        ("/game roll sides:6 where:#random", "There is no channel `#random` here"),
+        ("/game roll sides:6 note:far too many words", "The option `note` takes at most 10 characters."),
+        ("/game roll sides:6 colour:blue", "`blue` is not a choice for `colour`: Dark red."),
+        ("/game roll sides:6 sides:7", "The option `sides` is given twice."),
+        ('/game roll sides:6 who:"open', "The quote after `who:` is never closed."),
+        ("/game roll six", "`six` is not an option of /game roll."),
+        ("/game roll", "The option `sides` is required."),
+        ("/game roll sides:", "The option `sides` is required."),
+        ("/game fly", "/game needs one of: roll."),
+        ("/games", "This command is unknown: /games."),
+        ("/", "Type a command after the `/`"),
+    ],
+)
+def test_mistakes_are_worded_like_discords_client(line: str, complaint: str) -> None:
+    with pytest.raises(Rejected) as refused:
+        parse(line, [GAME], ENTITIES)
+    assert str(refused.value).startswith(complaint)
+
+
+def test_a_trailing_question_mark_asks_for_suggestions() -> None:
+    asking = parse("/game roll sides:6 who:ja?", [GAME])
+    assert (asking.ask, asking.options) == ("who", {"sides": 6, "who": "ja"})
+    assert parse("/game roll sides:6 colour:?", [GAME]).ask == "colour"  # choices are suggestions too
+    assert parse("/game roll ?", [GAME]).ask == ""  # no option yet: list the options
+    question = parse("/game roll sides:6 note:why?", [GAME])  # no suggestions here: part of the value
+    assert (question.ask, question.options["note"]) == (None, "why?")
+
+
+def test_help_lists_every_leaf_with_its_options() -> None:
+    assert help_text([GAME]).split("  ")[0] == "/game roll sides: [bonus:] [loud:] [where:] [note:] [colour:] [who:]"
+
+
+# ----------------------------------------------------------------------------- replies as text
+
+
+def test_timestamps_read_as_local_dates() -> None:
+    moment = dt.datetime(2025, 5, 23, 12, tzinfo=dt.UTC)
+    stamp = int(moment.timestamp())
+    assert plain(f"<t:{stamp}:D> (<t:{stamp}:R>)", UTC_NOW) == "23 May 2025 (7 months ago)"
+    sydney = UTC_NOW.astimezone(dt.timezone(dt.timedelta(hours=10)))
+    assert plain(f"<t:{stamp}:t> <t:{stamp}:d>", sydney) == "22:00 23/05/2025"
+    assert when(moment, "F", UTC_NOW) == "Friday, 23 May 2025 12:00"
+    assert when(UTC_NOW + dt.timedelta(days=3), "R", UTC_NOW) == "in 3 days"
+
+
+def test_markdown_reads_as_plain_text() -> None:
+    text = "**Bold** *(medium)* ~~old~~ ||twist|| `/location` [Source](https://example.com/a) <https://example.com/b>"
+    assert plain(text, UTC_NOW) == (
+        "Bold (medium) old [spoiler: twist] /location Source (https://example.com/a) https://example.com/b"
+    )
+    assert plain("<#42> and <@7>", UTC_NOW, {42: "#general"}) == "#general and @someone"
+
+
+def test_an_embed_reads_title_fields_and_footer() -> None:
+    embed = discord.Embed(title="Card", url="https://example.com/c", description="What happened.")
+    embed.add_field(name="Film", value="Part One")
+    embed.add_field(name="Who", value="• one\n• two")
+    embed.set_footer(text="Stunt")
+    embed.timestamp = UTC_NOW
+    assert embed_lines(embed, UTC_NOW) == [
+        "┃ Card (https://example.com/c)",
+        "┃ What happened.",
+        "┃",
+        "┃ Film: Part One",
+        "┃ Who:",
+        "┃   • one",
+        "┃   • two",
+        "┃",
+        "┃ Stunt · 1 January 2026 12:00",
+    ]
+
+
+async def test_a_paginated_reply_numbers_its_buttons(fan, channel) -> None:
+    result = await fan.slash(channel, "stunts")
+    message = result.response.message
+    text = message_text(message, UTC_NOW)
+    numbered = [f"[{n}] " for n in range(1, len(buttons(message)) + 1)]
+    assert all(number in text for number in numbered)
+    assert f"[{len(numbered) + 1}] " not in text
+    assert "(only you can see this)" not in text
+
+
+async def test_an_ephemeral_reply_is_marked(fan, channel) -> None:
+    result = await fan.slash(channel, "stunt", name="zzzz qqqq")
+    assert message_text(result.response.message, UTC_NOW).startswith("(only you can see this)\nI couldn't find")
