@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import pkgutil
 import traceback
 from collections.abc import Callable
@@ -132,7 +133,7 @@ class FanBot(commands.Bot):
         elif isinstance(cause, FanBotError):
             message = str(cause)
         elif isinstance(cause, app_commands.CommandOnCooldown):
-            message = f"Easy, agent: try again in {cause.retry_after:.0f} s."
+            message = f"Easy, agent: try again in {math.ceil(cause.retry_after)} s."
         elif isinstance(cause, app_commands.CheckFailure):
             message = str(cause) or "You can't use this command here."
         else:

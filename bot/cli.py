@@ -110,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc))
     except discord.LoginFailure:
         return _fail("Discord rejected DISCORD_TOKEN (check the bot token in the developer portal).")
+    except BrokenPipeError:  # the reader went away (mi-bot try … | head): nothing left to say
+        return 0
     except (aiohttp.ClientError, OSError) as exc:
         where = config.discord.api_base_url or "Discord"
         return _fail(f"cannot reach {where}: {exc}")

@@ -34,6 +34,15 @@ def missing_permissions(channel: discord.abc.GuildChannel) -> list[str]:
     return [name.replace("_", " ").title() for name in NEEDED if not getattr(granted, name)]
 
 
+def channel_problem(guild: discord.Guild, channel_id: int) -> str | None:
+    """Why the bot cannot post in a channel it was given (deleted, or a permission lost); None if it can."""
+    channel = guild.get_channel(channel_id)
+    if not isinstance(channel, discord.TextChannel):
+        return f"the channel I post in (id {channel_id}) was deleted"
+    missing = missing_permissions(channel)
+    return f"I lost the {', '.join(missing)} permission in {channel.mention}" if missing else None
+
+
 class Poster:
     """Sends items to servers exactly once each, paced, pausing servers whose channel broke."""
 
@@ -73,12 +82,10 @@ class Poster:
         self, guild: discord.Guild, channel_id: int, content: str, embed: discord.Embed | None
     ) -> str | None:
         """None when posted; else why the server's posting must pause ("" for a passing failure)."""
+        problem = channel_problem(guild, channel_id)
         channel = guild.get_channel(channel_id)
-        if not isinstance(channel, discord.TextChannel):
-            return f"the channel I posted in (id {channel_id}) was deleted"
-        missing = missing_permissions(channel)
-        if missing:
-            return f"I lost the {', '.join(missing)} permission in {channel.mention}"
+        if problem or not isinstance(channel, discord.TextChannel):
+            return problem
         try:
             await channel.send(content=content, embed=embed or discord.utils.MISSING)
         except (discord.Forbidden, discord.NotFound) as exc:

@@ -7,6 +7,7 @@ nothing); it also resumes posting that was paused because a channel broke (see `
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import discord
@@ -16,7 +17,7 @@ from discord.ext import commands
 from bot import render, schedule
 from bot.app import FanBot
 from bot.errors import Invalid
-from bot.posting import missing_permissions
+from bot.posting import channel_problem, missing_permissions
 from bot.store import GuildSettings
 from bot.store.text import fold
 
@@ -39,8 +40,9 @@ def _channel(channel_id: int | None, command: str) -> str:
     return f"<#{channel_id}>" if channel_id else f"nowhere (`/settings {command}`)"
 
 
-def describe(settings: GuildSettings) -> str:
-    """The /settings show text: every setting, and why posting is paused if it is."""
+def describe(settings: GuildSettings, problems: Sequence[str] = ()) -> str:
+    """The /settings show text: every setting, why posting is paused if it is, and ``problems`` with the
+    channels now."""
     bts = _channel(settings.bts_channel_id, "bts-channel")
     news = _channel(settings.announce_channel_id, "announcements")
     region = f"**{settings.region}**" if settings.region else "not set (`/settings region`): no countdowns"
@@ -54,6 +56,7 @@ def describe(settings: GuildSettings) -> str:
     ]
     if settings.disabled_reason:
         lines.append(f"⚠️ **Posting is paused.** {settings.disabled_reason}")
+    lines += [f"⚠️ Right now {problem}." for problem in problems]
     return render.clip("\n".join(lines), render.CONTENT_MAX)
 
 
@@ -94,9 +97,11 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
     @app_commands.command(name="show")
     async def show(self, interaction: discord.Interaction) -> None:
         """Show this server's settings, and why posting is paused if it is."""
-        assert interaction.guild_id is not None
-        settings = await self.bot.store.guild_settings(interaction.guild_id)
-        await interaction.response.send_message(describe(settings), ephemeral=True)
+        assert interaction.guild is not None
+        settings = await self.bot.store.guild_settings(interaction.guild.id)
+        channels = [settings.bts_channel_id, settings.announce_channel_id]
+        problems = [problem for c in channels if c and (problem := channel_problem(interaction.guild, c))]
+        await interaction.response.send_message(describe(settings, problems), ephemeral=True)
 
     @app_commands.command(name="bts-channel")
     @app_commands.describe(channel="Where new behind-the-scenes videos (and the weekly pick) are posted")

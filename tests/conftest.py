@@ -6,8 +6,11 @@ Every test that runs the bot also checks every REST request it made against Disc
 
 from __future__ import annotations
 
+import gc
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiosqlite
 import discord
 import pytest
 from discord import app_commands
@@ -39,8 +42,20 @@ def config(tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-def simcord_bot(config: Config) -> FanBot:
-    return create_bot(config)
+async def simcord_bot(config: Config) -> AsyncIterator[FanBot]:
+    """The bot under test; its database is closed after the test (SimCord's shutdown does not close bots)."""
+    bot = create_bot(config)
+    yield bot
+    if hasattr(bot, "store"):
+        await bot.store.close()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A failed test keeps its bot alive through the traceback; stop any database thread still running,
+    so that a failure ends the run instead of hanging it."""
+    for leftover in gc.get_objects():
+        if isinstance(leftover, aiosqlite.Connection) and leftover._running:
+            leftover.stop()
 
 
 def answered_to_user(error: BaseException) -> bool:
@@ -50,7 +65,9 @@ def answered_to_user(error: BaseException) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "expected_errors(*types, reason): errors a test provokes on purpose (injected faults)")
+    config.addinivalue_line(
+        "markers", "expected_errors(*types, reason): errors a test provokes on purpose (injected faults)"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +81,9 @@ def discord_contract(request: pytest.FixtureRequest) -> object:
     yield env
     marker = request.node.get_closest_marker("expected_errors")
     provoked = marker.args if marker else ()
-    unexpected = [e for e in env.errors if not answered_to_user(e) and not isinstance(getattr(e, "original", e), provoked)]
+    unexpected = [
+        e for e in env.errors if not answered_to_user(e) and not isinstance(getattr(e, "original", e), provoked)
+    ]
     if unexpected:
         raise ExceptionGroup("the bot raised unexpected errors", unexpected)  # type: ignore[type-var]
     contract = load_contract()

@@ -129,7 +129,7 @@ async def test_facts_changed_after_the_export_are_conflicts_and_kept(fact_admin,
 async def test_a_dry_run_the_store_moved_past_is_not_applied(fact_admin, channel, config):
     data = changed(await export(fact_admin, channel), lambda d: drop(d, "videos", "bts-train"))
     shown = await fact_admin.slash(channel, "fact import", file=("facts.yaml", data))
-    await edit(fact_admin, channel, "location:rome", when="October 2020 (and later)")
+    await edit(fact_admin, channel, "location:rome", place="Rome, Italy")
     before = db_state(config.database)
 
     refused = await fact_admin.click(shown.response, label="Apply")
@@ -158,13 +158,13 @@ def nested(depth: int) -> bytes:
 @pytest.mark.parametrize(
     ("filename", "data", "expected"),
     [
-        ("facts.yaml", b"pack: [unclosed\nversion: 1\n", "line 3, column 1: not valid YAML"),
+        ("facts.yaml", b"pack: [unclosed\nversion: 1\n", "line 2, column 8: not valid YAML (expected ',' or ']'"),
         ("bomb.yaml", BILLION_LAUGHS, "anchors and aliases (&name / *name) are not allowed in a pack"),
         ("deep.yaml", nested(50_000), "file: nested too deeply to be a pack"),
         ("list.yaml", b"- films\n- stunts\n", "pack: expected a mapping with 'pack', 'version', 'title', got list"),
         ("picture.png", b"\x89PNG\r\n\x1a\n", "picture.png is not a YAML file"),
         ("notes.txt", b"pack: x\n", "notes.txt is not a YAML file"),
-        ("binary.yaml", b"pack: \xff\xfe\x00", "not UTF-8 text"),
+        ("binary.yaml", b"pack: \xff\xfe\x00", "not valid YAML (unacceptable character #x00ff"),
         ("huge.yaml", b"#" * (MAX_PACK_BYTES + 1), f"huge.yaml is {MAX_PACK_BYTES + 1:,} bytes; the limit is"),
     ],
     ids=["malformed", "alias-bomb", "deeply-nested", "not-a-mapping", "image", "text-file", "not-utf8", "oversized"],
@@ -180,23 +180,33 @@ async def test_a_bad_file_is_refused_privately_and_nothing_changes(fact_admin, c
     assert db_state(config.database) == before
 
 
+def index(data: bytes, section: str, key: str) -> int:
+    return next(i for i, item in enumerate(yaml.safe_load(data)[section]) if item["key"] == key)
+
+
 async def test_schema_problems_are_reported_with_their_path(fact_admin, channel, config):
     def broken(document: dict) -> None:
         find(document, "releases", "fr-us")["date"] = "2025-02-30"
-        find(document, "stunts", "carrier-fr")["film"] = "mi9"
         find(document, "videos", "bts-train")["url"] = "https://example.com/train.mp4"
 
     data = changed(await export(fact_admin, channel), broken)
     before = db_state(config.database)
-    result = await fact_admin.slash(channel, "fact import", file=("broken.yaml", data))
-    text = result.response.content
-    document = yaml.safe_load(data)
-    release = next(i for i, r in enumerate(document["releases"]) if r["key"] == "fr-us")
-    stunt = next(i for i, s in enumerate(document["stunts"]) if s["key"] == "carrier-fr")
-    video = next(i for i, v in enumerate(document["videos"]) if v["key"] == "bts-train")
-    assert f"• releases[{release}].date: Input should be a valid date" in text
-    assert f"• stunts[{stunt}].film: no film with key 'mi9'" in text
-    assert f"• videos[{video}].url: must be a video link on" in text
+    text = (await fact_admin.slash(channel, "fact import", file=("broken.yaml", data))).response.content
+    assert f"• releases[{index(data, 'releases', 'fr-us')}].date: Input should be a valid date" in text
+    assert f"• videos[{index(data, 'videos', 'bts-train')}].url: must be a video link on" in text
+    assert db_state(config.database) == before
+
+
+async def test_references_and_names_are_checked_across_the_file(fact_admin, channel, config):
+    def broken(document: dict) -> None:
+        find(document, "stunts", "carrier-fr")["film"] = "mi9"
+        find(document, "locations", "venice")["aliases"] = ["Rome"]
+
+    data = changed(await export(fact_admin, channel), broken)
+    before = db_state(config.database)
+    text = (await fact_admin.slash(channel, "fact import", file=("broken.yaml", data))).response.content
+    assert f"• stunts[{index(data, 'stunts', 'carrier-fr')}].film: no film with key 'mi9'" in text
+    assert f"• locations[{index(data, 'locations', 'venice')}]: the name 'Rome' is also used by 'rome'" in text
     assert db_state(config.database) == before
 
 

@@ -139,6 +139,18 @@ async def test_failing_feeds_are_logged_backed_off_and_never_stop_the_others(env
     assert "not valid XML" in caplog.text
 
 
+async def test_a_feed_with_an_entity_bomb_is_refused_and_logged(env, guild, feeds, caplog):
+    bts = await follow(env, guild)
+    feeds.serve("studio", ENTITY_BOMB)
+    feeds.serve("paramount", atom("Paramount Pictures", [NEW, *OLD]))
+    caplog.set_level(logging.WARNING, logger="cogs.feeds")
+
+    await next_poll(env)
+
+    assert "unsafe XML refused (DTDForbidden)" in caplog.text
+    assert len(posts(bts)) == 1
+
+
 async def test_a_slow_feed_times_out_and_the_next_feed_is_still_read(env, guild, feeds, caplog):
     bts = await follow(env, guild)
     feeds.serve("paramount", atom("Paramount Pictures", [NEW, *OLD]), delay=2.0)

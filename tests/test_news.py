@@ -55,16 +55,16 @@ def posts(channel) -> list[str]:
 async def test_a_release_is_announced_then_counted_down_to_its_day(env, guild, store):
     news, bts = await subscribe(env, guild)
     other, _ = await subscribe(env, env.create_guild("US Fans"), region="United States")
-    await add_release(env, store, 40)
+    await add_release(env, store, 31)
 
     await go_to(env, 0)
     assert len(posts(news)) == 1 and "New release date" in posts(news)[0] and "**France**" in posts(news)[0]
-    for day, text in ((10, "30 days to go"), (33, "7 days to go"), (39, "1 day to go"), (40, "Out now in France")):
+    for day, text in ((1, "30 days to go"), (24, "7 days to go"), (30, "1 day to go"), (31, "Out now in France")):
         await go_to(env, day, hour=11)
         before = len(posts(news))
         await go_to(env, day)
         assert len(posts(news)) == before + 1 and text in posts(news)[-1]
-    await go_to(env, 45)
+    await go_to(env, 33)
 
     assert len(posts(news)) == 5  # each exactly once
     assert posts(other) == [] and posts(bts) == []

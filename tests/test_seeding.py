@@ -55,7 +55,7 @@ async def test_a_newer_pack_updates_unedited_facts_but_never_an_admins_edit(tmp_
         await store.update(
             edited.fact.model_copy(update={"summary": "Corrected by an admin."}),
             ADMIN,
-            expected_revision=edited.revision,
+            expected=edited,
         )
         update = newer(newer(pack, "speed-flying", summary="Pack v2 text."), "train-roof-fight", summary="Pack v2.")
         report = await store.seed([update])

@@ -96,3 +96,12 @@ async def test_setting_a_channel_again_resumes_paused_posting(manager, channel, 
 def test_describe_fits_in_a_message_whatever_the_reason():
     text = describe(GuildSettings(1, 2, 3, "x" * 300, True, False, "y" * 5000))
     assert len(text) <= 2000
+
+
+async def test_show_warns_about_a_channel_that_is_gone_before_anything_is_posted(env, manager, channel, bts):
+    await manager.slash(channel, "settings bts-channel", channel=bts)
+    env.backend.delete_channel(bts.id)  # an admin deletes it in Discord
+
+    shown = await manager.slash(channel, "settings show")
+
+    assert f"Right now the channel I post in (id {bts.id}) was deleted" in shown.response.content

@@ -38,12 +38,12 @@ async def test_a_video_known_only_by_title_says_so_and_gives_a_labelled_search(f
     result = await fan.slash(channel, "bts", topic="train stunt")
     video = await store.get("video:bts-train")
     lines = result.response.content.splitlines()
-    assert lines[0].startswith("🎥 **Train Stunt Behind-The-Scenes")
+    assert lines[0].startswith("🎥 **Dead Reckoning Part One – Train Stunt Behind-The-Scenes")
     assert "No verified link" in lines[1] and "YouTube search" in lines[1]
     assert lines[2] == f"<{video.search_url}>"
     assert "youtube.com/watch" not in result.response.content
     [link] = buttons(result.response)
-    assert link["label"].startswith("🔎 Search YouTube: Train Stunt")
+    assert link["label"].startswith("🔎 Search YouTube: Dead Reckoning Part One – Train Stunt")
     assert link["url"] == video.search_url
 
 

@@ -131,7 +131,8 @@ class GuildSettings:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    """Exact to the microsecond: an export's time must tell the edits made before it from those made after."""
+    return dt.datetime.now(dt.UTC)
 
 
 def _kinds(kind: Kind | Sequence[Kind] | None) -> list[Kind]:
@@ -919,7 +920,7 @@ class FactStore:
             if pack.exported_at is None or ref not in stored:
                 return None
             _, gone, at, by = stored[ref]
-            if at < pack.exported_at:
+            if at <= pack.exported_at:
                 return None
             return f"{'removed' if gone else 'changed'} by {by} at {at:%Y-%m-%d %H:%M} UTC, after the export"
 
