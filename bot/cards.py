@@ -6,11 +6,12 @@ Every command that shows a fact (fan commands, search, mentions, an admin's stor
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from bot import render
 from bot.errors import NotFound
-from bot.models import Film, Location, Release, Stunt, Video
+from bot.models import Fact, Film, Location, Release, Stunt, Video
 from bot.render import Card, Stamp
 from bot.store import Entry, FactStore
 from bot.store.text import closest, place_matches
@@ -54,3 +55,23 @@ async def release_cards(store: FactStore, films: list[Film], region: str = "") -
         for film in films
         if releases[film.key] or not region
     ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    """The reply to a plain-language question: the best fact's card (its text headed by the question)
+    and the other good matches, which the reply offers as buttons."""
+
+    card: Card
+    others: list[Fact]
+
+
+async def answer(store: FactStore, question: str) -> Answer | None:
+    """What ``/search`` and a mention of the bot both answer; None when nothing matches."""
+    matches = await store.search(question)
+    if not matches:
+        return None
+    best, others = matches[0], matches[1:]
+    card = await card_for(store, await store.entry(best.ref))
+    content = "\n".join(part for part in (render.search_header(question, others), card.content) if part)
+    return Answer(dataclasses.replace(card, content=render.clip(content, render.CONTENT_MAX)), others)

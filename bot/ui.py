@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 
 from bot import render
-from bot.cards import card_for
+from bot.cards import Answer, card_for
 from bot.models import Fact, Kind
 from bot.store import FactStore
 from bot.store.text import place_matches
@@ -165,3 +165,10 @@ def place_choices(places: Iterable[str], current: str) -> list[app_commands.Choi
         app_commands.Choice(name=render.clip(p, render.CHOICE_NAME_MAX), value=render.clip(p, render.CHOICE_NAME_MAX))
         for p in matching[:CHOICES_MAX]
     ]
+
+
+def answer_view(found: Answer) -> discord.ui.View | None:
+    """Buttons that open the other matches beside the card's own links, or just the links."""
+    if found.others:
+        return OpenMatches(found.others, open_card, found.card.link_buttons())
+    return found.card.view()

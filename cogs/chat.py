@@ -1,6 +1,6 @@
 """Questions in plain language: "@bot where did they film the train crash?" in a channel, or any direct message.
 
-The same engine and cards as ``/search``: the store's ``search`` picks the facts, ``card_for`` draws the best
+The same engine and cards as ``/search``: the store's ``search`` picks the facts, ``cards.answer`` draws the best
 one, and buttons open the other matches. This works with the default intents, because Discord delivers the
 text of messages that mention the bot, and of direct messages, without the message-content intent.
 """
@@ -14,9 +14,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import chat, render, ui
+from bot import cards, chat, render, ui
 from bot.app import FanBot
-from bot.cards import card_for
 from bot.errors import FanBotError
 
 log = logging.getLogger(__name__)
@@ -71,21 +70,15 @@ class Chat(commands.Cog):
         if chat.wants_help(text):
             await self._reply(message, embed=chat.help_embed(self._fan_commands(), in_dm=message.guild is None))
             return
-        matches = await store.search(text)
-        if not matches:
+        found = await cards.answer(store, text)
+        if found is None:
             known = await store.facts("stunt") + await store.facts("location")
             examples = random.sample(known, k=min(3, len(known)))
             await self._reply(message, content=chat.unknown(text, [fact.label for fact in examples]))
             return
-        best, others = matches[0], matches[1:]
-        card = await card_for(store, await store.entry(best.ref))
-        content = "\n".join(part for part in (render.search_header(text, others), card.content) if part)
-        view = ui.OpenMatches(others, ui.open_card, card.link_buttons()) if others else card.view()
+        view = ui.answer_view(found)
         sent = await self._reply(
-            message,
-            content=render.clip(content, render.CONTENT_MAX),
-            embed=card.embed,
-            view=view or discord.utils.MISSING,
+            message, content=found.card.content, embed=found.card.embed, view=view or discord.utils.MISSING
         )
         if isinstance(view, ui.ExpiringView):
             view.message = sent

@@ -6,9 +6,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render, ui
+from bot import cards, ui
 from bot.app import FanBot, fan_cooldown
-from bot.cards import card_for
 from bot.errors import NotFound
 
 
@@ -24,18 +23,15 @@ class Search(commands.Cog):
     async def search(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]) -> None:
         """Search every stunt, place, release date and video; plain questions and typos are fine."""
         store = self.bot.store
-        matches = await store.search(query)
-        if not matches:
+        found = await cards.answer(store, query)
+        if found is None:
             raise NotFound("fact", query, [fact.label for fact in await store.suggest(None, query, limit=3)])
-        best, others = matches[0], matches[1:]
-        card = await card_for(store, await store.entry(best.ref))
-        content = "\n".join(part for part in (render.search_header(query, others), card.content) if part)
-        if not others:
-            await ui.send_card(interaction, render.Card(card.embed, content, card.links))
-            return
-        view = ui.OpenMatches(others, ui.open_card, card.link_buttons())
-        await interaction.response.send_message(content=content, embed=card.embed, view=view)
-        view.message = await interaction.original_response()
+        view = ui.answer_view(found)
+        await interaction.response.send_message(
+            content=found.card.content, embed=found.card.embed, view=view or discord.utils.MISSING
+        )
+        if isinstance(view, ui.ExpiringView):
+            view.message = await interaction.original_response()
 
 
 async def setup(bot: FanBot) -> None:
