@@ -193,7 +193,7 @@ def parse_details(text: str, spec: Input, kind: str) -> dict[str, Any]:
     last: str | None = None
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.rstrip()
-        if not line.strip() or line.lstrip().startswith("#"):
+        if not line.strip():
             continue
         if raw[0] in " \t" and last is not None:  # continues the line above
             if isinstance(found[last], list):

@@ -131,8 +131,10 @@ def _name(fact: Fact) -> str:
 
 def import_summary(plan: ImportPlan, filename: str) -> discord.Embed:
     """The dry run: what Apply would add, change and remove, and the conflicts it would leave alone."""
-    if plan.empty:
-        verdict = "The file matches the stored facts: there is nothing to import."
+    if plan.conflicts and plan.empty:
+        verdict = "Nothing to import: every difference is a conflict, kept as stored."
+    elif plan.empty:
+        verdict = "Nothing to import: the file matches the stored facts."
     else:
         verdict = "Nothing is changed until you press **Apply**; it is then one change that `/fact undo` reverts."
     embed = discord.Embed(

@@ -165,8 +165,9 @@ class ConfirmImport(AdminButtons):
         bot: FanBot = interaction.client  # type: ignore[assignment]
         await interaction.response.defer()  # one transaction, but possibly a large one
         set_id = await bot.store.apply_import(self.plan, bot.author(interaction.user))
+        kept = f" {len(self.plan.conflicts)} conflict(s) kept as stored." if self.plan.conflicts else ""
         await self.finish(
-            interaction, f"📥 Imported as change #{set_id}. `/fact undo change:{set_id}` reverts all of it."
+            interaction, f"📥 Imported as change #{set_id}.{kept} `/fact undo change:{set_id}` reverts all of it."
         )
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)

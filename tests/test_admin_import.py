@@ -12,9 +12,14 @@ import pytest
 import yaml
 
 from bot.config import Admins
-from bot.pack import MAX_PACK_BYTES
-from bot.render import timestamp
+from bot.models import FACT_TYPES
+from bot.pack import MAX_PACK_BYTES, load_pack
+from bot.render import clip, timestamp
+from tests.conftest import PACK
 from tests.test_admin import db_state, edit
+
+SHIPPED = {fact.ref: fact for fact in load_pack(PACK).facts()}
+TRAIN_VIDEO, CARRIER = SHIPPED["video:bts-train"], SHIPPED["stunt:carrier-fr"]
 
 BILLION_LAUGHS = b"""pack: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
 b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
@@ -69,7 +74,7 @@ async def test_export_then_import_changes_nothing(env, fact_admin, channel, conf
     result = await fact_admin.slash(channel, "fact import", file=("facts.yaml", data))
     assert callbacks(env)[-1] == {"type": 5, "data": {"flags": 64}}
     summary = result.response.embeds[0]
-    assert "nothing to import" in summary.description
+    assert "Nothing to import: the file matches the stored facts." in summary.description
     assert not result.response.components
     assert db_state(config.database) == before
 
@@ -83,11 +88,13 @@ async def test_import_shows_a_dry_run_then_applies_in_one_change_that_undo_rever
         find(document, "releases", "fr-us")["date"] = dt.date(2024, 6, 28)
         drop(document, "videos", "bts-train")
 
-    shown = await fact_admin.slash(channel, "fact import", file=("edited.yaml", changed(await export(fact_admin, channel), edited)))
+    shown = await fact_admin.slash(
+        channel, "fact import", file=("edited.yaml", changed(await export(fact_admin, channel), edited))
+    )
     summary = shown.response.embeds[0]
     fields = {f.name: f.value for f in summary.fields}
-    assert fields["✏️ Changed (1)"] == "release United States (2025-05-23) (date)"
-    assert fields["🗑️ Removed (not in the file) (1)"].startswith("video Train Stunt Behind-The-Scenes")
+    assert fields["✏️ Changed (1)"] == "release United States (2024-06-28) (date)"
+    assert fields["🗑️ Removed (not in the file) (1)"] == clip(f"video {TRAIN_VIDEO.title}", 90)
     assert "Nothing is changed until you press **Apply**" in summary.description
     assert db_state(config.database) == before  # a dry run writes nothing
 
@@ -99,9 +106,25 @@ async def test_import_shows_a_dry_run_then_applies_in_one_change_that_undo_rever
     change = applied.response.content.split("`/fact undo change:")[1].split("`")[0]
     await fact_admin.slash(channel, "fact undo", change=change)
     assert timestamp(dt.date(2025, 5, 23), "D") in await fan_release_dates(fan, channel)
-    assert (await store.get("video:bts-train")).title.startswith("Train Stunt")
+    assert await store.get(TRAIN_VIDEO.ref) == TRAIN_VIDEO
     facts, _ = db_state(config.database)
     assert [f[4] for f in facts] == [f[4] for f in before[0]]  # every fact exactly as before
+
+
+async def test_a_dry_run_of_many_changes_stays_within_discords_limits(fact_admin, channel, store):
+    def reordered(document: dict) -> None:
+        for section in ("films", "releases", "stunts", "locations", "videos"):
+            for item in document[section]:
+                item["sources"] = item["sources"][::-1]
+
+    shown = await fact_admin.slash(
+        channel, "fact import", file=("reordered.yaml", changed(await export(fact_admin, channel), reordered))
+    )
+    summary = shown.response.embeds[0]
+    (field,) = summary.fields
+    moved = len([f for kind in FACT_TYPES for f in await store.facts(kind) if len(f.sources) > 1])
+    assert field.name == f"✏️ Changed ({moved})" and field.value.rstrip().split("\n")[-1].startswith("… and ")
+    assert len(field.value) <= 1024 and len(summary) <= 6000  # and the contract check validates the whole request
 
 
 async def test_facts_changed_after_the_export_are_conflicts_and_kept(fact_admin, channel, store):
@@ -115,11 +138,12 @@ async def test_facts_changed_after_the_export_are_conflicts_and_kept(fact_admin,
         drop(document, "videos", "bts-train")
 
     shown = await fact_admin.slash(channel, "fact import", file=("old.yaml", changed(data, edited)))
-    conflicts = next(f.value for f in shown.response.embeds[0].fields if f.name.startswith("⚠️ Conflicts (2)"))
+    conflicts = next(f.value for f in shown.response.embeds[0].fields if f.name == "⚠️ Conflicts: kept as stored (2)")
     assert "release United States (2025-05-23): changed by luther_admin at" in conflicts
-    assert "stunt Aircraft carrier shoot (USS George H.W. Bush): removed by luther_admin" in conflicts
+    assert f"stunt {CARRIER.name}: removed by luther_admin" in conflicts
 
-    await fact_admin.click(shown.response, label="Apply")
+    applied = await fact_admin.click(shown.response, label="Apply")
+    assert "2 conflict(s) kept as stored" in applied.response.content
     kept = await store.get("release:fr-us")
     assert (kept.date, kept.note) == (dt.date(2025, 5, 23), "Memorial Day weekend.")
     assert (await store.entry("stunt:carrier-fr", include_deleted=True)).deleted
@@ -169,7 +193,9 @@ def nested(depth: int) -> bytes:
     ],
     ids=["malformed", "alias-bomb", "deeply-nested", "not-a-mapping", "image", "text-file", "not-utf8", "oversized"],
 )
-async def test_a_bad_file_is_refused_privately_and_nothing_changes(fact_admin, channel, config, filename, data, expected):
+async def test_a_bad_file_is_refused_privately_and_nothing_changes(
+    fact_admin, channel, config, filename, data, expected
+):
     before = db_state(config.database)
     started = time.perf_counter()
     result = await fact_admin.slash(channel, "fact import", file=(filename, data))
@@ -184,29 +210,29 @@ def index(data: bytes, section: str, key: str) -> int:
     return next(i for i, item in enumerate(yaml.safe_load(data)[section]) if item["key"] == key)
 
 
-async def test_schema_problems_are_reported_with_their_path(fact_admin, channel, config):
+BROKEN = {  # (section, key, field): (the bad value, the problem reported after the item's path)
+    "types-and-limits": {
+        ("releases", "fr-us", "date"): ("2025-02-30", ".date: Input should be a valid date"),
+        ("videos", "bts-train", "url"): ("https://example.com/train.mp4", ".url: must be a video link on"),
+    },
+    "links-and-names": {
+        ("stunts", "carrier-fr", "film"): ("mi9", ".film: no film with key 'mi9'"),
+        ("locations", "venice", "aliases"): (["Rome"], ": the name 'Rome' is also used by 'rome'"),
+    },
+}
+
+
+@pytest.mark.parametrize("breaks", BROKEN.values(), ids=BROKEN)
+async def test_problems_in_a_file_are_reported_with_their_path(fact_admin, channel, config, breaks):
     def broken(document: dict) -> None:
-        find(document, "releases", "fr-us")["date"] = "2025-02-30"
-        find(document, "videos", "bts-train")["url"] = "https://example.com/train.mp4"
+        for (section, key, field), (value, _) in breaks.items():
+            find(document, section, key)[field] = value
 
     data = changed(await export(fact_admin, channel), broken)
     before = db_state(config.database)
     text = (await fact_admin.slash(channel, "fact import", file=("broken.yaml", data))).response.content
-    assert f"• releases[{index(data, 'releases', 'fr-us')}].date: Input should be a valid date" in text
-    assert f"• videos[{index(data, 'videos', 'bts-train')}].url: must be a video link on" in text
-    assert db_state(config.database) == before
-
-
-async def test_references_and_names_are_checked_across_the_file(fact_admin, channel, config):
-    def broken(document: dict) -> None:
-        find(document, "stunts", "carrier-fr")["film"] = "mi9"
-        find(document, "locations", "venice")["aliases"] = ["Rome"]
-
-    data = changed(await export(fact_admin, channel), broken)
-    before = db_state(config.database)
-    text = (await fact_admin.slash(channel, "fact import", file=("broken.yaml", data))).response.content
-    assert f"• stunts[{index(data, 'stunts', 'carrier-fr')}].film: no film with key 'mi9'" in text
-    assert f"• locations[{index(data, 'locations', 'venice')}]: the name 'Rome' is also used by 'rome'" in text
+    for (section, key, _), (_, problem) in breaks.items():
+        assert f"• {section}[{index(data, section, key)}]{problem}" in text
     assert db_state(config.database) == before
 
 

@@ -12,6 +12,7 @@ from bot.pack import load_pack
 from tests.conftest import PACK
 
 FACTS = load_pack(PACK).facts()
+MUSIKEXPRESS = "https://www.musikexpress.de/tom-cruise-naechster-mission-impossible-film-auf-2025-verschoben-2387071/"
 
 
 def by_ref(ref: str):
@@ -54,12 +55,16 @@ def test_adding_a_region_takes_a_film_a_region_a_date_and_a_source():
             "region": "Germany",
             "date": "2023-07-13",
             "details": template["details"].replace("film:", "film: dr1"),
-            "sources": "https://www.musikexpress.de/tom-cruise-naechster-mission-impossible-film-auf-2025-verschoben-2387071/ "
-            "Musikexpress – DR1 German start 13 July 2023",
+            "sources": f"{MUSIKEXPRESS} Musikexpress – DR1 German start 13 July 2023",
         },
     )
     assert isinstance(release, Release)
-    assert (release.key, release.film, str(release.date), release.premiere) == ("dr1-germany", "dr1", "2023-07-13", False)
+    assert (release.key, release.film, str(release.date), release.premiere) == (
+        "dr1-germany",
+        "dr1",
+        "2023-07-13",
+        False,
+    )
     assert release.sources[0].title == "Musikexpress – DR1 German start 13 July 2023"
 
 
@@ -137,7 +142,11 @@ def test_video_links_must_be_on_a_known_video_host():
 
 def test_choices_and_yes_no_fields_say_what_is_allowed():
     release = forms.prefill("release", by_ref("release:fr-us"))
-    details = release["details"].replace("confidence: high", "confidence: certain").replace("premiere: no", "premiere: perhaps")
+    details = (
+        release["details"]
+        .replace("confidence: high", "confidence: certain")
+        .replace("premiere: no", "premiere: perhaps")
+    )
     text = problem("release:fr-us", details=details)
     assert "Details › confidence: must be one of 'high', 'medium' or 'low'" in text
     assert "Details › premiere: must be yes or no" in text
@@ -168,5 +177,5 @@ def test_unknown_kind_is_refused_with_the_known_ones():
 def test_a_fact_too_long_for_a_form_points_to_export_and_import():
     video = by_ref("video:bts-train")
     long = Video.model_validate(video.model_dump() | {"aliases": [f"train featurette {i:03}" for i in range(250)]})
-    with pytest.raises(Invalid, match="too long to edit in a form .*/fact export"):
+    with pytest.raises(Invalid, match=r"too long to edit in a form .*/fact export"):
         forms.prefill("video", long)

@@ -634,7 +634,7 @@ class FactStore:
                 theirs = changed_fields(expected.fact.model_dump(mode="json"), current.fact.model_dump(mode="json"))
                 raise Conflict(
                     f"{current.fact.label} was changed by {current.updated_by} at "
-                    f"{current.updated_at:%Y-%m-%d %H:%M} UTC after you opened the form "
+                    f"{current.updated_at:%Y-%m-%d %H:%M} UTC after you opened it "
                     f"({'changed: ' + ', '.join(theirs) if theirs else 'removed and restored'}). "
                     "Nothing was overwritten: run /fact edit again to see their version."
                 )
@@ -930,7 +930,7 @@ class FactStore:
             if not gone and current == fact:
                 plan.unchanged += 1
             elif why := conflict(ref):
-                plan.conflicts.append((fact, why))
+                plan.conflicts.append((current or fact, why))  # named as stored: that is what stays
             elif gone or current is None:
                 plan.added.append(fact)
             else:

@@ -1,0 +1,153 @@
+"""The store's writes, below Discord: undo that reverts only what a change did and refuses what it cannot do
+safely, removals that would break a link, and imports that are all or nothing. A real SQLite file each time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.errors import Conflict, Invalid
+from bot.pack import load_pack, parse_pack, read_yaml
+from bot.store import Author, FactStore
+from tests.conftest import PACK
+
+LUTHER, ILSA = Author(1, "luther"), Author(2, "ilsa")
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[FactStore]:
+    """A store of its own (not the bot's), seeded from the shipped pack."""
+    opened = await FactStore.open(tmp_path / "facts.sqlite3")
+    pack = load_pack(PACK)
+    await opened.seed([pack])
+    await opened.remember_pack(pack)
+    yield opened
+    await opened.close()
+
+
+async def change(store: FactStore, ref: str, author: Author = LUTHER, **values: object) -> int:
+    """Edit a fact as an admin would; the id of the change set it made."""
+    entry = await store.entry(ref)
+    await store.update(entry.fact.model_copy(update=values), author, expected=entry)
+    return (await store.change_sets())[0].id
+
+
+def snapshot(store: FactStore) -> list[tuple]:
+    with sqlite3.connect(store.path) as db:
+        return db.execute("SELECT kind, key, revision, deleted, doc FROM facts ORDER BY id").fetchall()
+
+
+async def test_undo_puts_back_only_the_fields_it_changed(store):
+    dated = await change(store, "release:fr-us", date=dt.date(2025, 5, 30))
+    await change(store, "release:fr-us", ILSA, note="Memorial Day weekend.")
+    undo = await store.undo(dated, LUTHER)
+    release = await store.get("release:fr-us")
+    assert (release.date, release.note) == (dt.date(2025, 5, 23), "Memorial Day weekend.")
+    assert [h.date for h in release.history][-1] == dt.date(2024, 6, 28)  # the moved-date entry went too
+    assert undo.action == "undo" and undo.summary.startswith(f"undid #{dated}")
+    assert (await store.change_sets())[1].undone is False  # Ilsa's edit stands
+
+
+async def test_undo_refuses_when_a_later_change_touched_the_same_field(store):
+    first = await change(store, "release:fr-us", date=dt.date(2025, 5, 30))
+    later = await change(store, "release:fr-us", ILSA, date=dt.date(2025, 5, 21))
+    before = snapshot(store)
+    with pytest.raises(Conflict, match=rf"ilsa changed date, history of release:fr-us later \(change #{later}"):
+        await store.undo(first, LUTHER)
+    assert snapshot(store) == before
+
+
+async def test_undoing_the_later_change_first_lets_the_earlier_one_go(store):
+    first = await change(store, "release:fr-us", date=dt.date(2025, 5, 30))
+    later = await change(store, "release:fr-us", ILSA, date=dt.date(2025, 5, 21))
+    await store.undo(later, LUTHER)
+    await store.undo(first, LUTHER)
+    assert (await store.get("release:fr-us")).date == dt.date(2025, 5, 23)
+
+
+async def test_undo_refuses_to_point_at_a_removed_fact(store):
+    """The video stops linking the Svalbard stunt, the stunt is removed; bringing the link back would dangle."""
+    unlinked = await change(store, "video:bts-svalbard", stunts=[])
+    await store.remove("stunt:svalbard-fr", LUTHER)
+    before = snapshot(store)
+    with pytest.raises(Conflict, match="video:bts-svalbard › stunts\\[0\\] would point at the missing stunt"):
+        await store.undo(unlinked, LUTHER)
+    assert snapshot(store) == before
+
+
+async def test_undo_refuses_to_use_a_name_twice(store):
+    """The carrier stunt is removed and added again under a new key; undoing the removal would duplicate it."""
+    carrier = await store.get("stunt:carrier-fr")
+    await store.remove(carrier.ref, LUTHER)
+    removal = (await store.change_sets())[0].id
+    await store.add(carrier.model_copy(update={"key": "uss-bush-carrier"}), LUTHER)
+    with pytest.raises(Conflict, match=r"the stunt name '.+' would be used twice"):
+        await store.undo(removal, LUTHER)
+    assert (await store.entry(carrier.ref, include_deleted=True)).deleted
+
+
+async def test_a_fact_in_use_cannot_be_removed(store):
+    before = snapshot(store)
+    with pytest.raises(Invalid, match=r"still used by stunt .* Edit or remove those first"):
+        await store.removable("location:helsetkopen")
+    with pytest.raises(Invalid, match="still used by"):
+        await store.remove("location:helsetkopen", LUTHER)
+    assert snapshot(store) == before
+
+
+async def test_removed_facts_are_found_for_restore(store):
+    await store.remove("location:malta", LUTHER)
+    assert [f.ref for f in await store.removed_facts("malt")] == ["location:malta"]
+    assert await store.removed_facts("venice") == []
+    await store.restore("location:malta", LUTHER)
+    assert await store.removed_facts() == []
+
+
+async def test_every_change_records_who_when_before_and_after(store):
+    when = (await store.get("location:rome")).when
+    await change(store, "location:rome", ILSA, when="")
+    (latest, *_) = await store.history("location:rome")
+    assert (latest.author_id, latest.author_name, latest.action) == (2, "ilsa", "edit")
+    assert latest.fields == ["when"] and (latest.before["when"], latest.after["when"]) == (when, "")
+    assert dt.datetime.now(dt.UTC) - latest.at < dt.timedelta(minutes=1)
+    entry = await store.entry("location:rome")
+    assert (entry.edited, entry.updated_by) == (True, "ilsa")
+
+
+async def test_export_reads_back_unchanged(store):
+    plan = await store.plan_import(parse_pack(read_yaml(await store.export())))
+    assert plan.empty and not plan.conflicts and plan.unchanged == sum((await store.counts()).values())
+
+
+async def test_an_import_that_would_leave_a_broken_link_is_refused_whole(store):
+    """The file drops the Raumabanen location (and the stunt's link to it), but an admin edited that stunt
+    after the export: it is kept as stored, still linking the place, so applying would dangle. Nothing is
+    written."""
+    exported = read_yaml(await store.export())
+    exported["locations"] = [loc for loc in exported["locations"] if loc["key"] != "raumabanen"]
+    fight = next(s for s in exported["stunts"] if s["key"] == "train-roof-fight")
+    fight["locations"] = [key for key in fight["locations"] if key != "raumabanen"]
+    await change(store, "stunt:train-roof-fight", filmed="2021")
+    plan = await store.plan_import(parse_pack(exported))
+    assert [f.ref for f, _ in plan.conflicts] == ["stunt:train-roof-fight"]
+    before = snapshot(store)
+    with pytest.raises(Invalid, match="would point at the missing location 'raumabanen'"):
+        await store.apply_import(plan, LUTHER)
+    assert snapshot(store) == before
+
+
+async def test_an_import_is_one_change_that_undo_reverts_whole(store):
+    before = snapshot(store)
+    exported = read_yaml(await store.export())
+    exported["videos"] = [v for v in exported["videos"] if v["key"] != "bts-train"]
+    next(r for r in exported["releases"] if r["key"] == "fr-us")["date"] = dt.date(2025, 5, 30)
+    plan = await store.plan_import(parse_pack(exported))
+    set_id = await store.apply_import(plan, LUTHER)
+    assert (await store.change_sets())[0].summary == "import: 0 added, 1 changed, 1 removed"
+    await store.undo(set_id, LUTHER)
+    assert [row[4] for row in snapshot(store)] == [row[4] for row in before]
+    assert not any(row[3] for row in snapshot(store))
