@@ -16,6 +16,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 KINDS = ("film", "release", "stunt", "location", "video")
 Kind = Literal["film", "release", "stunt", "location", "video"]
 
+SEARCH_URL = "https://www.youtube.com/results?search_query="
+LINK_URL_MAX = 512
 VIDEO_HOSTS = ("youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be", "vimeo.com", "www.vimeo.com")
 
 
@@ -216,8 +218,12 @@ class Video(Fact):
 
     @property
     def search_url(self) -> str:
-        """A YouTube search for the exact title: what fans get when no verified link is known."""
-        return "https://www.youtube.com/results?search_query=" + quote_plus(self.title)
+        """A YouTube search for the exact title: what fans get when no verified link is known. The title is
+        shortened if needed so the link fits in a link button (Discord allows 512 characters)."""
+        title = self.title
+        while len(SEARCH_URL + quote_plus(title)) > LINK_URL_MAX:
+            title = title[:-1]
+        return SEARCH_URL + quote_plus(title.strip())
 
 
 FACT_TYPES: dict[str, type[Fact]] = {cls.kind: cls for cls in (Film, Release, Stunt, Location, Video)}
