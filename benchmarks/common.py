@@ -39,7 +39,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     numeric = [all(isinstance(row[i], int | float) for row in rows) if rows else False for i in range(len(headers))]
 
     def line(values: Sequence[str]) -> str:
-        return "  ".join(v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths)))
+        columns = zip(values, widths, numeric, strict=True)
+        return "  ".join(v.rjust(w) if right else v.ljust(w) for v, w, right in columns)
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)])
 
@@ -65,5 +66,5 @@ def write_results(name: str, payload: dict[str, Any]) -> Path:
 
 
 def verdict(value: float, target: float) -> str:
-    """"met" or "MISSED" for a lower-is-better figure."""
+    """ "met" or "MISSED" for a lower-is-better figure."""
     return "met" if value <= target else "MISSED"

@@ -151,7 +151,7 @@ class StampedLog(list):
 
     def answered_at(self, since: int) -> int | None:
         """When the bot answered the interaction started after entry ``since`` (a defer is no answer)."""
-        for entry, stamp in zip(self[since:], self.stamps[since:]):
+        for entry, stamp in zip(self[since:], self.stamps[since:], strict=True):
             answer = "/interactions/" in entry.path or "/webhooks/" in entry.path
             if answer and not (isinstance(entry.json, dict) and entry.json.get("type") == 5):
                 return stamp

@@ -243,7 +243,7 @@ async def bench_database(path: Path, rng: random.Random) -> dict[str, dict[str, 
         out: dict[str, dict[str, dict[str, Any]]] = {}
         for operation, (queries, *runs) in plan.items():
             out[operation] = {}
-            for method, run in zip(("store", "like", "rapidfuzz"), runs):
+            for method, run in zip(("store", "like", "rapidfuzz"), runs, strict=True):
                 out[operation][method] = await measure(run, queries)
                 print(f"  {operation:<12} {method:<10} {out[operation][method]}", flush=True)
         return out

@@ -25,7 +25,9 @@ async def test_a_video_known_only_by_title_is_a_labelled_search_button(fan, chan
     result = await fan.slash(channel, "location", name="rome")
     [link] = buttons(result.response)
     assert link["label"].startswith("🔎 Search YouTube: Dead Reckoning Part One – Rome car chase")
-    assert link["url"].startswith("https://www.youtube.com/results?search_query=Dead+Reckoning+Part+One+%E2%80%93+Rome+car+chase+featurette")
+    assert link["url"].startswith(
+        "https://www.youtube.com/results?search_query=Dead+Reckoning+Part+One+%E2%80%93+Rome+car+chase+featurette"
+    )
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,6 @@ import string
 from typing import Any
 
 import discord
-import pytest
 import yaml
 from discord.webhook.async_ import handle_message_parameters
 from hypothesis import HealthCheck, given, settings
