@@ -157,7 +157,6 @@ async def test_a_locked_database_refuses_changes_clearly_and_fans_still_read(bot
     assert (await bot.store.get("stunt:speed-flying")).summary == "A new summary."
 
 
-@pytest.mark.xfail(strict=True, reason="a write waits for the lock up to busy_timeout (5 s) before answering")
 @pytest.mark.simcord(settle_timeout=20)
 async def test_a_change_blocked_by_a_lock_is_still_answered_within_discords_three_seconds(config, fact_admin, channel):
     form = await fact_admin.slash(channel, "fact edit", fact="stunt:speed-flying")

@@ -43,6 +43,9 @@ from bot.store.text import (
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Fact)
+# How long a query waits for another program's lock: short enough that the person still gets an answer
+# ("the database is busy") inside Discord's 3-second window.
+BUSY_TIMEOUT_MS = 2000
 SYSTEM = "pack"
 
 
@@ -188,12 +191,12 @@ class FactStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             writer = await aiosqlite.connect(path, isolation_level=None)
             await writer.executescript(
-                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+                f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
                 "PRAGMA synchronous = NORMAL;"
             )
             await cls._migrate(writer)
             reader = await aiosqlite.connect(path, isolation_level=None)
-            await reader.executescript("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
+            await reader.executescript(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA query_only = ON;")
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(f"The fact database {path} cannot be opened: {exc}") from exc
         return cls(path, writer, reader)
