@@ -209,6 +209,7 @@ class Side:
         """Stop the bot; the errors it raised, one line each."""
         errors = [f"{type(e).__name__}: {getattr(e, 'original', e)!r}"[:200] for e in self.env.errors]
         self.run(self.env.shutdown())
+        self.run(self.env.bot.close())  # SimCord's shutdown leaves the bot (and its database threads) open
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join()
         return errors

@@ -190,7 +190,7 @@ def store_fingerprint() -> str:
     return digest.hexdigest()[:10]
 
 
-def cached_database(size: int, progress: Callable[[str], None] = print) -> tuple[Path, float | None]:
+def cached_database(size: int, progress: Callable[..., None] = print) -> tuple[Path, float | None]:
     """The path of a seeded database of ``size`` facts (built once per generator and store code, then reused)
     and, when it was built just now, how long seeding took."""
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -199,7 +199,7 @@ def cached_database(size: int, progress: Callable[[str], None] = print) -> tuple
         return path, None
     for stale in CACHE.glob(f"facts-{size}-v*"):
         stale.unlink()  # built by older code
-    progress(f"building the {size:,}-fact database (cached in {path.relative_to(ROOT)}) ...")
+    progress(f"building the {size:,}-fact database (cached in {path.relative_to(ROOT)}) ...", flush=True)
     pack = synthetic_pack(size)
     partial = path.with_suffix(".partial")
     for leftover in CACHE.glob(partial.name + "*"):
@@ -207,7 +207,7 @@ def cached_database(size: int, progress: Callable[[str], None] = print) -> tuple
     seconds = asyncio.run(seed_database(partial, pack))
     shutil.move(partial, path)
     path.with_suffix(".json").write_text(json.dumps({"facts": size, "seed_seconds": round(seconds, 1)}))
-    progress(f"  seeded {len(pack.facts()):,} facts in {seconds:.1f} s")
+    progress(f"  seeded {len(pack.facts()):,} facts in {seconds:.1f} s", flush=True)
     return path, seconds
 
 

@@ -71,6 +71,7 @@ async def child(database: str | None) -> None:
         ready = time.perf_counter()
         report = {"imports_s": imported - STARTED, "setup_s": ready - imported, "rss_mb": peak_rss_mb()}
         print("READY " + json.dumps(report), flush=True)
+    await bot.close()  # SimCord's shutdown leaves the bot (and its database threads) open
 
 
 def start(database: Path | None) -> dict[str, float]:

@@ -44,8 +44,7 @@ NASTY = [
     "<t:0:R>", "**", "__", "~~", "||", "`", "```", "> ", "# ", "-# ", "[x](https://example.com)", "\\",
     "🏍️", "👨‍👩‍👧‍👦", "🇳🇴", "שלום עולם", "مرحبا بالعالم", "\u202e", "\u200b", "\u2066", "e\u0301", "\n", "\t",
 ]  # fmt: skip
-CHARACTERS = st.characters(exclude_categories=("Cs",))
-URL_MAX = 512  # a link button's URL  # lone surrogates cannot be sent as UTF-8
+CHARACTERS = st.characters(exclude_categories=("Cs",))  # lone surrogates cannot be sent as UTF-8
 
 
 PIECES = st.lists(st.sampled_from(NASTY) | st.text(CHARACTERS, min_size=1, max_size=12), min_size=1, max_size=6)
@@ -185,11 +184,12 @@ SECTIONS = ["pack", "version", "title", "sources", "films", "releases", "stunts"
 WORD = st.from_regex(r"[a-z_]{1,12}", fullmatch=True)
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(CHARACTERS, max_size=40) | DATES
 VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(WORD, inner, max_size=4))
-PATH = re.compile(r"^(line \d+, column \d+|file|pack|[\w-]+(\[\d+\]|\.[\w-]+)*): \S")
+PATH = re.compile(r"^(line \d+, column \d+|file|pack|([\w.-]+|\[\d+\])(\[\d+\]|\.[\w-]+)*): \S")
 
 
 def assert_explained(data: Any) -> None:
-    """``parse_pack`` accepts the value or lists problems that each start with a path into it."""
+    """``parse_pack`` accepts the value or lists problems that each start with a path into it: a section of the
+    pack (present or missing) or a key that is in the value."""
     try:
         parse_pack(data)
     except PackInvalid as invalid:
@@ -197,7 +197,8 @@ def assert_explained(data: Any) -> None:
         for problem in invalid.problems:
             assert PATH.match(problem), f"no path at the start of {problem!r}"
             top = re.split(r"[.\[:]", problem, maxsplit=1)[0]
-            assert top in SECTIONS or (isinstance(data, dict) and top in data), problem
+            named = {str(key) for key in data} if isinstance(data, dict) else set()
+            assert top in SECTIONS or top in named or problem.startswith("["), problem
 
 
 @PROPERTY
