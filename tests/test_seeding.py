@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from bot.models import Stunt
@@ -71,3 +72,36 @@ async def test_a_newer_pack_updates_unedited_facts_but_never_an_admins_edit(tmp_
     conflict = history[0]
     assert conflict.action == "conflict" and conflict.after["summary"] == "Pack v2 text."
     assert (again.updated, again.conflicts) == (0, 0)
+
+
+def as_first_schema(path: Path) -> None:
+    """Turn a database back into the first schema's layout (before migration 2 added look-up indexes)."""
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            """
+            DROP TABLE names_fts; DROP TABLE links;
+            CREATE TABLE old_names (fact_id INTEGER NOT NULL REFERENCES facts(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL, folded TEXT NOT NULL, name TEXT NOT NULL, primary_name INTEGER NOT NULL);
+            INSERT INTO old_names SELECT fact_id, kind, folded, name, primary_name FROM names;
+            DROP TABLE names; ALTER TABLE old_names RENAME TO names;
+            CREATE INDEX names_by_kind ON names (kind, folded); CREATE INDEX names_by_fact ON names (fact_id);
+            PRAGMA user_version = 1;
+            """
+        )
+
+
+async def test_a_database_of_the_first_schema_is_migrated_with_its_data(tmp_path: Path) -> None:
+    store = await open_store(tmp_path)
+    await store.seed([load_pack(PACK)])
+    await store.close()
+    as_first_schema(tmp_path / "facts.sqlite3")
+    store = await open_store(tmp_path)
+    try:
+        assert await store.schema_version() == 2
+        assert [f.key for f in await store.suggest("stunt", "cliff motorc")][:1] == ["bike-cliff-jump"]  # word prefixes
+        assert "bike-cliff-jump" in [s.key for s in await store.linked("stunt", "location:helsetkopen")]
+        assert "bts-biggest-stunt" in [v.key for v in await store.suggest("video", "stunt")]
+        await store.remove("video:bts-biggest-stunt", ADMIN)  # the look-up rows of a removed fact go with it
+        assert "bts-biggest-stunt" not in [v.key for v in await store.suggest("video", "stunt")]
+    finally:
+        await store.close()

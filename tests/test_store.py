@@ -13,6 +13,7 @@ import pytest
 from bot.errors import Conflict, Invalid
 from bot.pack import load_pack, parse_pack, read_yaml
 from bot.store import Author, FactStore
+from bot.store.text import match_expression
 from tests.conftest import PACK
 
 LUTHER, ILSA = Author(1, "luther"), Author(2, "ilsa")
@@ -151,3 +152,15 @@ async def test_an_import_is_one_change_that_undo_reverts_whole(store):
     await store.undo(set_id, LUTHER)
     assert [row[4] for row in snapshot(store)] == [row[4] for row in before]
     assert not any(row[3] for row in snapshot(store))
+
+
+def test_common_words_only_rank_what_rarer_words_found():
+    counts = {"tom": 5000, "bike": 40, "jump": 60, "cruise": 4000, "train": 30}
+    assert match_expression(["bike", "jump"], counts, common=1000) == '"bike" OR "jump"'
+    assert match_expression(["tom", "bike"], counts, common=1000) == '("bike") AND ("tom" OR "bike")'
+    assert match_expression(["tom", "cruise"], counts, common=1000) == '"tom" OR "cruise"'  # nothing rarer
+    # an unknown word (perhaps cut short) never becomes required, and a place abbreviation goes with its word
+    assert match_expression(["tom", "trai"], counts, common=1000) == '"tom" OR "trai"*'
+    assert match_expression(["tom", "uk", "train"], counts | {"uk": 3}, common=1000) == (
+        '("uk" OR "united kingdom" OR "train") AND ("tom" OR "uk" OR "united kingdom" OR "train")'
+    )

@@ -28,13 +28,12 @@ from bot.errors import Conflict, Invalid, NotFound, StoreUnavailable
 from bot.models import FACT_TYPES, Change, Fact, Film, Kind, Release, Video, changed_fields
 from bot.pack import Pack, dump_pack, fact_hash
 from bot.store.text import (
-    PLACE_ABBREVIATIONS,
     body_text,
     contains_phrase,
     fold,
     intent,
     longest_names,
-    match_forms,
+    match_expression,
     search_terms,
     tokens,
     with_units,
@@ -46,6 +45,8 @@ F = TypeVar("F", bound=Fact)
 # How long a query waits for another program's lock: short enough that the person still gets an answer
 # ("the database is busy") inside Discord's 3-second window.
 BUSY_TIMEOUT_MS = 2000
+COMMON_FACTS = 1000  # a search word in more facts than this only ranks the facts that a rarer word found
+CANDIDATES = 300  # matches considered per look-up before ranking: enough for 25 choices, bounded at any size
 SYSTEM = "pack"
 
 
@@ -75,10 +76,21 @@ class Entry(Generic[F]):
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Every indexed word (sorted, for typo correction) and in how many facts it occurs."""
+    """Every indexed word, in how many facts it occurs, and the words of each length (a word within two typos
+    of another is at most two letters longer or shorter, so typo correction compares only those)."""
 
-    words: tuple[str, ...]
     counts: dict[str, int]
+    by_length: dict[int, list[str]]
+
+    @classmethod
+    def of(cls, counts: dict[str, int]) -> Vocabulary:
+        by_length: dict[int, list[str]] = {}
+        for word in counts:
+            by_length.setdefault(len(word), []).append(word)
+        return cls(counts, by_length)
+
+    def near_length(self, word: str, typos: int) -> list[str]:
+        return [w for n in range(len(word) - typos, len(word) + typos + 1) for w in self.by_length.get(n, [])]
 
 
 @dataclass(frozen=True)
@@ -152,6 +164,21 @@ def _parse_ref(ref: str) -> tuple[str, str]:
     return kind, key
 
 
+# The live facts of one kind that point at a fact (by its ``kind:key`` reference), in the order they were added.
+_LINKED_SQL = (
+    "SELECT f.kind, f.doc FROM links l JOIN facts f ON f.id = l.fact_id "
+    "WHERE l.target = ? AND f.kind = ? AND f.deleted = 0 ORDER BY f.id"
+)
+
+
+async def _unindex(db: aiosqlite.Connection, fact_id: int) -> None:
+    """Remove one fact's look-up rows: a removed fact is found by nothing but its reference."""
+    await db.execute("DELETE FROM names_fts WHERE rowid IN (SELECT id FROM names WHERE fact_id = ?)", (fact_id,))
+    await db.execute("DELETE FROM names WHERE fact_id = ?", (fact_id,))
+    await db.execute("DELETE FROM links WHERE fact_id = ?", (fact_id,))
+    await db.execute("DELETE FROM facts_fts WHERE rowid = ?", (fact_id,))
+
+
 async def _row(db: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
     """The first row of a query inside a transaction (the cursor closed, so COMMIT is never blocked)."""
     async with db.execute(sql, params) as cursor:
@@ -181,6 +208,7 @@ class FactStore:
         self._write_lock = asyncio.Lock()
         self._vocabulary: Vocabulary | None = None
         self._film_cache: dict[str, Film] | None = None
+        self._film_names: list[tuple[str, str]] | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -226,8 +254,7 @@ class FactStore:
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         try:
-            async with self._reader.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+            return list(await self._reader.execute_fetchall(sql, params))  # one trip to the database thread
         except (sqlite3.Error, ValueError) as exc:
             raise StoreUnavailable("The fact database cannot be read right now.") from exc
 
@@ -255,7 +282,7 @@ class FactStore:
                 raise
             finally:
                 self._vocabulary = None
-                self._film_cache = None
+                self._film_cache = self._film_names = None
 
     @staticmethod
     def _write_problem(exc: BaseException) -> str:
@@ -298,8 +325,8 @@ class FactStore:
             return await self.entry(text)
         for each in kinds:
             row = await self._one(
-                f"SELECT {self._ENTRY_COLUMNS} FROM facts WHERE kind = ? AND deleted = 0 AND (key = ? OR id IN "
-                "(SELECT fact_id FROM names WHERE kind = ? AND folded = ?)) LIMIT 1",
+                f"SELECT {self._ENTRY_COLUMNS} FROM facts WHERE deleted = 0 AND id IN (SELECT id FROM facts "
+                "WHERE kind = ? AND key = ? UNION ALL SELECT fact_id FROM names WHERE kind = ? AND folded = ?) LIMIT 1",
                 (each, text, each, fold(text)),
             )
             if row is not None:
@@ -341,15 +368,15 @@ class FactStore:
             self._film_cache = {f.key: f for f in await self.facts("film")}
         return self._film_cache
 
+    async def _folded_film_names(self) -> list[tuple[str, str]]:
+        """(film key, folded name) for every name of every film, for spotting films named in a question."""
+        if self._film_names is None:
+            self._film_names = [(f.key, fold(n)) for f in (await self.films()).values() for n in f.names]
+        return self._film_names
+
     async def linked(self, kind: Kind, ref: str) -> list[Any]:
         """Facts of ``kind`` that point at ``ref``: stunts at a location, videos about a stunt."""
-        target_kind, key = _parse_ref(ref)
-        field = {"film": "$.film", "location": "$.locations", "stunt": "$.stunts"}[target_kind]
-        rows = await self._all(
-            "SELECT f.kind, f.doc FROM facts f WHERE f.kind = ? AND f.deleted = 0 AND EXISTS "
-            f"(SELECT 1 FROM json_each(f.doc, '{field}') WHERE value = ?) ORDER BY f.id",
-            (kind, key),
-        )
+        rows = await self._all(_LINKED_SQL, (ref, kind))
         return [_fact(k, d) for k, d in rows]
 
     async def random_video(self) -> Video | None:
@@ -385,12 +412,17 @@ class FactStore:
             )
             return [_fact(k, d) for k, d in rows]
         found: dict[int, Fact] = {}
-        # 1. A name or alias that starts with what was typed (an index range scan).
+        # 1. A name or alias that starts with what was typed: an index range scan per kind, capped before
+        # ranking so that one typed letter never sorts thousands of names.
+        starting = " UNION ALL ".join(
+            "SELECT * FROM (SELECT fact_id, primary_name, folded FROM names WHERE kind = ? AND folded >= ? "
+            "AND folded < ? LIMIT ?)"
+            for _ in kinds
+        )
         rows = await self._all(
-            f"SELECT f.id, f.kind, f.doc FROM names n JOIN facts f ON f.id = n.fact_id WHERE n.kind IN ({marks}) "
-            "AND n.folded >= ? AND n.folded < ? AND f.deleted = 0 ORDER BY n.primary_name DESC, length(n.folded) "
-            "LIMIT ?",
-            (*kinds, query, query + "\uffff", limit * 2),
+            f"SELECT f.id, f.kind, f.doc FROM ({starting}) n JOIN facts f ON f.id = n.fact_id WHERE f.deleted = 0 "
+            "ORDER BY n.primary_name DESC, length(n.folded), n.folded LIMIT ?",
+            (*(value for k in kinds for value in (k, query, query + "\uffff", CANDIDATES)), limit * 2),
         )
         for fact_id, k, doc in rows:
             found.setdefault(fact_id, _fact(k, doc))
@@ -408,13 +440,13 @@ class FactStore:
         return list(found.values())[:limit]
 
     async def _names_matching(self, found: dict[int, Fact], kinds: list[Kind], match: str, limit: int) -> None:
-        """Add the facts whose names or aliases match an FTS5 expression, best first."""
-        marks = ",".join("?" * len(kinds))
+        """Add the facts whose names or aliases match an FTS5 expression: the first matches (capped, so that
+        a common word or one letter costs no more than a rare one), main names first, then the shortest."""
         rows = await self._all(
-            f"SELECT f.id, f.kind, f.doc FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid "
-            f"WHERE facts_fts MATCH ? AND f.kind IN ({marks}) AND f.deleted = 0 "
-            "ORDER BY bm25(facts_fts, 3.0, 1.0, 0.0) LIMIT ?",
-            ("{name aliases}: (" + match + ")", *kinds, limit * 2),
+            "SELECT f.id, f.kind, f.doc FROM (SELECT rowid FROM names_fts WHERE names_fts MATCH ? LIMIT ?) m "
+            "JOIN names n ON n.id = m.rowid JOIN facts f ON f.id = n.fact_id WHERE f.deleted = 0 "
+            "ORDER BY n.primary_name DESC, length(n.folded), n.folded LIMIT ?",
+            (f"kind : ({' OR '.join(kinds)}) AND folded : ({match})", CANDIDATES, limit * 2),
         )
         for fact_id, kind, doc in rows:
             found.setdefault(fact_id, _fact(kind, doc))
@@ -422,7 +454,7 @@ class FactStore:
     async def _vocab(self) -> Vocabulary:
         if self._vocabulary is None:
             rows = await self._all("SELECT term, doc FROM facts_vocab WHERE length(term) > 2 ORDER BY term")
-            self._vocabulary = Vocabulary(tuple(t for t, _ in rows), dict(rows))
+            self._vocabulary = Vocabulary.of(dict(rows))
         return self._vocabulary
 
     async def _corrected(self, words: list[str]) -> list[str]:
@@ -434,8 +466,9 @@ class FactStore:
             if word in vocabulary.counts or len(word) < 5 or word.isdigit():  # "come" is no typo of "rome"
                 out.append(word)
                 continue
+            typos = 1 if len(word) < 6 else 2
             near = process.extract(
-                word, vocabulary.words, scorer=OSA.distance, score_cutoff=1 if len(word) < 6 else 2, limit=20
+                word, vocabulary.near_length(word, typos), scorer=OSA.distance, score_cutoff=typos, limit=20
             )
             out.append(min(near, key=lambda m: (m[1], -vocabulary.counts[m[0]]))[0] if near else word)
         return out
@@ -458,15 +491,14 @@ class FactStore:
         if not terms:
             return []
         counts = (await self._vocab()).counts
-        phrases = [form for t in terms for form in match_forms(t, counts)]
-        phrases += [f'"{PLACE_ABBREVIATIONS[t]}"' for t in terms if t in PLACE_ABBREVIATIONS]
-        rows = await self._all(
-            "SELECT f.kind, f.doc, bm25(facts_fts, 10.0, 6.0, 1.0) FROM facts_fts JOIN facts f "
-            "ON f.id = facts_fts.rowid WHERE facts_fts MATCH ? AND f.deleted = 0 ORDER BY 3 LIMIT 60",
-            (" OR ".join(phrases),),
+        rows = await self._all(  # ranked on the index alone: only the best rows' documents are read
+            "SELECT f.kind, f.doc, m.score FROM (SELECT rowid, bm25(facts_fts, 10.0, 6.0, 1.0) AS score "
+            "FROM facts_fts WHERE facts_fts MATCH ? ORDER BY score LIMIT 60) m JOIN facts f ON f.id = m.rowid "
+            "WHERE f.deleted = 0 ORDER BY m.score",
+            (match_expression(terms, counts, COMMON_FACTS),),
         )
         films = await self.films()
-        films_named = longest_names(text, [(f.key, fold(n)) for f in films.values() for n in f.names])
+        films_named = longest_names(text, await self._folded_film_names())
         relevance: dict[str, float] = {}
         facts: dict[str, Fact] = {}
         for kind, doc, score in rows:
@@ -516,13 +548,21 @@ class FactStore:
     # ----------------------------------------------------------------- writing facts
 
     async def _index(self, db: aiosqlite.Connection, fact_id: int, fact: Fact) -> None:
-        """(Re)write the names and full-text rows of one fact, inside the caller's transaction."""
-        await db.execute("DELETE FROM names WHERE fact_id = ?", (fact_id,))
-        await db.execute("DELETE FROM facts_fts WHERE rowid = ?", (fact_id,))
+        """(Re)write the look-up rows of one fact (names, links, full text), inside the caller's transaction."""
+        await _unindex(db, fact_id)
         names = fact.names
+        for i, name in enumerate(names):
+            folded = fold(name)
+            cursor = await db.execute(
+                "INSERT INTO names (fact_id, kind, folded, name, primary_name) VALUES (?, ?, ?, ?, ?)",
+                (fact_id, fact.kind, folded, name, int(i == 0)),
+            )
+            await db.execute(
+                "INSERT INTO names_fts (rowid, kind, folded) VALUES (?, ?, ?)", (cursor.lastrowid, fact.kind, folded)
+            )
         await db.executemany(
-            "INSERT INTO names (fact_id, kind, folded, name, primary_name) VALUES (?, ?, ?, ?, ?)",
-            [(fact_id, fact.kind, fold(n), n, int(i == 0)) for i, n in enumerate(names)],
+            "INSERT INTO links (fact_id, target) VALUES (?, ?)",
+            [(fact_id, f"{kind}:{key}") for _, kind, key in fact.references()],
         )
         name, aliases = names[0], names[1:]
         if isinstance(fact, Release):
@@ -680,15 +720,7 @@ class FactStore:
 
     @staticmethod
     async def _linked_in(db: aiosqlite.Connection, kind: str, target: Fact) -> list[Fact]:
-        field = {"film": "$.film", "location": "$.locations", "stunt": "$.stunts"}.get(target.kind)
-        if field is None:
-            return []
-        async with db.execute(
-            "SELECT f.kind, f.doc FROM facts f WHERE f.kind = ? AND f.deleted = 0 AND EXISTS "
-            f"(SELECT 1 FROM json_each(f.doc, '{field}') WHERE value = ?)",
-            (kind, target.key),
-        ) as cursor:
-            return [_fact(k, d) for k, d in await cursor.fetchall()]
+        return [_fact(k, d) for k, d in await db.execute_fetchall(_LINKED_SQL, (target.ref, kind))]
 
     async def _set_deleted(
         self, db: aiosqlite.Connection, set_id: int, fact_id: int, doc: str, deleted: bool, author: Author
@@ -699,8 +731,7 @@ class FactStore:
             (int(deleted), _now().isoformat(), author.name, fact_id),
         )
         if deleted:
-            await db.execute("DELETE FROM names WHERE fact_id = ?", (fact_id,))
-            await db.execute("DELETE FROM facts_fts WHERE rowid = ?", (fact_id,))
+            await _unindex(db, fact_id)
             await self._log(db, set_id, fact_id, "remove", doc, None)
         else:
             await self._index(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
 
 from rapidfuzz import fuzz, process
 
@@ -111,6 +111,22 @@ def match_forms(term: str, known: Container[str]) -> list[str]:
         return [f'"{term}"*']
     forms = [term + "s", term + "es", term.removesuffix("s"), term.removesuffix("es")]
     return [f'"{form}"' for form in dict.fromkeys([term, *forms]) if form == term or form in known]
+
+
+def match_expression(terms: list[str], counts: Mapping[str, int], common: int) -> str:
+    """The FTS5 query for a question's search terms: any of them (with plurals and place abbreviations).
+
+    A word in more than ``common`` facts ("tom", "stunt" in a big store) cannot pick facts by itself, only add
+    to the score of facts that match a rarer word of the question, as a search engine's common-terms query
+    does: the index then scores hundreds of rows instead of every fact that mentions a common word.
+    """
+    abbreviated = {t: [f'"{PLACE_ABBREVIATIONS[t]}"'] for t in terms if t in PLACE_ABBREVIATIONS}
+    forms = {t: match_forms(t, counts) + abbreviated.get(t, []) for t in terms}
+    every = " OR ".join(form for found in forms.values() for form in found)
+    if not any(counts.get(t, 0) > common for t in terms):
+        return every
+    rare = [form for t, found in forms.items() if 0 < counts.get(t, 0) <= common for form in found]
+    return f"({' OR '.join(rare)}) AND ({every})" if rare else every
 
 
 def contains_phrase(text: str, phrase: str) -> bool:
