@@ -20,7 +20,7 @@ from discord import app_commands
 from discord.ext import commands
 
 import cogs
-from bot import render
+from bot import render, ui
 from bot.config import Config, DiscordConfig
 from bot.errors import FanBotError, NotAllowed, NotFound
 from bot.pack import load_pack
@@ -65,6 +65,7 @@ class FanBot(commands.Bot):
         """The bot has slash commands only; questions in mentions and DMs are answered by the chat cog."""
 
     async def setup_hook(self) -> None:
+        self.add_dynamic_items(ui.OpenMatch)  # match buttons of any answer ever sent, before or after a restart
         self.store = await FactStore.open(self.config.database)
         await self.seed()
         for module in pkgutil.iter_modules(cogs.__path__):

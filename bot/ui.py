@@ -4,7 +4,9 @@ autocomplete choices."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -17,6 +19,7 @@ from bot.store.text import place_matches
 
 PAGE_TIMEOUT = 180.0
 CHOICES_MAX = 25
+MATCH_BUTTONS_MAX = 5
 
 
 async def send_card(interaction: discord.Interaction, card: render.Card, *, ephemeral: bool = False) -> None:
@@ -30,6 +33,11 @@ async def open_card(interaction: discord.Interaction, ref: str) -> None:
     """A match's button: that fact's card, shown only to whoever clicked (anyone may)."""
     store: FactStore = interaction.client.store  # type: ignore[attr-defined]
     await send_card(interaction, await card_for(store, await store.entry(ref)), ephemeral=True)
+
+
+async def report_error(interaction: discord.Interaction, error: Exception) -> None:
+    """A button's error goes to the bot's one error handler, which answers the clicker privately."""
+    await interaction.client.tree.on_error(interaction, error)  # type: ignore[attr-defined, arg-type]
 
 
 class ExpiringView(discord.ui.View):
@@ -52,7 +60,7 @@ class ExpiringView(discord.ui.View):
             await self.message.edit(view=self if links else None)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
-        await interaction.client.tree.on_error(interaction, error)  # type: ignore[attr-defined, arg-type]
+        await report_error(interaction, error)
 
 
 class Paginator(ExpiringView):
@@ -118,32 +126,33 @@ async def send_pages(
     view.message = await interaction.original_response()
 
 
-Opener = Callable[[discord.Interaction, str], Awaitable[None]]
+class OpenMatch(discord.ui.DynamicItem[discord.ui.Button], template=r"open:(?P<ref>[a-z]+:[a-z0-9-]+)"):
+    """A button that opens one fact's card privately for whoever clicks it. The fact's ``kind:key`` reference is all
+    it needs and travels in its custom_id (at most 77 characters: a kind, and a key of up to 63, see
+    ``bot.models.Key``), so the bot keeps nothing per message: the button works as long as its message exists,
+    also after a restart, and a fact removed since gets the usual not-found reply."""
 
+    def __init__(self, ref: str, *, label: str | None = None, emoji: str | None = None) -> None:
+        super().__init__(discord.ui.Button(label=label, emoji=emoji, custom_id=f"open:{ref}"))
+        self.ref = ref
 
-class OpenMatches(ExpiringView):
-    """A button per other search match; anyone may open one, and it answers them privately. ``links`` are the
-    best card's own link buttons, kept beside them."""
+    @classmethod
+    def for_fact(cls, fact: Fact) -> OpenMatch:
+        return cls(fact.ref, label=render.clip(fact.label, render.BUTTON_LABEL_MAX), emoji=render.ICONS[fact.kind])
 
-    def __init__(
-        self, matches: Sequence[Fact], opener: Opener = open_card, links: Sequence[discord.ui.Button] = ()
-    ) -> None:
-        super().__init__()
-        for fact in matches[:5]:
-            button: discord.ui.Button = discord.ui.Button(
-                label=render.clip(fact.label, render.BUTTON_LABEL_MAX), emoji=render.ICONS[fact.kind]
-            )
-            button.callback = self._opener(opener, fact.ref)  # type: ignore[method-assign]
-            self.add_item(button)
-        for link in links:
-            self.add_item(link)
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> OpenMatch:
+        return cls(match["ref"])
 
-    @staticmethod
-    def _opener(opener: Opener, ref: str) -> Callable[[discord.Interaction], Awaitable[None]]:
-        async def open_match(interaction: discord.Interaction) -> None:
-            await opener(interaction, ref)
-
-        return open_match
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """discord.py only logs what a dynamic item's callback raises (the clicker would be told "This interaction
+        failed"), so errors are handed to the bot's error handler here."""
+        try:
+            await open_card(interaction, self.ref)
+        except Exception as error:
+            await report_error(interaction, error)
 
 
 # ----------------------------------------------------------------------------- autocomplete
@@ -168,7 +177,13 @@ def place_choices(places: Iterable[str], current: str) -> list[app_commands.Choi
 
 
 def answer_view(found: Answer) -> discord.ui.View | None:
-    """Buttons that open the other matches beside the card's own links, or just the links."""
-    if found.others:
-        return OpenMatches(found.others, open_card, found.card.link_buttons())
-    return found.card.view()
+    """Buttons that open the other matches beside the card's own links, or just the links. Nothing in it expires
+    (``timeout=None``) and its only interactive buttons are ``OpenMatch`` ones, so discord.py keeps no view for it."""
+    if not found.others:
+        return found.card.view()
+    view = discord.ui.View(timeout=None)
+    for fact in found.others[:MATCH_BUTTONS_MAX]:
+        view.add_item(OpenMatch.for_fact(fact))
+    for link in found.card.link_buttons():
+        view.add_item(link)
+    return view

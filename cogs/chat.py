@@ -76,12 +76,8 @@ class Chat(commands.Cog):
             examples = random.sample(known, k=min(3, len(known)))
             await self._reply(message, content=chat.unknown(text, [fact.label for fact in examples]))
             return
-        view = ui.answer_view(found)
-        sent = await self._reply(
-            message, content=found.card.content, embed=found.card.embed, view=view or discord.utils.MISSING
-        )
-        if isinstance(view, ui.ExpiringView):
-            view.message = sent
+        view = ui.answer_view(found) or discord.utils.MISSING
+        await self._reply(message, content=found.card.content, embed=found.card.embed, view=view)
 
     def _fan_commands(self) -> list[tuple[str, str]]:
         """Every command a fan can see (admin and server-settings commands are hidden from them by default)."""

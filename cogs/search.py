@@ -26,12 +26,8 @@ class Search(commands.Cog):
         found = await cards.answer(store, query)
         if found is None:
             raise NotFound("fact", query, [fact.label for fact in await store.suggest(None, query, limit=3)])
-        view = ui.answer_view(found)
-        await interaction.response.send_message(
-            content=found.card.content, embed=found.card.embed, view=view or discord.utils.MISSING
-        )
-        if isinstance(view, ui.ExpiringView):
-            view.message = await interaction.original_response()
+        view = ui.answer_view(found) or discord.utils.MISSING
+        await interaction.response.send_message(content=found.card.content, embed=found.card.embed, view=view)
 
 
 async def setup(bot: FanBot) -> None:

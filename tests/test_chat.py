@@ -7,7 +7,7 @@ import re
 import discord
 import pytest
 
-from bot.app import intents
+from bot.app import create_bot, intents
 from bot.config import Cooldown
 from cogs.chat import CHANNEL_BUDGET
 
@@ -89,14 +89,20 @@ async def test_buttons_open_the_other_matches_privately(fan, other_fan, channel,
     assert first_other.label in opened.response.embeds[0].title
 
 
-async def test_buttons_are_removed_when_they_expire_but_links_stay(env, fan, channel, bot):
-    def buttons(message: discord.Message) -> list[discord.Button]:
-        return [button for row in message.components for button in row.children]
+async def test_buttons_keep_working_a_day_later_and_after_a_restart(env, fan, other_fan, channel, bot, config):
+    def buttons(message: discord.Message) -> list[dict]:
+        return [button.to_dict() for row in message.components for button in row.children]
 
     reply = await ask(fan, channel, bot, "where did they film the train crash?")
-    assert any(button.url is None for button in buttons(reply))
-    await env.advance_time(181)
-    assert all(button.url for button in buttons(channel.last_message))
+    first_other = reply.components[0].children[0]
+    await env.advance_time(24 * 60 * 60)
+    assert buttons(channel.last_message) == buttons(reply)  # nothing was taken off the answer
+    assert first_other.label in (await other_fan.click(reply, label=first_other.label)).response.embeds[0].title
+    await bot.close()
+    await env.restart_bot(create_bot(config))
+    opened = await other_fan.click(reply, label=first_other.label)
+    assert opened.ephemeral
+    assert first_other.label in opened.response.embeds[0].title
 
 
 @pytest.mark.parametrize("text", ["help", "", "  HELP!  ", "hello"])

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
+import pydantic
 import pytest
 
-from bot.store import Author
+from bot.app import create_bot
+from bot.models import KINDS, Key
+from bot.ui import OpenMatch
 from tests.test_render import buttons
 
-EDITOR = Author(1, "test")
 STUNT, PLACE, FILM, VIDEO = "🎬 ", "📍 ", "📅 ", "🎥 "
+TRAIN_CRASH = "Orient Express train crash (Darlton Quarry)"
 
 QUESTIONS = [
     ("how many times did tom cruse do the bike jump", STUNT + "Motorcycle cliff jump and BASE jump"),
@@ -61,20 +66,68 @@ async def test_the_best_cards_links_stay_beside_the_match_buttons(fan, channel):
     assert link["url"] == "https://www.youtube.com/embed/-lsFs2615gw?feature=oembed"
 
 
-async def test_match_buttons_expire_but_links_stay(fan, channel, env):
+async def test_match_buttons_keep_working_long_after_and_links_stay(fan, other_fan, channel, env):
     result = await fan.slash(channel, "search", query="where was the bike jump filmed")
-    await env.advance_time(181)
+    await env.advance_time(24 * 60 * 60)  # a day on: far beyond any view timeout
     components = buttons(result.response)
-    assert [c.get("url") for c in components] == ["https://www.youtube.com/embed/-lsFs2615gw?feature=oembed"]
-
-
-async def test_a_removed_match_is_answered_privately(fan, other_fan, channel, store):
-    result = await fan.slash(channel, "search", query="where did they film the train crash")
-    await store.remove("video:bts-train", EDITOR)
-    await store.remove("stunt:train-crash-quarry", EDITOR)
-    opened = await other_fan.click(result.response, label="Orient Express train crash (Darlton Quarry)")
+    assert [c.get("label") for c in components if c.get("custom_id")] == ["Motorcycle cliff jump and BASE jump"]
+    assert [c["url"] for c in components if c.get("url")] == [
+        "https://www.youtube.com/embed/-lsFs2615gw?feature=oembed"
+    ]
+    opened = await other_fan.click(result.response, label="Motorcycle cliff jump and BASE jump")
     assert opened.ephemeral
-    assert "couldn't find" in opened.response.content
+    assert opened.response.embeds[0].title == STUNT + "Motorcycle cliff jump and BASE jump"
+
+
+async def test_match_buttons_keep_working_after_a_restart(env, bot, config, fan, other_fan, channel):
+    result = await fan.slash(channel, "search", query="where did they film the train crash")
+    await bot.close()  # the process that sent the answer is gone; a new one starts on the same database
+    await env.restart_bot(create_bot(config))
+    opened = await other_fan.click(result.response, label=TRAIN_CRASH)
+    assert opened.ephemeral
+    assert opened.response.embeds[0].title == STUNT + TRAIN_CRASH
+
+
+async def test_the_bot_keeps_no_view_per_answer(fan, channel, bot):
+    for question in ("where did they film the train crash", "where was the bike jump filmed"):
+        await fan.slash(channel, "search", query=question)
+    views = bot._connection._view_store  # discord.py's per-message views (and their timeouts) live here
+    assert not views._views and not views._synced_message_views
+
+
+async def test_a_match_an_admin_removed_since_is_answered_privately(fan, other_fan, fact_admin, channel):
+    result = await fan.slash(channel, "search", query="where did they film the train crash")
+    for ref in ("video:bts-train", "stunt:train-crash-quarry"):  # the video points at the stunt: it goes first
+        asked = await fact_admin.slash(channel, "fact remove", fact=ref)
+        assert "Removed" in (await fact_admin.click(asked.response, label="Remove")).response.content
+    opened = await other_fan.click(result.response, label=TRAIN_CRASH)
+    assert opened.ephemeral
+    assert opened.response.content == "I couldn't find a stunt matching “train-crash-quarry”."
+
+
+@pytest.mark.parametrize("ref", ["stunt:no-such-stunt", "planet:mars"])
+async def test_a_crafted_button_naming_an_unknown_fact_gets_a_friendly_reply(env, fan, other_fan, channel, ref,
+                                                                              caplog):  # fmt: skip
+    result = await fan.slash(channel, "search", query="where did they film the train crash")
+    stored = env.backend.get_message(channel.id, result.response.id)
+    [button] = [c for c in buttons(stored) if c.get("custom_id")]
+    button["custom_id"] = f"open:{ref}"  # what a tampered client could send
+    with caplog.at_level(logging.ERROR):
+        opened = await other_fan.click(result.response, custom_id=f"open:{ref}")
+    assert opened.ephemeral
+    assert opened.response.content.startswith("I couldn't find a")
+    assert not caplog.records  # answered, not logged as a crash
+
+
+def test_a_match_buttons_custom_id_names_the_fact_and_always_fits():
+    assert OpenMatch("stunt:bike-cliff-jump").custom_id == "open:stunt:bike-cliff-jump"
+    longest_key = "k" * 63
+    pydantic.TypeAdapter(Key).validate_python(longest_key)
+    with pytest.raises(pydantic.ValidationError):
+        pydantic.TypeAdapter(Key).validate_python(longest_key + "k")
+    longest = OpenMatch(f"{max(KINDS, key=len)}:{longest_key}")
+    assert len(longest.custom_id) <= 100  # Discord's limit
+    assert longest.template.fullmatch(longest.custom_id)
 
 
 async def test_a_video_answer_plays_inline(fan, channel):

@@ -254,7 +254,8 @@ class FactStore:
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         try:
-            return list(await self._reader.execute_fetchall(sql, params))  # one trip to the database thread
+            async with self._reader.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
         except (sqlite3.Error, ValueError) as exc:
             raise StoreUnavailable("The fact database cannot be read right now.") from exc
 
@@ -720,7 +721,8 @@ class FactStore:
 
     @staticmethod
     async def _linked_in(db: aiosqlite.Connection, kind: str, target: Fact) -> list[Fact]:
-        return [_fact(k, d) for k, d in await db.execute_fetchall(_LINKED_SQL, (target.ref, kind))]
+        async with db.execute(_LINKED_SQL, (target.ref, kind)) as cursor:
+            return [_fact(k, d) for k, d in await cursor.fetchall()]
 
     async def _set_deleted(
         self, db: aiosqlite.Connection, set_id: int, fact_id: int, doc: str, deleted: bool, author: Author
