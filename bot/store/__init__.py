@@ -552,15 +552,14 @@ class FactStore:
         """(Re)write the look-up rows of one fact (names, links, full text), inside the caller's transaction."""
         await _unindex(db, fact_id)
         names = fact.names
-        for i, name in enumerate(names):
-            folded = fold(name)
-            cursor = await db.execute(
-                "INSERT INTO names (fact_id, kind, folded, name, primary_name) VALUES (?, ?, ?, ?, ?)",
-                (fact_id, fact.kind, folded, name, int(i == 0)),
-            )
-            await db.execute(
-                "INSERT INTO names_fts (rowid, kind, folded) VALUES (?, ?, ?)", (cursor.lastrowid, fact.kind, folded)
-            )
+        await db.executemany(
+            "INSERT INTO names (fact_id, kind, folded, name, primary_name) VALUES (?, ?, ?, ?, ?)",
+            [(fact_id, fact.kind, fold(n), n, int(i == 0)) for i, n in enumerate(names)],
+        )
+        await db.execute(
+            "INSERT INTO names_fts (rowid, kind, folded) SELECT id, kind, folded FROM names WHERE fact_id = ?",
+            (fact_id,),
+        )
         await db.executemany(
             "INSERT INTO links (fact_id, target) VALUES (?, ?)",
             [(fact_id, f"{kind}:{key}") for _, kind, key in fact.references()],
