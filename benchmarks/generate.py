@@ -29,7 +29,7 @@ from bot.pack import Pack, consistency_problems, load_pack
 from bot.store import FactStore
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ROOT / "data" / "mission-impossible.yaml"
+SHIPPED = ROOT / "data" / "mission-impossible"
 CACHE = Path(__file__).resolve().parent / ".cache"
 GENERATOR_VERSION = 1  # bump when the shapes below change: cached databases are keyed by it and by the store code
 

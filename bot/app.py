@@ -23,7 +23,7 @@ import cogs
 from bot import render, ui
 from bot.config import Config, DiscordConfig
 from bot.errors import FanBotError, NotAllowed, NotFound
-from bot.pack import load_pack
+from bot.pack import load_pack, pack_digest
 from bot.store import Author, FactStore
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class FanBot(commands.Bot):
 
     async def seed(self) -> None:
         """Load the packs unless they are byte-for-byte what was loaded last time (a fast restart)."""
-        digest = hashlib.sha256(b"".join(p.read_bytes() for p in self.config.packs)).hexdigest()
+        digest = pack_digest(self.config.packs)
         if await self.store.get_meta("packs_digest") == digest:
             return
         packs = [load_pack(path) for path in self.config.packs]

@@ -66,7 +66,7 @@ class Cooldown(_Section):
 
 class Config(_Section):
     database: Path = Path("data/facts.sqlite3")
-    packs: list[Path] = Field(default_factory=lambda: [Path("data/mission-impossible.yaml")])
+    packs: list[Path] = Field(default_factory=lambda: [Path("data/mission-impossible")])
     admins: Admins = Admins()
     discord: DiscordConfig = DiscordConfig()
     videos: VideosConfig = VideosConfig()

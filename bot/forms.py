@@ -9,8 +9,8 @@ Discord allows five text inputs per modal, so each kind gets its most edited fie
     aliases: ramp jump
 
 A line that starts with a space continues the line above. Fields a kind's form does not show (a film's notes,
-a release's history) are kept from the stored fact. Every problem is reported as ``Input › field: problem``
-with the limit that was broken. Pure functions: no Discord, no store.
+runtime, ratings and box office, a release's history) are kept from the stored fact. Every problem is reported
+as ``Input › field: problem`` with the limit that was broken. Pure functions: no Discord, no store.
 """
 
 from __future__ import annotations
@@ -77,10 +77,10 @@ FORMS: dict[str, tuple[Input, ...]] = {
         _SOURCES,
     ),
     "release": (
-        Input("region", "Region (or premiere venue)", max_length=200, placeholder="United States"),
+        Input("region", "Region", max_length=200, placeholder="United States"),
         Input("date", "Date (YYYY-MM-DD)", max_length=10, placeholder="2025-05-23"),
         Input("note", "Note", paragraph=True, required=False, max_length=1500),
-        _details("film", "premiere", "confidence", "key"),
+        _details("film", "type", "place", "platform", "formats", "confidence", "key"),
         _SOURCES,
     ),
     "stunt": (

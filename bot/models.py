@@ -11,7 +11,16 @@ import datetime as dt
 from typing import Annotated, ClassVar, Literal
 from urllib.parse import quote_plus, urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
 
 KINDS = ("film", "release", "stunt", "location", "video")
 Kind = Literal["film", "release", "stunt", "location", "video"]
@@ -119,6 +128,52 @@ class Fact(_Model):
         return refs
 
 
+class Runtime(_Model):
+    """How long a film runs; ``note`` says where sources disagree (163 or 164 minutes)."""
+
+    minutes: int = Field(ge=1, le=600)
+    note: Text = ""
+    sources: Sources
+
+
+class Rating(_Model):
+    """An age rating from one board: MPA "PG-13" in the United States, BBFC "12A" in the United Kingdom."""
+
+    board: Name
+    region: Name
+    rating: Name
+    reason: Text = ""
+    sources: Sources
+
+
+Measure = Literal["opening", "domestic", "international", "worldwide"]
+
+
+class BoxOffice(_Model):
+    """One box-office figure, in whole units of its currency, with the date it was reported (totals move)."""
+
+    measure: Measure
+    region: Name = "Worldwide"
+    amount: int = Field(ge=0, le=100_000_000_000)
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "USD"
+    approximate: bool = False
+    period: Text = ""
+    as_of: dt.date | None = None
+    note: Text = ""
+    sources: Sources
+
+
+class Score(_Model):
+    """A review score: critics' or audience, from an aggregator or a poll (Rotten Tomatoes 96%, CinemaScore A)."""
+
+    site: Name
+    audience: Literal["critics", "audience"] = "critics"
+    value: Name
+    as_of: dt.date | None = None
+    note: Text = ""
+    sources: Sources
+
+
 class Film(Fact):
     kind: ClassVar[Kind] = "film"
     title: Name
@@ -128,6 +183,10 @@ class Film(Fact):
     director: Name
     summary: Text = ""
     previous_titles: list[Name] = Field(default_factory=list)
+    runtime: Runtime | None = None
+    ratings: list[Rating] = Field(default_factory=list)
+    box_office: list[BoxOffice] = Field(default_factory=list)
+    scores: list[Score] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
 
     @property
@@ -140,21 +199,44 @@ class Film(Fact):
         return [self.title, *self.aliases, *self.previous_titles]
 
 
+ReleaseType = Literal["premiere", "preview", "cinema", "digital", "disc", "streaming", "tv"]
+RELEASE_TYPES: tuple[ReleaseType, ...] = ("premiere", "preview", "cinema", "digital", "disc", "streaming", "tv")
+
+
 class Release(Fact):
-    """One region's release (or a premiere) of a film; ``history`` keeps every earlier announced date."""
+    """One region's release of a film: a premiere, its cinema opening or previews, or a later home release
+    (digital, disc, streaming, TV). ``history`` keeps every earlier announced date."""
 
     kind: ClassVar[Kind] = "release"
     film: Key
     region: Name
+    type: ReleaseType = "cinema"
     date: dt.date
-    premiere: bool = False
+    place: Text = ""
+    platform: Text = ""
+    formats: list[Name] = Field(default_factory=list)
     note: Text = ""
     confidence: Confidence = "high"
     history: list[DatedEntry] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _premiere_flag(cls, data: object) -> object:
+        """Packs and stores from before release types said ``premiere: true``; they still load."""
+        if isinstance(data, dict) and "premiere" in data:
+            data = dict(data)
+            if data.pop("premiere") is True:
+                data.setdefault("type", "premiere")
+        return data
+
+    @property
+    def premiere(self) -> bool:
+        return self.type == "premiere"
+
     @property
     def label(self) -> str:
-        return f"{self.region} ({self.date.isoformat()})"
+        what = "" if self.type == "cinema" else f"{self.type}, "
+        return f"{self.region} ({what}{self.date.isoformat()})"
 
     def keeping_history_of(self, previous: Release, today: dt.date) -> Release:
         """This release, with ``previous``'s date added to the history when the date moved."""

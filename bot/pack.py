@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +81,9 @@ def read_yaml(text: str | bytes) -> Any:
         raise PackInvalid(["file: nested too deeply to be a pack"]) from None
 
 
+Locate = Callable[[tuple[int | str, ...]], str]
+
+
 def _path(loc: Iterable[int | str]) -> str:
     out = ""
     for part in loc:
@@ -92,8 +95,9 @@ def _message(error: Any) -> str:
     return str(error["msg"]).removeprefix("Value error, ")
 
 
-def parse_pack(data: Any) -> Pack:
-    """Validate parsed YAML as a pack; raise ``PackInvalid`` with every problem and its path."""
+def parse_pack(data: Any, locate: Locate = _path) -> Pack:
+    """Validate parsed YAML as a pack; raise ``PackInvalid`` with every problem and its path (``locate`` turns
+    a path into the merged pack into the file and entry it came from)."""
     if not isinstance(data, dict):
         raise PackInvalid([f"pack: expected a mapping with 'pack', 'version', 'title', got {type(data).__name__}"])
     raw_sources = data.get("sources", {})
@@ -106,20 +110,20 @@ def parse_pack(data: Any) -> Pack:
             try:
                 sources[str(key)] = Source.model_validate(value)
             except ValidationError as exc:
-                problems += [f"{_path(('sources', str(key), *e['loc']))}: {_message(e)}" for e in exc.errors()]
+                problems += [f"{locate(('sources', str(key), *e['loc']))}: {_message(e)}" for e in exc.errors()]
     body = {k: v for k, v in data.items() if k != "sources"}
     try:
         pack = Pack.model_validate(body, context={"sources": sources})
     except ValidationError as exc:
-        problems += [f"{_path(e['loc'])}: {_message(e)}" for e in exc.errors()]
+        problems += [f"{locate(tuple(e['loc']))}: {_message(e)}" for e in exc.errors()]
         raise PackInvalid(problems) from None
-    problems += consistency_problems(pack)
+    problems += consistency_problems(pack, locate)
     if problems:
         raise PackInvalid(problems)
     return pack
 
 
-def consistency_problems(pack: Pack) -> list[str]:
+def consistency_problems(pack: Pack, locate: Locate = _path) -> list[str]:
     """Duplicate keys, names used twice within a kind, and references to facts that are not in the pack."""
     problems: list[str] = []
     keys: dict[str, set[str]] = {kind: set() for kind in FACT_TYPES}
@@ -127,32 +131,107 @@ def consistency_problems(pack: Pack) -> list[str]:
         names: dict[str, str] = {}
         for i, fact in enumerate(getattr(pack, field)):
             if fact.key in keys[cls.kind]:
-                problems.append(f"{field}[{i}].key: {fact.key!r} is used twice")
+                problems.append(f"{locate((field, i, 'key'))}: {fact.key!r} is used twice")
             keys[cls.kind].add(fact.key)
             if cls is Release:
                 continue
             for name in fact.names:
                 folded = name.casefold()
                 if folded in names and names[folded] != fact.key:
-                    problems.append(f"{field}[{i}]: the name {name!r} is also used by {names[folded]!r}")
+                    problems.append(f"{locate((field, i))}: the name {name!r} is also used by {names[folded]!r}")
                 names[folded] = fact.key
     for field in LISTS:
         for i, fact in enumerate(getattr(pack, field)):
             problems += [
-                f"{field}[{i}].{path}: no {kind} with key {key!r}"
+                f"{locate((field, i, *_split(path)))}: no {kind} with key {key!r}"
                 for path, kind, key in fact.references()
                 if key not in keys[kind]
             ]
     return problems
 
 
+def _split(path: str) -> tuple[int | str, ...]:
+    """``"locations[2]"`` → ``("locations", 2)``: a field path of ``Fact.references`` as a location."""
+    name, _, index = path.partition("[")
+    return (name, int(index.rstrip("]"))) if index else (name,)
+
+
+HEADER = "pack.yaml"
+
+
 def load_pack(path: Path) -> Pack:
-    """Read and validate a pack file."""
+    """Read and validate a pack: one YAML file, or a folder of them (``pack.yaml`` with the header, then one
+    file per film or era with its own facts and sources) loaded as one pack."""
+    if path.is_dir():
+        return _load_folder(path)
+    return parse_pack(read_yaml(_read(path)))
+
+
+def _read(path: Path) -> bytes:
     try:
-        text = path.read_bytes()
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise PackInvalid([f"{path}: no such file"]) from None
     except OSError as exc:
         raise PackInvalid([f"{path}: cannot read ({exc.strerror})"]) from None
-    return parse_pack(read_yaml(text))
+
+
+def pack_files(path: Path) -> list[Path]:
+    """The files of a pack: the file itself, or a folder's YAML files with its ``pack.yaml`` first."""
+    if not path.is_dir():
+        return [path]
+    return sorted(path.rglob("*.yaml"), key=lambda f: (f.name != HEADER, f.relative_to(path).as_posix()))
+
+
+def pack_digest(paths: Iterable[Path]) -> str:
+    """A fingerprint of every file of these packs, to skip seeding when nothing changed since last time."""
+    digest = hashlib.sha256()
+    for path in paths:
+        for file in pack_files(path):
+            digest.update(file.name.encode() + b"\0" + _read(file))
+    return digest.hexdigest()
+
+
+def _load_folder(folder: Path) -> Pack:
+    """Merge a folder's files into one pack; problems name the file and the entry within it."""
+    files = pack_files(folder)
+    if not files or files[0].name != HEADER:
+        raise PackInvalid([f"{folder}: a pack folder needs a {HEADER} with 'pack', 'version' and 'title'"])
+    merged: dict[str, Any] = {"sources": {}}
+    origin: dict[tuple[str, int | str], tuple[str, int | str]] = {}
+    problems: list[str] = []
+    for file in files:
+        name = file.relative_to(folder).as_posix()
+        data = read_yaml(_read(file))
+        if not isinstance(data, dict):
+            problems.append(f"{name}: expected a mapping of 'sources:' and fact lists such as 'stunts:'")
+            continue
+        for section, value in data.items():
+            if section == "sources" and isinstance(value, dict):
+                for key, source in value.items():
+                    if ("sources", str(key)) in origin:
+                        problems.append(f"{name}: sources.{key}: also defined in {origin['sources', str(key)][0]}")
+                    origin["sources", str(key)] = (name, str(key))
+                    merged["sources"][str(key)] = source
+            elif section in LISTS and isinstance(value, list):
+                entries = merged.setdefault(section, [])
+                for i, entry in enumerate(value):
+                    origin[section, len(entries)] = (name, i)
+                    entries.append(entry)
+            elif file.name == HEADER and section not in LISTS:
+                merged[section] = value
+            else:
+                problems.append(f"{name}: {section}: expected a list of facts or a mapping of sources here")
+    if problems:
+        raise PackInvalid(problems)
+
+    def locate(loc: tuple[int | str, ...]) -> str:
+        where = origin.get((loc[0], loc[1])) if len(loc) > 1 else None
+        if where is None:
+            return f"{HEADER}: {_path(loc)}"
+        return f"{where[0]}: {_path((loc[0], where[1], *loc[2:]))}"
+
+    return parse_pack(merged, locate)
 
 
 def fact_hash(fact: Fact) -> str:

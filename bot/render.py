@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.models import Fact, Film, Location, Release, Source, Stunt, Video
+from bot.models import BoxOffice, Fact, Film, Location, Release, Source, Stunt, Video
 
 TITLE_MAX, DESCRIPTION_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_MAX = 256, 4096, 256, 1024, 2048
 EMBED_TOTAL_MAX, CONTENT_MAX, FIELDS_MAX, EMBEDS_MAX = 6000, 2000, 25, 10
@@ -222,28 +222,88 @@ def location_card(
     return Card(embed, links=[video_link(v) for v in videos[:LINK_BUTTONS_MAX]])
 
 
+HOME_TYPES = ("digital", "disc", "streaming", "tv")
+TYPE_NAMES = {
+    "premiere": "premiere",
+    "preview": "previews",
+    "cinema": "in cinemas",
+    "digital": "digital",
+    "disc": "on disc",
+    "streaming": "streaming",
+    "tv": "on TV",
+}
+CURRENCIES = {"USD": "$", "GBP": "£", "EUR": "€", "AUD": "A$", "CAD": "C$", "JPY": "¥", "INR": "₹"}
+
+
+def release_what(release: Release) -> str:
+    """What kind of release it is, in a fan's words: "in cinemas", "streaming on Paramount+", "on disc (4K
+    Ultra HD, Blu-ray)"."""
+    what = TYPE_NAMES[release.type]
+    if release.platform:
+        what += f" on {release.platform}" if release.type in ("streaming", "tv") else f" ({release.platform})"
+    if release.formats:
+        what += f" ({', '.join(release.formats)})"
+    return what
+
+
 def release_line(release: Release) -> str:
     """One region's date in each fan's own time zone and as "in 3 days" / "2 years ago"."""
     when = f"{timestamp(release.date, 'D')} ({timestamp(release.date, 'R')})"
+    what = f" ({release_what(release)})" if release.type in HOME_TYPES or release.type == "preview" else ""
+    place = f" — {clip(release.place, 200)}" if release.place else ""
     note = f" — {clip(release.note, 200)}" if release.note else ""
     unsure = f" *(confidence: {release.confidence})*" if release.confidence != "high" else ""
-    return f"**{release.region}**: {when}{note}{unsure}"
+    return f"**{release.region}**{what}: {when}{place}{note}{unsure}"
 
 
 def countdown(releases: Sequence[Release], today: dt.date) -> str:
-    """The next cinema opening still to come (or today's), counted down; empty when every date has passed."""
+    """The next opening still to come (or today's), counted down; empty when every date has passed."""
     upcoming = sorted((r for r in releases if r.date >= today and not r.premiere), key=lambda r: r.date)
     if not upcoming:
         return ""
     first = upcoming[0]
     days = (first.date - today).days
     left = "**today**" if days == 0 else f"**{days} day{'s' if days != 1 else ''}** to go"
-    return f"Opens in **{first.region}** {timestamp(first.date, 'R')}, on {timestamp(first.date, 'D')} ({left})"
+    what = "" if first.type == "cinema" else f" ({release_what(first)})"
+    return f"Opens in **{first.region}**{what} {timestamp(first.date, 'R')}, on {timestamp(first.date, 'D')} ({left})"
+
+
+def money(figure: BoxOffice) -> str:
+    """A box-office amount as fans write it: "$567,535,383", or "about $598 million" for a rounded figure."""
+    symbol = CURRENCIES.get(figure.currency)
+    if figure.approximate:
+        amount = f"{figure.amount / 1_000_000:,.1f}".removesuffix(".0") + " million"
+        text = f"about {symbol}{amount}" if symbol else f"about {amount} {figure.currency}"
+    else:
+        text = f"{symbol}{figure.amount:,}" if symbol else f"{figure.amount:,} {figure.currency}"
+    return text
+
+
+def box_office_line(figure: BoxOffice) -> str:
+    period = f", {figure.period}" if figure.period else ""
+    as_of = f" (as of {figure.as_of:%d %B %Y})" if figure.as_of else ""
+    note = f" — {clip(figure.note, 150)}" if figure.note else ""
+    return f"{figure.measure.capitalize()} ({figure.region}{period}): **{money(figure)}**{as_of}{note}"
+
+
+def runtime_text(film: Film) -> str:
+    if film.runtime is None:
+        return ""
+    hours, minutes = divmod(film.runtime.minutes, 60)
+    note = f" — {clip(film.runtime.note, 200)}" if film.runtime.note else ""
+    return f"{film.runtime.minutes} minutes ({hours} h {minutes:02d}){note}"
+
+
+def film_sources(film: Film) -> list[Source]:
+    """Every source of a film's own facts: the film, its runtime, ratings, box office and scores."""
+    parts = [film.runtime, *film.ratings, *film.box_office, *film.scores]
+    return list(dict.fromkeys([*film.sources, *(s for part in parts if part for s in part.sources)]))
 
 
 def release_card(film: Film, releases: Sequence[Release], today: dt.date, *, region: str = "") -> Card:
-    """A film's release dates in every fan's own time zone, its countdown, date history and retitles. It
-    gathers many facts, so unlike other cards it names no single editor."""
+    """A film's card: release dates in every fan's own time zone (premieres, cinemas, then at home), its
+    countdown, date history and retitles, runtime, ratings, box office and reviews. It gathers many facts, so
+    unlike other cards it names no single editor."""
     about = []
     if film.previous_titles:
         about.append("Formerly " + ", ".join(f"*{t}*" for t in film.previous_titles) + ".")
@@ -253,9 +313,14 @@ def release_card(film: Film, releases: Sequence[Release], today: dt.date, *, reg
         about.append(f"Showing the releases matching “{clip(region, 100)}”.")
     embed = _embed("film", f"{film.title} ({film.year})", " ".join(about))
     by_date = sorted(releases, key=lambda r: r.date)
+
+    def lines(*types: str) -> str:
+        return _whole_lines([release_line(r) for r in by_date if r.type in types], FIELD_VALUE_MAX)
+
     _field(embed, "⏳ Countdown", countdown(by_date, today))
-    _field(embed, "Premieres", _whole_lines([release_line(r) for r in by_date if r.premiere], FIELD_VALUE_MAX))
-    _field(embed, "In cinemas", _whole_lines([release_line(r) for r in by_date if not r.premiere], FIELD_VALUE_MAX))
+    _field(embed, "Premieres", lines("premiere"))
+    _field(embed, "In cinemas", lines("preview", "cinema"))
+    _field(embed, "At home", lines(*HOME_TYPES))
     history = [
         f"~~{timestamp(h.date, 'D')}~~ {h.status} ({r.region})"
         for r in by_date
@@ -264,7 +329,12 @@ def release_card(film: Film, releases: Sequence[Release], today: dt.date, *, reg
     _field(embed, "Announced dates before", _whole_lines(history, FIELD_VALUE_MAX))
     retitles = [n.text for n in film.notes if "title" in n.text.casefold() or "called" in n.text.casefold()]
     _field(embed, "Titles", bullets(retitles[:3]))
-    sources = list(dict.fromkeys([*(s for r in by_date for s in r.sources), *film.sources]))
+    if not region:
+        _field(embed, "Runtime", runtime_text(film))
+        _field(embed, "Rated", bullets(f"{r.board} ({r.region}): **{r.rating}**" for r in film.ratings))
+        _field(embed, "Box office", bullets(box_office_line(b) for b in film.box_office))
+        _field(embed, "Reviews", bullets(f"{s.site} ({s.audience}): **{s.value}**" for s in film.scores))
+    sources = list(dict.fromkeys([*(s for r in by_date for s in r.sources), *film_sources(film)]))
     _sources(embed, sources, most=4)
     return Card(_finish(embed, "film", f"directed by {film.director}", len(sources), Stamp()))
 

@@ -1,8 +1,8 @@
 """Which release news is due, and what it says: pure functions of the releases, the change log and the day.
 
-A release is news for a server when it is a regional release (not a premiere) in the server's region: 30, 7
-and 1 days before it, on the day itself, and when its date is announced or moved. A new title is news for
-every server. A news day starts at 12:00 UTC, when the calendar day has begun in the Americas and is still
+A release is news for a server when it is a regional release (in cinemas, or later at home; not a premiere) in
+the server's region: 30, 7 and 1 days before it, on the day itself, and when its date is announced or moved. A
+new title is news for every server. A news day starts at 12:00 UTC, when the calendar day has begun in the Americas and is still
 on in Europe and Asia, so "out now" is true nearly everywhere it is read. News whose day was missed (the bot
 was down) is still posted up to one day late; older news is skipped rather than flooding a channel when the
 bot comes back.
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.models import Change, Film, Release
-from bot.render import clip, timestamp
+from bot.render import clip, release_what, timestamp
 from bot.store.text import place_matches
 
 MILESTONES = (30, 7, 1, 0)  # days before a release when its region hears about it
@@ -63,6 +63,14 @@ def _title(film: Film | None, key: str) -> str:
     return clip(film.title if film else key, 200)
 
 
+def _opens(release: Release) -> str:
+    """What happens on the day: "opens in **France**", "comes out in **France** (streaming on Paramount+)"."""
+    region = clip(release.region, 200)
+    if release.type == "cinema":
+        return f"opens in **{region}**"
+    return f"comes out in **{region}** ({release_what(release)})"
+
+
 def _when(day: dt.date) -> str:
     return f"{timestamp(day, 'D')} ({timestamp(day, 'R')})"
 
@@ -75,12 +83,13 @@ def milestone_news(releases: Iterable[Release], films: Mapping[str, Film], today
         if days is None or release.premiere:
             continue
         left = (release.date - today).days
-        title, region = _title(films.get(release.film), release.film), clip(release.region, 200)
+        title = _title(films.get(release.film), release.film)
         if left <= 0:
-            text = f"🎬 **Out now in {region}:** *{title}* opened {_when(release.date)}."
+            what = "" if release.type == "cinema" else f" ({release_what(release)})"
+            text = f"🎬 **Out now in {clip(release.region, 200)}{what}:** *{title}* since {_when(release.date)}."
         else:
             count = "1 day" if left == 1 else f"{left} days"
-            text = f"⏳ **{count} to go:** *{title}* opens in **{region}** on {_when(release.date)}."
+            text = f"⏳ **{count} to go:** *{title}* {_opens(release)} on {_when(release.date)}."
         news.append(News(f"release:{release.key}:{release.date.isoformat()}:{days}d", text, release))
     return news
 
@@ -103,12 +112,12 @@ def change_news(change: Change, films: Mapping[str, Film], now: dt.datetime) -> 
     old = Release.model_validate(change.before) if change.before else None
     if release.premiere or release.date < news_day(now) or (old is not None and old.date == release.date):
         return None
-    title, region = _title(films.get(release.film), release.film), clip(release.region, 200)
+    title = _title(films.get(release.film), release.film)
     if old is None:
-        text = f"📅 **New release date:** *{title}* opens in **{region}** on {_when(release.date)}."
+        text = f"📅 **New release date:** *{title}* {_opens(release)} on {_when(release.date)}."
     else:
         text = (
-            f"📅 **Date change:** *{title}* now opens in **{region}** on {_when(release.date)}, "
+            f"📅 **Date change:** *{title}* now {_opens(release)} on {_when(release.date)}, "
             f"not {timestamp(old.date, 'D')}."
         )
     return News(item, text, release)

@@ -6,6 +6,7 @@ Every test that runs the bot also checks every REST request it made against Disc
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,11 +20,19 @@ from simcord import Env
 from bot.app import FanBot, create_bot
 from bot.config import Admins, Config, Cooldown
 from bot.errors import FanBotError
+from bot.pack import dump_pack, load_pack
 from bot.store import FactStore
 from tests.discord_contract import default_spec_path, load_contract
 
 ROOT = Path(__file__).resolve().parent.parent
-PACK = ROOT / "data" / "mission-impossible.yaml"
+PACK = ROOT / "data" / "mission-impossible"
+
+
+@functools.cache
+def pack_as_one_file() -> str:
+    """The shipped pack (a folder) as one YAML file, in the format of ``/fact export`` and ``/fact import``."""
+    pack = load_pack(PACK)
+    return dump_pack(pack.pack, pack.version, pack.title, pack.facts())
 
 
 def make_config(tmp_path: Path, **overrides: object) -> Config:

@@ -21,7 +21,7 @@ from bot import forms
 from bot.config import Admins
 from bot.pack import load_pack, read_yaml
 from bot.render import timestamp
-from tests.conftest import PACK, make_config, show_command
+from tests.conftest import PACK, make_config, pack_as_one_file, show_command
 
 SHIPPED = {fact.ref: fact for fact in load_pack(PACK).facts()}
 FEATURETTE = SHIPPED["video:bts-biggest-stunt"]
@@ -33,10 +33,10 @@ FEATURETTE_ID = "-lsFs2615gw"  # the YouTube id in its verified link
 @pytest.fixture
 def config(tmp_path: Path):
     """The shipped pack behind the facts: Part Two's US date as set in January 2022, no featurette."""
-    data = read_yaml(PACK.read_bytes())
+    data = read_yaml(pack_as_one_file())
     data["videos"] = [v for v in data["videos"] if v["key"] != FEATURETTE.key]
     us = next(r for r in data["releases"] if r["key"] == PART_TWO_US.key)
-    us["date"], us["history"] = OLD_DATE, [h for h in us["history"] if h["date"] < OLD_DATE]
+    us["date"], us["history"] = OLD_DATE, [h for h in us["history"] if str(h["date"]) < str(OLD_DATE)]
     del us["note"]
     path = tmp_path / "behind.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -119,7 +119,7 @@ async def test_admin_adds_a_video_fans_see_it_at_once_and_undo_removes_it(fact_a
 async def test_adding_a_release_region_is_a_short_form(fact_admin, fan, channel, store):
     shown = await fact_admin.slash(channel, "fact add", kind="release")
     form = prefilled(shown)
-    assert form["details"] == "film:\npremiere: no\nconfidence: high\nkey:"
+    assert form["details"] == "film:\ntype: cinema\nplace:\nplatform:\nformats:\nconfidence: high\nkey:"
     germany = SHIPPED["release:dr1-de"]
     await fact_admin.submit_modal(
         shown,
@@ -371,7 +371,7 @@ SAMPLES = {
     "fact history": {"fact": "release:fr-us"},
     "fact undo": {"change": "1"},
     "fact export": {},
-    "fact import": {"file": ("facts.yaml", PACK.read_bytes())},
+    "fact import": {"file": ("facts.yaml", pack_as_one_file().encode())},
 }
 
 

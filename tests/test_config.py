@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_config
-from tests.conftest import ROOT
+from tests.conftest import PACK, ROOT
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -20,7 +20,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_defaults_without_a_file_point_at_the_bundled_pack() -> None:
     config = load_config(None, environ={})
-    assert config.packs == [ROOT / "data" / "mission-impossible.yaml"]
+    assert config.packs == [PACK]
     assert config.database == ROOT / "data" / "facts.sqlite3"
     assert config.token == ""
 
@@ -91,9 +91,7 @@ def test_cli_exits_2_with_one_line(tmp_path: Path) -> None:
 
 
 def test_cli_check_prints_what_the_store_holds(tmp_path: Path) -> None:
-    path = write(
-        tmp_path, f"database: {tmp_path / 'facts.sqlite3'}\npacks: [{ROOT / 'data/mission-impossible.yaml'}]\n"
-    )
+    path = write(tmp_path, f"database: {tmp_path / 'facts.sqlite3'}\npacks: [{PACK}]\n")
     done = subprocess.run(
         [sys.executable, "-m", "bot", "--config", str(path), "check"], capture_output=True, text=True, timeout=60
     )

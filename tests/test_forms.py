@@ -42,7 +42,15 @@ def test_every_shipped_fact_survives_its_form_unchanged(fact):
 
 def test_a_new_release_starts_from_a_template_of_its_fields():
     template = forms.prefill("release", None)
-    assert template["details"].splitlines() == ["film:", "premiere: no", "confidence: high", "key:"]
+    assert template["details"].splitlines() == [
+        "film:",
+        "type: cinema",
+        "place:",
+        "platform:",
+        "formats:",
+        "confidence: high",
+        "key:",
+    ]
     assert template["date"] == ""
 
 
@@ -59,11 +67,11 @@ def test_adding_a_region_takes_a_film_a_region_a_date_and_a_source():
         },
     )
     assert isinstance(release, Release)
-    assert (release.key, release.film, str(release.date), release.premiere) == (
+    assert (release.key, release.film, str(release.date), release.type) == (
         "dr1-germany",
         "dr1",
         "2023-07-13",
-        False,
+        "cinema",
     )
     assert release.sources[0].title == "Musikexpress – DR1 German start 13 July 2023"
 
@@ -143,13 +151,13 @@ def test_video_links_must_be_on_a_known_video_host():
 def test_choices_and_yes_no_fields_say_what_is_allowed():
     release = forms.prefill("release", by_ref("release:fr-us"))
     details = (
-        release["details"]
-        .replace("confidence: high", "confidence: certain")
-        .replace("premiere: no", "premiere: perhaps")
+        release["details"].replace("confidence: high", "confidence: certain").replace("type: cinema", "type: drive-in")
     )
     text = problem("release:fr-us", details=details)
     assert "Details › confidence: must be one of 'high', 'medium' or 'low'" in text
-    assert "Details › premiere: must be yes or no" in text
+    assert (
+        "Details › type: must be one of 'premiere', 'preview', 'cinema', 'digital', 'disc', 'streaming' or 'tv'" in text
+    )
 
 
 @pytest.mark.parametrize(
@@ -157,7 +165,7 @@ def test_choices_and_yes_no_fields_say_what_is_allowed():
     [
         ("film: dr1\nfilm: fr", "line 2: `film` is given twice"),
         ("film dr1", "line 1: write `field: value`"),
-        ("film: dr1\ndirector: McQuarrie", "line 2: there is no field `director` here. Use: film, premiere"),
+        ("film: dr1\ndirector: McQuarrie", "line 2: there is no field `director` here. Use: film, type, place"),
     ],
 )
 def test_details_lines_that_cannot_be_read(details, expected):

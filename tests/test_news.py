@@ -159,7 +159,7 @@ def test_regions_take_longer_names_and_abbreviations_but_not_premieres():
     )
     assert in_region(release, "United Kingdom") and in_region(release, "UK")
     assert not in_region(release, "Ireland and Wales")
-    assert not in_region(release.model_copy(update={"premiere": True}), "UK")
+    assert not in_region(release.model_copy(update={"type": "premiere"}), "UK")
 
 
 def test_old_or_past_changes_are_not_news():
@@ -178,5 +178,20 @@ def test_old_or_past_changes_are_not_news():
     past = release.model_copy(update={"date": dt.date(2026, 1, 1)})
     assert change_news(change(now, None, past), films, now) is None
     assert change_news(change(now, release, release.model_copy(update={"note": "x"})), films, now) is None
-    assert milestone_news([release.model_copy(update={"premiere": True})], films, dt.date(2026, 2, 22)) == []
+    assert milestone_news([release.model_copy(update={"type": "premiere"})], films, dt.date(2026, 2, 22)) == []
     assert week_item(dt.date(2026, 1, 1)) == "weekly:2026-W01" and week_item(dt.date(2026, 1, 5)) == "weekly:2026-W02"
+
+
+def test_a_home_release_is_news_that_says_where_to_watch():
+    films: dict[str, Film] = {}
+    streaming = Release(
+        key="s", film="fr", region="United States", type="streaming", platform="Paramount+",
+        date=dt.date(2026, 3, 1), sources=[TEST_SOURCE],
+    )  # fmt: skip
+    week_before, day = (
+        milestone_news([streaming], films, dt.date(2026, 2, 22)),
+        milestone_news([streaming], films, dt.date(2026, 3, 1)),
+    )
+    assert "comes out in **United States** (streaming on Paramount+)" in week_before[0].text
+    assert "Out now in United States (streaming on Paramount+)" in day[0].text
+    assert in_region(streaming, "US")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.pack import MAX_PACK_BYTES, PackInvalid, dump_pack, load_pack, parse_pack, read_yaml
-from tests.conftest import ROOT
+from tests.conftest import PACK, ROOT
 
-SHIPPED = sorted((ROOT / "data").glob("*.yaml"))
+SHIPPED = sorted(p for p in (ROOT / "data").iterdir() if p.is_dir() or p.suffix == ".yaml")
 
 MINIMAL = """
 pack: t
@@ -25,13 +25,14 @@ films:
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
 def test_every_shipped_pack_loads(path: Path) -> None:
+    assert SHIPPED, "data/ holds no pack"
     pack = load_pack(path)
     assert pack.facts()
     assert all(fact.sources for fact in pack.facts())
 
 
 def test_the_pack_answers_what_the_seed_article_got_wrong() -> None:
-    pack = load_pack(ROOT / "data" / "mission-impossible.yaml")
+    pack = load_pack(PACK)
     films = {f.key: f for f in pack.films}
     assert films["fr"].title == "Mission: Impossible – The Final Reckoning"
     assert "Mission: Impossible – Dead Reckoning Part Two" in films["fr"].previous_titles
@@ -43,7 +44,7 @@ def test_the_pack_answers_what_the_seed_article_got_wrong() -> None:
 
 
 def test_only_verified_video_urls() -> None:
-    pack = load_pack(ROOT / "data" / "mission-impossible.yaml")
+    pack = load_pack(PACK)
     with_url = {v.key for v in pack.videos if v.url}
     assert with_url == {"bts-biggest-stunt", "trailer-dr1", "trailer-fr"}
 
@@ -94,6 +95,62 @@ def test_yaml_bombs_and_oversized_files_are_refused() -> None:
 
 
 def test_dump_reads_back_to_the_same_pack() -> None:
-    pack = load_pack(ROOT / "data" / "mission-impossible.yaml")
+    pack = load_pack(PACK)
     again = parse_pack(read_yaml(dump_pack(pack.pack, pack.version, pack.title, pack.facts())))
     assert again.facts() == pack.facts()
+
+
+def write_folder(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+HEADER = "pack: t\nversion: 1\ntitle: T\nsources:\n  a: {url: 'https://example.com/a', title: A}\n"
+FILM = "films:\n  - {key: dr1, title: Dead Reckoning, year: 2023, director: McQuarrie, sources: [a]}\n"
+
+
+def test_a_folder_is_one_pack_whose_files_share_their_sources(tmp_path: Path) -> None:
+    stunt = "sources:\n  b: {url: 'https://example.com/b', title: B}\nstunts:\n"
+    stunt += "  - {key: s1, film: dr1, name: Jump, summary: x, sources: [a, b]}\n"
+    folder = write_folder(tmp_path / "p", {"pack.yaml": HEADER, "07.yaml": FILM, "sub/stunts.yaml": stunt})
+    pack = load_pack(folder)
+    assert [f.ref for f in pack.facts()] == ["film:dr1", "stunt:s1"]
+    assert [s.url for s in pack.stunts[0].sources] == ["https://example.com/a", "https://example.com/b"]
+    assert load_pack(folder) == parse_pack(read_yaml(dump_pack(pack.pack, pack.version, pack.title, pack.facts())))
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"07.yaml": FILM}, "p: a pack folder needs a pack.yaml"),
+        ({"pack.yaml": HEADER, "07.yaml": FILM.replace("2023", "1066")}, "07.yaml: films[0].year: Input should be"),
+        (
+            {"pack.yaml": HEADER, "07.yaml": FILM + "  - {key: x, title: X, year: 2024, director: Y, sources: [zz]}\n"},
+            "07.yaml: films[1].sources[0]: unknown source 'zz'",
+        ),
+        (
+            {"pack.yaml": HEADER, "07.yaml": "sources:\n  a: {url: 'https://example.com/x', title: X}\n" + FILM},
+            "07.yaml: sources.a: also defined in pack.yaml",
+        ),
+        (
+            {
+                "pack.yaml": HEADER + FILM,
+                "08.yaml": "stunts:\n  - {key: s, film: fr, name: J, summary: x, sources: [a]}",
+            },
+            "08.yaml: stunts[0].film: no film with key 'fr'",
+        ),
+        ({"pack.yaml": HEADER, "07.yaml": FILM + "version: 2\n"}, "07.yaml: version: expected a list of facts"),
+        ({"pack.yaml": HEADER, "07.yaml": "films: [unclosed"}, "line 1"),
+    ],
+)
+def test_a_folders_problems_name_the_file_and_the_entry(tmp_path: Path, files: dict[str, str], expected: str) -> None:
+    with pytest.raises(PackInvalid) as caught:
+        load_pack(write_folder(tmp_path / "p", files))
+    assert any(expected in p for p in caught.value.problems), caught.value.problems
+
+
+def test_a_missing_pack_is_reported_as_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(PackInvalid, match="no such file"):
+        load_pack(tmp_path / "nowhere.yaml")

@@ -28,7 +28,7 @@ from bot.app import create_bot
 from bot.config import Config
 from bot.models import DatedEntry, Film, Location, Note, Release, Source, Stunt, Video
 from bot.pack import PackInvalid, parse_pack, read_yaml
-from tests.conftest import PACK
+from tests.conftest import pack_as_one_file
 from tests.discord_contract import load_contract
 from tests.test_render import within_limits
 
@@ -179,7 +179,7 @@ def test_any_search_header_and_not_found_reply_is_sendable(query, others, sugges
 
 # ------------------------------------------------------------------------------------------- the pack validator
 
-SHIPPED: dict[str, Any] = yaml.safe_load(PACK.read_text(encoding="utf-8"))
+SHIPPED: dict[str, Any] = yaml.safe_load(pack_as_one_file())
 SECTIONS = ["pack", "version", "title", "sources", "films", "releases", "stunts", "locations", "videos"]
 WORD = st.from_regex(r"[a-z_]{1,12}", fullmatch=True)
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(CHARACTERS, max_size=40) | DATES

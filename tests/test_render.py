@@ -147,7 +147,7 @@ def test_a_video_known_by_title_only_gets_a_labelled_search_and_no_player():
 def test_release_card_counts_down_to_the_next_opening_only():
     past = Release(key="a", film="dr1", region="Germany", date=dt.date(2023, 7, 13), sources=[SOURCE])
     premiere = Release(
-        key="b", film="dr1", region="Gala", date=TODAY + dt.timedelta(days=3), premiere=True, sources=[SOURCE]
+        key="b", film="dr1", region="Gala", date=TODAY + dt.timedelta(days=3), type="premiere", sources=[SOURCE]
     )
     coming = Release(key="c", film="dr1", region="Mars", date=TODAY + dt.timedelta(days=10), sources=[SOURCE])
     card = render.release_card(FILM, [coming, past, premiere], TODAY)

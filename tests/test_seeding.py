@@ -5,12 +5,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.models import Stunt
+from bot.models import Release, Stunt
 from bot.pack import Pack, load_pack
 from bot.store import Author, FactStore
 from tests.conftest import PACK
 
 ADMIN = Author(42, "luther")
+LATEST_SCHEMA = len(list((Path(__file__).parent.parent / "bot/store/migrations").glob("*.sql")))
 
 
 async def open_store(tmp_path: Path) -> FactStore:
@@ -75,10 +76,14 @@ async def test_a_newer_pack_updates_unedited_facts_but_never_an_admins_edit(tmp_
 
 
 def as_first_schema(path: Path) -> None:
-    """Turn a database back into the first schema's layout (before migration 2 added look-up indexes)."""
+    """Turn a database back into the first schema's layout (before migration 2 added look-up indexes and
+    migration 3 gave releases a type instead of a premiere flag)."""
     with sqlite3.connect(path) as db:
         db.executescript(
             """
+            UPDATE facts SET doc = json_set(json_remove(doc, '$.type'), '$.premiere',
+                json(CASE WHEN json_extract(doc, '$.type') = 'premiere' THEN 'true' ELSE 'false' END))
+                WHERE kind = 'release';
             DROP TABLE names_fts; DROP TABLE links;
             CREATE TABLE old_names (fact_id INTEGER NOT NULL REFERENCES facts(id) ON DELETE CASCADE,
                 kind TEXT NOT NULL, folded TEXT NOT NULL, name TEXT NOT NULL, primary_name INTEGER NOT NULL);
@@ -97,7 +102,9 @@ async def test_a_database_of_the_first_schema_is_migrated_with_its_data(tmp_path
     as_first_schema(tmp_path / "facts.sqlite3")
     store = await open_store(tmp_path)
     try:
-        assert await store.schema_version() == 2
+        assert await store.schema_version() == LATEST_SCHEMA
+        rome: Release = await store.get("release:dr1-rome-premiere")
+        assert rome.type == "premiere" and (await store.get("release:dr1-us")).type == "cinema"
         assert [f.key for f in await store.suggest("stunt", "cliff motorc")][:1] == ["bike-cliff-jump"]  # word prefixes
         assert "bike-cliff-jump" in [s.key for s in await store.linked("stunt", "location:helsetkopen")]
         assert "bts-biggest-stunt" in [v.key for v in await store.suggest("video", "stunt")]
@@ -105,3 +112,6 @@ async def test_a_database_of_the_first_schema_is_migrated_with_its_data(tmp_path
         assert "bts-biggest-stunt" not in [v.key for v in await store.suggest("video", "stunt")]
     finally:
         await store.close()
+    with sqlite3.connect(tmp_path / "facts.sqlite3") as db:
+        flags = "SELECT count(*) FROM facts WHERE json_type(doc, '$.premiere') IS NOT NULL"
+        assert db.execute(flags).fetchone() == (0,)  # stored documents have the new shape
