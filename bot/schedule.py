@@ -2,10 +2,10 @@
 
 A release is news for a server when it is a regional release (in cinemas, or later at home; not a premiere) in
 the server's region: 30, 7 and 1 days before it, on the day itself, and when its date is announced or moved. A
-new title is news for every server. A news day starts at 12:00 UTC, when the calendar day has begun in the Americas and is still
-on in Europe and Asia, so "out now" is true nearly everywhere it is read. News whose day was missed (the bot
-was down) is still posted up to one day late; older news is skipped rather than flooding a channel when the
-bot comes back.
+new title is news for every server. A news day starts at 12:00 UTC, when the calendar day has begun in the
+Americas and is still on in Europe and Asia, so "out now" is true nearly everywhere it is read. News whose day
+was missed (the bot was down) is still posted up to one day late; older news is skipped rather than flooding a
+channel when the bot comes back.
 """
 
 from __future__ import annotations
