@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
-from bot.pack import MAX_PACK_BYTES, PackInvalid, dump_pack, load_pack, parse_pack, read_yaml
+from bot.pack import MAX_PACK_BYTES, PackInvalid, dump_pack, load_pack, pack_files, parse_pack, read_yaml
 from tests.conftest import PACK, ROOT
 
 SHIPPED = sorted(p for p in (ROOT / "data").iterdir() if p.is_dir() or p.suffix == ".yaml")
@@ -154,3 +156,63 @@ def test_a_folders_problems_name_the_file_and_the_entry(tmp_path: Path, files: d
 def test_a_missing_pack_is_reported_as_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PackInvalid, match="no such file"):
         load_pack(tmp_path / "nowhere.yaml")
+
+
+def cited(node: object) -> Iterator[tuple[str, list[dict[str, str]]]]:
+    """Every list of sources in a dumped fact, with the path that holds it."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("sources", "url_seen_in"):
+                yield key, value
+            else:
+                yield from cited(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from cited(item)
+
+
+def defined_sources() -> dict[str, str]:
+    """Every source key of the shipped pack's files, with its URL."""
+    defined: dict[str, str] = {}
+    for file in pack_files(PACK):
+        defined |= {key: value["url"] for key, value in (yaml.safe_load(file.read_text()).get("sources") or {}).items()}
+    return defined
+
+
+def test_every_fact_and_every_figure_of_the_shipped_pack_cites_a_source() -> None:
+    for fact in load_pack(PACK).facts():
+        data = fact.model_dump(mode="json")
+        unsourced = [data.get("key")] if not data["sources"] else []
+        unsourced += [f"{fact.ref}: {d}" for d in _sourced_items(data) if not d.get("sources")]
+        assert not unsourced, unsourced
+
+
+def _sourced_items(node: object) -> Iterator[dict]:
+    """Nested items that carry their own sources (notes, dated entries, runtime, ratings, box office, scores)."""
+    if isinstance(node, dict):
+        if "sources" in node:
+            yield node
+        for key, value in node.items():
+            if key != "sources":
+                yield from _sourced_items(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _sourced_items(item)
+
+
+def test_every_source_of_the_shipped_pack_is_cited_once_defined_and_unique() -> None:
+    defined = defined_sources()
+    used = {s["url"] for fact in load_pack(PACK).facts() for _, sources in cited(fact.model_dump(mode="json"))
+            for s in sources}  # fmt: skip
+    assert sorted(url for url in defined.values() if url not in used) == [], "sources no fact cites"
+    urls = list(defined.values())
+    assert sorted({url for url in urls if urls.count(url) > 1}) == [], "the same page under two keys"
+
+
+def test_a_video_link_is_only_given_with_where_it_was_seen() -> None:
+    for video in load_pack(PACK).videos:
+        assert not video.url or video.url_seen_in, video.key
+    with pytest.raises(PackInvalid, match="needs `url_seen_in`"):
+        parse_pack(
+            read_yaml(MINIMAL + "videos:\n  - {key: v, title: V, film: dr1, url: 'https://youtu.be/x', sources: [a]}")
+        )
