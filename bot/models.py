@@ -282,8 +282,9 @@ class Location(Fact):
 
 
 class Video(Fact):
-    """A behind-the-scenes video. ``url`` is set only when the exact link was verified: ``url_seen_in`` names
-    the pages where that exact link was seen (a video without one gets a labelled YouTube search instead)."""
+    """A behind-the-scenes video. ``url`` is set only when the exact link was verified: in a pack,
+    ``url_seen_in`` names the pages where that exact link was seen (an admin adding a link vouches for it).
+    A video without a link gets a labelled YouTube search instead."""
 
     kind: ClassVar[Kind] = "video"
     title: Name
@@ -295,12 +296,6 @@ class Video(Fact):
     url_seen_in: list[SourceRef] = Field(default_factory=list)
     stunts: list[Key] = Field(default_factory=list)
     locations: list[Key] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _verified(self) -> Video:
-        if self.url and not self.url_seen_in:
-            raise ValueError("a video `url` needs `url_seen_in`: the sources where that exact link was seen")
-        return self
 
     @property
     def label(self) -> str:
