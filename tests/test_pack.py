@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.pack import MAX_PACK_BYTES, PackInvalid, dump_pack, load_pack, parse_pack, read_yaml
-from tests.conftest import ROOT
+from tests.conftest import PACK, ROOT
 
 SHIPPED = sorted((ROOT / "data").glob("*.yaml"))
 
@@ -31,7 +31,7 @@ def test_every_shipped_pack_loads(path: Path) -> None:
 
 
 def test_the_pack_answers_what_the_seed_article_got_wrong() -> None:
-    pack = load_pack(ROOT / "data" / "mission-impossible.yaml")
+    pack = load_pack(PACK)
     films = {f.key: f for f in pack.films}
     assert films["fr"].title == "Mission: Impossible – The Final Reckoning"
     assert "Mission: Impossible – Dead Reckoning Part Two" in films["fr"].previous_titles
@@ -43,7 +43,7 @@ def test_the_pack_answers_what_the_seed_article_got_wrong() -> None:
 
 
 def test_only_verified_video_urls() -> None:
-    pack = load_pack(ROOT / "data" / "mission-impossible.yaml")
+    pack = load_pack(PACK)
     with_url = {v.key for v in pack.videos if v.url}
     assert with_url == {"bts-biggest-stunt", "trailer-dr1", "trailer-fr"}
 
@@ -94,6 +94,6 @@ def test_yaml_bombs_and_oversized_files_are_refused() -> None:
 
 
 def test_dump_reads_back_to_the_same_pack() -> None:
-    pack = load_pack(ROOT / "data" / "mission-impossible.yaml")
+    pack = load_pack(PACK)
     again = parse_pack(read_yaml(dump_pack(pack.pack, pack.version, pack.title, pack.facts())))
     assert again.facts() == pack.facts()
