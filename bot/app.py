@@ -50,13 +50,13 @@ def point_at(endpoints: DiscordConfig) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(endpoints.gateway_url)
 
 
-def answered(where: str, error: discord.HTTPException) -> str:
+def answered(where: str, error: discord.HTTPException, hint: str) -> str:
     """One line for an HTTP error: what was asked, what came back, and whether that even looked like Discord."""
     response = error.response
     said = f"{where} answered {response.method} {response.url.path} with {error.status} {response.reason}"
     if response.content_type == "application/json":
         return f"{said}: {error.text}"
-    return f"{said} ({response.content_type}, not Discord's JSON): check discord.api_base_url"
+    return f"{said} ({response.content_type}, not Discord's JSON): {hint}"
 
 
 class FanBot(commands.Bot):
@@ -126,6 +126,7 @@ class FanBot(commands.Bot):
         """Log in where the config points; failing to reach it raises ``Unreachable`` saying what was wrong."""
         point_at(self.config.discord)
         where = self.config.discord.api_base_url or "Discord"
+        hint = "check discord.api_base_url" if self.config.discord.api_base_url else "check the network connection"
         self._login_deadline = asyncio.timeout(LOGIN_TIMEOUT)
         try:
             async with self._login_deadline:
@@ -133,10 +134,9 @@ class FanBot(commands.Bot):
         except TimeoutError:
             if not self._login_deadline.expired():
                 raise
-            hint = "check discord.api_base_url" if self.config.discord.api_base_url else "check the network"
             raise Unreachable(f"{where} did not answer the login within {LOGIN_TIMEOUT:.0f} s: {hint}") from None
         except discord.HTTPException as exc:
-            raise Unreachable(answered(where, exc)) from None
+            raise Unreachable(answered(where, exc, hint)) from None
         except aiohttp.ClientError as exc:
             raise Unreachable(f"cannot reach {where}: {exc}") from None
 

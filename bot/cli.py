@@ -65,7 +65,7 @@ def parser() -> argparse.ArgumentParser:
     try_ = _options(sub.add_parser("try", help='run one command offline, e.g. mi-bot try "/stunt name:motorbike"'))
     try_.add_argument("line", help="a slash command as you would type it")
     db = _options(sub.add_parser("db", help="the database: mi-bot db backup PATH"))
-    actions = db.add_subparsers(dest="action", required=True)
+    actions = db.add_subparsers(dest="action", metavar="{backup}", required=True)
     copy = _options(actions.add_parser("backup", help="copy the database to PATH, safely while the bot runs"))
     copy.add_argument("path", type=Path, help="the backup file to write (a new file)")
     return cli

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import parser
+from bot.cli import main, parser
 from bot.config import BUNDLED_PACK
 from bot.pack import load_pack
 from bot.store import FactStore
@@ -183,6 +183,14 @@ async def test_every_documented_command_works_as_written(line: str, token: bool,
 def test_options_go_before_or_after_the_sub_command(argv, command, config, sync) -> None:
     args = parser().parse_args(argv)
     assert (args.command or "run", args.config, args.sync) == (command, config and Path(config), sync)
+
+
+@pytest.mark.parametrize("argv", [["--sync", "check"], ["try", "/release", "--new-database"], ["db"]])
+def test_options_and_commands_that_do_not_fit_are_usage_errors(argv, capsys) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert "mi-bot" in capsys.readouterr().err
 
 
 def test_the_readme_names_the_python_version() -> None:

@@ -164,6 +164,11 @@ def _parse_ref(ref: str) -> tuple[str, str]:
     return kind, key
 
 
+# Whether a store holds what no pack can re-create (see ``FactStore.holds_changes``).
+_HOLDS_CHANGES_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM change_sets WHERE action != 'seed') OR EXISTS (SELECT 1 FROM guild_settings)"
+)
+
 # The live facts of one kind that point at a fact (by its ``kind:key`` reference), in the order they were added.
 _LINKED_SQL = (
     "SELECT f.kind, f.doc FROM links l JOIN facts f ON f.id = l.fact_id "
@@ -239,15 +244,17 @@ def backup(source: Path, target: Path) -> int:
 class FactStore:
     """Async API over the SQLite fact store. Open with ``await FactStore.open(path)``."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(
+        self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection, *, created: bool = False
+    ) -> None:
         self.path = path
+        self.created = created  # this open created the database (it was missing or empty)
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
         self._vocabulary: Vocabulary | None = None
         self._film_cache: dict[str, Film] | None = None
         self._film_names: list[tuple[str, str]] | None = None
-        self.created = False  # this open created the database (it was missing or empty)
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -283,20 +290,21 @@ class FactStore:
             reader = await aiosqlite.connect(path, isolation_level=None)
             connections.append(reader)
             await reader.executescript(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA query_only = ON;")
-            store = cls(path, writer, reader)
+            store = cls(path, writer, reader, created=created)
             if created:
                 marker.unlink(missing_ok=True)
-            elif await store.holds_changes():
+            elif (await _row(writer, _HOLDS_CHANGES_SQL))[0]:
                 store._keep()
-        except (sqlite3.Error, OSError) as exc:
+        except BaseException as exc:
             for db in connections:
                 with suppress(sqlite3.Error, ValueError):
                     await db.close()
-            raise StoreUnavailable(
-                f"The fact database {path} cannot be opened ({exc}). If it is damaged, restore it from a backup "
-                "(README: Backups)."
-            ) from exc
-        store.created = created
+            if isinstance(exc, (sqlite3.Error, OSError)):
+                raise StoreUnavailable(
+                    f"The fact database {path} cannot be opened ({exc}). If it is damaged, restore it from a backup "
+                    "(README: Backups)."
+                ) from exc
+            raise
         return store
 
     @staticmethod
@@ -315,10 +323,7 @@ class FactStore:
     async def holds_changes(self) -> bool:
         """Whether the store holds what no pack can re-create: admin changes (edits, imports, videos from
         feeds) or server settings."""
-        row = await self._one(
-            "SELECT EXISTS (SELECT 1 FROM change_sets WHERE action != 'seed') OR EXISTS (SELECT 1 FROM guild_settings)"
-        )
-        return bool(row[0])
+        return bool((await self._one(_HOLDS_CHANGES_SQL))[0])
 
     def _keep(self) -> None:
         """Leave the marker beside the database that makes its loss stop the next start (see ``open``)."""
