@@ -148,21 +148,31 @@ async def test_every_documented_command_works_as_written(line: str, token: bool,
             cwd=tmp_path, env=environment, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
-        try:
-            online = token and may_connect(words)
-            if online:  # it runs on (the fake) Discord until told to stop
-                await fake.wait_ready(STOP_A_HANG)
-                process.send_signal(signal.SIGTERM)
-            stdout, stderr = await asyncio.wait_for(process.communicate(), STOP_A_HANG)
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-    out, err = stdout.decode(), stderr.decode()
+        out, err = await outcome(process, fake)
     assert process.returncode == 0, err
     assert "Traceback" not in err and "usage:" not in err, err
-    if not online:
+    if token and may_connect(words):
+        assert fake.identifies == 1, "it ran on (the fake) Discord"
+    else:
         assert out.strip(), "a command that does not run on Discord says what it did"
+
+
+async def outcome(process: asyncio.subprocess.Process, fake: FakeDiscord | None = None) -> tuple[str, str]:
+    """Let ``process`` finish; if it goes online on ``fake`` first, stop it with SIGTERM once READY, as an operator
+    would. Returns its stdout and stderr; a process that hangs is killed."""
+    finished = asyncio.ensure_future(process.communicate())
+    ready = asyncio.ensure_future(fake.wait_ready(STOP_A_HANG) if fake else asyncio.Event().wait())
+    try:
+        await asyncio.wait({finished, ready}, timeout=STOP_A_HANG, return_when=asyncio.FIRST_COMPLETED)
+        if ready.done() and ready.exception() is None:
+            process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(finished, STOP_A_HANG)
+    finally:
+        ready.cancel()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    return (stdout or b"").decode(), (stderr or b"").decode()
 
 
 @pytest.mark.parametrize(
@@ -283,14 +293,8 @@ async def test_logs_in_a_file_have_no_colour_codes_and_no_voice_warnings(tmp_pat
                 sys.executable, "-m", "bot", "run", "--config", "config.yaml", cwd=tmp_path,
                 env={**os.environ, "DISCORD_TOKEN": fake.token}, stdout=log, stderr=log,
             )  # fmt: skip
-        try:
-            await fake.wait_ready(STOP_A_HANG)
-            process.send_signal(signal.SIGTERM)
-            assert await asyncio.wait_for(process.wait(), STOP_A_HANG) == 0
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+        await outcome(process, fake)
+    assert process.returncode == 0
     log_text = (tmp_path / "bot.log").read_text()
     assert "Synced" in log_text  # the bot did log
     assert "\x1b[" not in log_text

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import signal
 import sqlite3
 import sys
 from collections.abc import AsyncIterator
@@ -22,10 +21,10 @@ from bot.store import FactStore, kept_marker
 from tests.conftest import PACK
 from tests.fake_discord import FakeDiscord
 from tests.test_admin import prefilled
+from tests.test_cli import outcome
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and a POSIX subprocess are needed")
 
-STOP_A_HANG = 60  # seconds: only ends a process that would otherwise hang, never asserted as a duration
 NEW_SUMMARY = "Saved by an admin, to be kept."
 
 
@@ -42,20 +41,8 @@ async def mi_bot(
         env=environment, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    communicating = asyncio.ensure_future(process.communicate())
-    try:
-        if fake is not None:
-            ready = asyncio.ensure_future(fake.wait_ready(STOP_A_HANG))
-            await asyncio.wait({ready, communicating}, return_when=asyncio.FIRST_COMPLETED)
-            if ready.done() and not ready.exception():
-                process.send_signal(signal.SIGTERM)
-            ready.cancel()
-        stdout, stderr = await asyncio.wait_for(communicating, STOP_A_HANG)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    return process.returncode or 0, stdout.decode(), stderr.decode()
+    out, err = await outcome(process, fake)
+    return process.returncode or 0, out, err
 
 
 @pytest.fixture
