@@ -104,7 +104,7 @@ async def check(config: Config) -> None:
         kept = await bot.store.holds_changes()
     finally:
         await bot.store.close()
-    state = "new, created now" if bot.store.created else "admin changes kept" if kept else "as seeded from the packs"
+    state = "new, created now" if bot.store.created else "holds admin changes" if kept else "as seeded from the packs"
     print(
         f"{config.database} ({state}): {counts['film']} films, {counts['stunt']} stunts, {counts['location']} "
         f"locations, {counts['release']} release dates, {counts['video']} videos"
