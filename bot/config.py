@@ -1,8 +1,8 @@
 """Configuration: ``config.yaml`` (every key documented in ``config.example.yaml``) plus ``DISCORD_TOKEN``.
 
 This is the only module that reads settings. A bad file raises ``ConfigError`` with one line naming the key,
-which the CLI prints before exiting with code 2. Relative paths in a file are read from that file's folder; the
-defaults never point inside the installed package (the packs are read from it, the database is written elsewhere).
+which the CLI prints before exiting with code 2. Relative paths in a file are read from that file's folder. By
+default the packs are read from the installed package and the database is written outside it.
 """
 
 from __future__ import annotations
