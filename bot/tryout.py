@@ -220,6 +220,9 @@ _STYLES = (
     (re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])"), r"\1"),
     (re.compile(r"`([^`\n]+)`"), r"\1"),
 )
+_ESCAPED = re.compile(r"\\([^0-9A-Za-z\s])")  # as Discord reads it: a backslash shows the next character as it is
+_HIDDEN = 0xF0000  # escaped markup characters wait in this private-use plane while the markup is read
+_SHOWN = {_HIDDEN + code: code for code in range(128)}
 _UNITS = (("year", 365.25 * 86400), ("month", 30.44 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
 
 
@@ -242,8 +245,10 @@ def _relative(seconds: float) -> str:
 
 
 def plain(text: str, now: dt.datetime, names: Mapping[int, str] | None = None) -> str:
-    """Discord markdown as readable plain text: local dates, "title (url)" links, names for mentions."""
+    """Discord markdown as readable plain text: local dates, "title (url)" links, names for mentions; escaped
+    characters (``\\*``) as they are."""
     names = names or {}
+    text = _ESCAPED.sub(lambda m: chr(_HIDDEN + ord(m[1])) if m[1].isascii() else m[1], text)
     text = _TIMESTAMP.sub(
         lambda m: when(dt.datetime.fromtimestamp(int(m.group(1)), dt.UTC), m.group(2) or "f", now), text
     )
@@ -253,7 +258,7 @@ def plain(text: str, now: dt.datetime, names: Mapping[int, str] | None = None) -
     text = _CUSTOM_EMOJI.sub(r":\1:", text)
     for pattern, replacement in _STYLES:
         text = pattern.sub(replacement, text)
-    return text
+    return text.translate(_SHOWN)
 
 
 def embed_lines(embed: discord.Embed, now: dt.datetime, names: Mapping[int, str] | None = None) -> list[str]:

@@ -255,7 +255,7 @@ class Admin(commands.Cog):
         """Revert one change (an import as a whole)."""
         number = change.strip().lstrip("#").split(" ", 1)[0]
         if not number.isdigit():
-            raise Invalid(f"“{render.clip(change, 50)}” is not a change number: pick one from the list, e.g. #12.")
+            raise Invalid(f"“{render.echo(change, 50)}” is not a change number: pick one from the list, e.g. #12.")
         done = await self.bot.store.undo(int(number), self.bot.author(interaction.user))
         await interaction.response.send_message(
             f"↩️ {done.summary} (this is change #{done.id}; `/fact undo change:{done.id}` redoes it).", ephemeral=True
