@@ -160,11 +160,12 @@ def _details_text(kind: str, fields: tuple[str, ...], data: Mapping[str, Any]) -
     return "\n".join(lines)
 
 
-def prefill(kind: str, fact: Fact | None) -> dict[str, str]:
-    """The text of each input: a stored fact's values for an edit, a template with the defaults for an add."""
+def prefill(kind: str, fact: Fact | None, chosen: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The text of each input: a stored fact's values for an edit, a template with the defaults and the values
+    ``chosen`` in the command (such as the film) for an add."""
     cls = FACT_TYPES[kind]
     defaults = {n: f.get_default(call_default_factory=True) for n, f in cls.model_fields.items() if not f.is_required()}
-    data: dict[str, Any] = fact.model_dump(mode="json") if fact else defaults
+    data: dict[str, Any] = fact.model_dump(mode="json") if fact else defaults | dict(chosen or {})
     values: dict[str, str] = {}
     for spec in form(kind):
         if spec.id == SOURCES:
