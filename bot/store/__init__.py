@@ -944,7 +944,10 @@ class FactStore:
 
     async def _pack_meta(self) -> tuple[str, int, str]:
         meta = await self._one("SELECT value FROM meta WHERE key = 'pack'")
-        return tuple(json.loads(meta[0])) if meta else ("export", 1, "Exported facts")  # type: ignore[return-value]
+        if meta is None:
+            return "export", 1, "Exported facts"
+        name, version, title = json.loads(meta[0])
+        return name, version, title
 
     async def plan_import(self, pack: Pack) -> ImportPlan:
         """Compare a pack with the store (a dry run): the file is the whole truth, so a stored fact missing
