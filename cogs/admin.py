@@ -205,7 +205,7 @@ class Admin(commands.Cog):
         self, interaction: discord.Interaction, kind: str, film: app_commands.Range[str, 1, 100] | None = None
     ) -> None:
         """Add a stunt, filming location, release date, video or film."""
-        chosen = {}
+        chosen: dict[str, str] = {}
         if film:
             if "film" not in FACT_TYPES[kind].model_fields:
                 raise Invalid(f"A {forms.KIND_NAMES[kind]} belongs to no film: leave `film` empty.")
