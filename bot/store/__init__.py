@@ -1035,9 +1035,19 @@ class FactStore:
         conflict, kept) from a change made in the file.
         """
         facts = [f for kind in FACT_TYPES for f in await self.facts(kind)]  # type: ignore[arg-type]
-        meta = await self._one("SELECT value FROM meta WHERE key = 'pack'")
-        name, version, title = json.loads(meta[0]) if meta else ("export", 1, "Exported facts")
+        name, version, title = await self._pack_meta()
         return dump_pack(name, version, title, facts, exported_at=_now())
+
+    async def pack_name(self) -> str:
+        """The name of the pack the facts came from (``mission-impossible``), which names an export's file."""
+        return (await self._pack_meta())[0]
+
+    async def _pack_meta(self) -> tuple[str, int, str]:
+        meta = await self._one("SELECT value FROM meta WHERE key = 'pack'")
+        if meta is None:
+            return "export", 1, "Exported facts"
+        name, version, title = json.loads(meta[0])
+        return name, version, title
 
     async def plan_import(self, pack: Pack) -> ImportPlan:
         """Compare a pack with the store (a dry run): the file is the whole truth, so a stored fact missing
