@@ -24,12 +24,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.config import BUNDLED_PACK
 from bot.models import Film, Location, Release, Source, Stunt, Video
 from bot.pack import Pack, consistency_problems, load_pack
 from bot.store import FactStore
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ROOT / "data" / "mission-impossible"
+SHIPPED = BUNDLED_PACK
 CACHE = Path(__file__).resolve().parent / ".cache"
 GENERATOR_VERSION = 1  # bump when the shapes below change: cached databases are keyed by it and by the store code
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -14,6 +15,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -22,12 +24,15 @@ from discord.ext import commands
 import cogs
 from bot import render, ui
 from bot.config import Config, DiscordConfig
-from bot.errors import FanBotError, NotAllowed, NotFound
+from bot.errors import FanBotError, NotAllowed, NotFound, Unreachable
 from bot.pack import load_pack, pack_digest
 from bot.store import Author, FactStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Seconds the login may wait for answers from Discord (or discord.api_base_url): a server that never answers ends
+# the start instead of hanging it. Opening and seeding the store (setup_hook, inside the login) is not counted.
+LOGIN_TIMEOUT = 10.0
 
 
 def intents() -> discord.Intents:
@@ -45,12 +50,24 @@ def point_at(endpoints: DiscordConfig) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(endpoints.gateway_url)
 
 
+def answered(where: str, error: discord.HTTPException, hint: str) -> str:
+    """One line for an HTTP error: what was asked, what came back, and whether that even looked like Discord."""
+    response = error.response
+    said = f"{where} answered {response.method} {response.url.path} with {error.status} {response.reason}"
+    if response.content_type == "application/json":
+        return f"{said}: {error.text}"
+    return f"{said} ({response.content_type}, not Discord's JSON): {hint}"
+
+
 class FanBot(commands.Bot):
     """The fan bot. ``store`` is open from ``setup_hook`` until ``close``."""
 
     store: FactStore
+    _login_deadline: asyncio.Timeout  # set by ``login``, lifted by ``setup_hook``
 
-    def __init__(self, config: Config, *, force_sync: bool = False) -> None:
+    def __init__(self, config: Config, *, force_sync: bool = False, new_database: bool = False) -> None:
+        # A text-only bot: discord.py's warnings that voice would need PyNaCl and davey do not concern it.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands: see on_message
             intents=intents(),
@@ -59,14 +76,16 @@ class FanBot(commands.Bot):
         )
         self.config = config
         self.force_sync = force_sync
+        self.new_database = new_database
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     async def on_message(self, message: discord.Message) -> None:
         """The bot has slash commands only; questions in mentions and DMs are answered by the chat cog."""
 
     async def setup_hook(self) -> None:
+        self._login_deadline.reschedule(None)  # Discord answered: the store may take its time
         self.add_dynamic_items(ui.OpenMatch)  # match buttons of any answer ever sent, before or after a restart
-        self.store = await FactStore.open(self.config.database)
+        self.store = await FactStore.open(self.config.database, new=self.new_database)
         await self.seed()
         for module in pkgutil.iter_modules(cogs.__path__):
             await self.load_extension(f"cogs.{module.name}")
@@ -104,8 +123,22 @@ class FanBot(commands.Bot):
             log.info("Synced %d commands (%s)", len(self.tree.get_commands(guild=guild)), scope)
 
     async def login(self, token: str) -> None:
+        """Log in where the config points; failing to reach it raises ``Unreachable`` saying what was wrong."""
         point_at(self.config.discord)
-        await super().login(token)
+        where = self.config.discord.api_base_url or "Discord"
+        hint = "check discord.api_base_url" if self.config.discord.api_base_url else "check the network connection"
+        self._login_deadline = asyncio.timeout(LOGIN_TIMEOUT)
+        try:
+            async with self._login_deadline:
+                await super().login(token)
+        except TimeoutError:
+            if not self._login_deadline.expired():
+                raise
+            raise Unreachable(f"{where} did not answer the login within {LOGIN_TIMEOUT:.0f} s: {hint}") from None
+        except discord.HTTPException as exc:
+            raise Unreachable(answered(where, exc, hint)) from None
+        except aiohttp.ClientError as exc:
+            raise Unreachable(f"cannot reach {where}: {exc}") from None
 
     async def close(self) -> None:
         await super().close()
@@ -191,5 +224,5 @@ def admin_only() -> Callable[[T], T]:
     return app_commands.check(predicate)
 
 
-def create_bot(config: Config, *, force_sync: bool = False) -> FanBot:
-    return FanBot(config, force_sync=force_sync)
+def create_bot(config: Config, *, force_sync: bool = False, new_database: bool = False) -> FanBot:
+    return FanBot(config, force_sync=force_sync, new_database=new_database)

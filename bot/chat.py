@@ -55,7 +55,7 @@ def help_embed(fan_commands: Iterable[tuple[str, str]], *, in_dm: bool) -> disco
 
 def unknown(text: str, suggestions: Sequence[str]) -> str:
     """The friendly reply to a question no fact answers."""
-    reply = f"I don't know that one yet: “{render.clip(text, 100)}”."
+    reply = f"I don't know that one yet: “{render.echo(text, 100)}”."
     if suggestions:
         reply += " You could ask about " + ", ".join(f"**{render.clip(s, 80)}**" for s in suggestions[:3]) + "."
     return render.clip(reply + " Say `help` to see what I can do.", render.CONTENT_MAX)

@@ -1,6 +1,7 @@
-"""The ``mi-bot`` command: run the bot, check config and packs, or try it offline without a token.
+"""The ``mi-bot`` command: run the bot, check config and packs, back up the database, or try it offline without a
+token.
 
-Errors a user can fix end as one line on stderr and a non-zero exit code (2 for config and packs), never a
+Errors a user can fix end as one line on stderr and a non-zero exit code (2 for usage, config and packs), never a
 traceback. Only the CLI and the try-out print; the bot itself logs.
 """
 
@@ -8,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import signal
 import sys
 from pathlib import Path
 
-import aiohttp
 import discord
 
 from bot import __version__
@@ -20,27 +21,59 @@ from bot.app import create_bot
 from bot.config import Config, ConfigError, load_config
 from bot.errors import FanBotError
 from bot.pack import PackInvalid, load_pack
-from bot.store import FactStore
+from bot.store import FactStore, backup
 
 EXIT_USAGE = 2
+# discord.py's log format without colour codes, for logs that go to a file or a pipe rather than a terminal.
+PLAIN_LOGS = logging.Formatter("[{asctime}] [{levelname:<8}] {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{")
+
+
+def _options(command: argparse.ArgumentParser, *, runs: bool = False) -> argparse.ArgumentParser:
+    """The options of ``command``, added to the main parser and to every sub-command so that they may come before
+    or after it. An option not given is left out (SUPPRESS), so a sub-command never resets one given before it."""
+    command.add_argument(
+        "--config", type=Path, default=argparse.SUPPRESS, help="config.yaml (default: built-in defaults)"
+    )
+    if runs:
+        command.add_argument(
+            "--sync",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="sync slash commands even if they did not change",
+        )
+        command.add_argument(
+            "--new-database",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="start on a new database where the one that held admin changes is missing (on purpose)",
+        )
+    return command
 
 
 def parser() -> argparse.ArgumentParser:
-    cli = argparse.ArgumentParser(prog="mi-bot", description="Mission: Impossible fan bot for Discord.")
+    """``mi-bot [run]``, ``check``, ``try LINE`` and ``db backup PATH``; ``mi-bot`` alone runs."""
+    cli = _options(
+        argparse.ArgumentParser(prog="mi-bot", description="Mission: Impossible fan bot for Discord."), runs=True
+    )
     cli.add_argument("--version", action="version", version=f"mi-bot {__version__}")
-    cli.add_argument("--config", type=Path, help="config.yaml (default: built-in defaults)")
+    cli.set_defaults(config=None, sync=False, new_database=False)
     sub = cli.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="run the bot (the default); without DISCORD_TOKEN, the offline try-out")
-    run.add_argument("--sync", action="store_true", help="sync slash commands even if they did not change")
-    sub.add_parser("check", help="validate config and packs, and print what the store holds")
-    try_ = sub.add_parser("try", help='run one command offline, e.g. mi-bot try "/stunt name:motorbike"')
+    _options(
+        sub.add_parser("run", help="run the bot (the default); without DISCORD_TOKEN, the offline try-out"), runs=True
+    )
+    _options(sub.add_parser("check", help="validate config and packs, and print what the store holds"))
+    try_ = _options(sub.add_parser("try", help='run one command offline, e.g. mi-bot try "/stunt name:motorbike"'))
     try_.add_argument("line", help="a slash command as you would type it")
+    db = _options(sub.add_parser("db", help="the database: mi-bot db backup PATH"))
+    actions = db.add_subparsers(dest="action", metavar="{backup}", required=True)
+    copy = _options(actions.add_parser("backup", help="copy the database to PATH, safely while the bot runs"))
+    copy.add_argument("path", type=Path, help="the backup file to write (a new file)")
     return cli
 
 
-async def serve(config: Config, *, force_sync: bool) -> None:
+async def serve(config: Config, *, force_sync: bool, new_database: bool) -> None:
     """Run against Discord until the connection ends or SIGINT/SIGTERM asks to stop; always close cleanly."""
-    bot = create_bot(config, force_sync=force_sync)
+    bot = create_bot(config, force_sync=force_sync, new_database=new_database)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -58,6 +91,7 @@ async def serve(config: Config, *, force_sync: bool) -> None:
 
 
 async def check(config: Config) -> None:
+    """Validate the packs and the database, seed it as a start would, and say what it holds."""
     for path in config.packs:
         pack = load_pack(path)
         sizes = ", ".join(f"{len(getattr(pack, name))} {name}" for name in ("films", "stunts", "locations", "videos"))
@@ -67,11 +101,13 @@ async def check(config: Config) -> None:
     try:
         await bot.seed()
         counts = await bot.store.counts()
+        kept = await bot.store.holds_changes()
     finally:
         await bot.store.close()
+    state = "new, created now" if bot.store.created else "holds admin changes" if kept else "as seeded from the packs"
     print(
-        f"{config.database}: {counts['film']} films, {counts['stunt']} stunts, {counts['location']} locations, "
-        f"{counts['release']} release dates, {counts['video']} videos"
+        f"{config.database} ({state}): {counts['film']} films, {counts['stunt']} stunts, {counts['location']} "
+        f"locations, {counts['release']} release dates, {counts['video']} videos"
     )
 
 
@@ -80,19 +116,31 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
+def _log_to_stderr(level: str) -> None:
+    """discord.py's logging, in colour only on a terminal (discord.py would colour a file too, inside Docker)."""
+    plain = {} if sys.stderr.isatty() else {"formatter": PLAIN_LOGS}
+    discord.utils.setup_logging(level=level, root=True, **plain)  # type: ignore[arg-type]
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
+    command = args.command or "run"
+    if command != "run" and (args.sync or args.new_database):
+        cli.error(f"--sync and --new-database go with run, not with {command}")
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         return _fail(str(exc), EXIT_USAGE)
-    command = args.command or "run"
     offline = command == "try" or (command == "run" and not config.token)
     # The try-out's transcript is its output: there the bot logs errors only.
-    discord.utils.setup_logging(level="ERROR" if offline else config.log_level, root=True)
+    _log_to_stderr("ERROR" if offline else config.log_level)
     try:
         if command == "check":
             asyncio.run(check(config))
+        elif command == "db":
+            facts = backup(config.database, args.path)
+            print(f"Backed up {config.database} ({facts} facts) to {args.path}")
         elif command == "try":
             from bot import tryout  # SimCord is needed only offline
 
@@ -103,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             print("No DISCORD_TOKEN set: starting the offline try-out on the bundled data (Ctrl-D to leave).")
             return asyncio.run(tryout.prompt(config))
         else:
-            asyncio.run(serve(config, force_sync=args.sync))
+            asyncio.run(serve(config, force_sync=args.sync, new_database=args.new_database))
     except PackInvalid as exc:
         return _fail(str(exc), EXIT_USAGE)
     except FanBotError as exc:
@@ -112,9 +160,6 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("Discord rejected DISCORD_TOKEN (check the bot token in the developer portal).")
     except BrokenPipeError:  # the reader went away (mi-bot try … | head): nothing left to say
         return 0
-    except (aiohttp.ClientError, OSError) as exc:
-        where = config.discord.api_base_url or "Discord"
-        return _fail(f"cannot reach {where}: {exc}")
     except KeyboardInterrupt:
         return 130
     return 0

@@ -1,12 +1,14 @@
 """Configuration: ``config.yaml`` (every key documented in ``config.example.yaml``) plus ``DISCORD_TOKEN``.
 
 This is the only module that reads settings. A bad file raises ``ConfigError`` with one line naming the key,
-which the CLI prints before exiting with code 2.
+which the CLI prints before exiting with code 2. Relative paths in a file are read from that file's folder. By
+default the packs are read from the installed package and the database is written outside it.
 """
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,7 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.models import Url
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The pack shipped with mi-bot: ``data/`` in the source tree, installed inside the package as ``bot.packs``.
+BUNDLED_PACK = Path(str(resources.files("bot.packs").joinpath("mission-impossible")))
+
+
+def default_database() -> Path:
+    """The per-user data folder ($XDG_DATA_HOME/mi-bot, usually ~/.local/share/mi-bot): the same database
+    whatever the current folder, and never inside site-packages."""
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "mi-bot" / "facts.sqlite3"
 
 
 class ConfigError(Exception):
@@ -65,8 +75,8 @@ class Cooldown(_Section):
 
 
 class Config(_Section):
-    database: Path = Path("data/facts.sqlite3")
-    packs: list[Path] = Field(default_factory=lambda: [Path("data/mission-impossible")])
+    database: Path = Field(default_factory=default_database)
+    packs: list[Path] = Field(default_factory=lambda: [BUNDLED_PACK])
     admins: Admins = Admins()
     discord: DiscordConfig = DiscordConfig()
     videos: VideosConfig = VideosConfig()
@@ -75,11 +85,11 @@ class Config(_Section):
     token: str = Field(default="", exclude=True, repr=False)
 
     def relative_to(self, folder: Path) -> Config:
-        """Resolve relative paths against ``folder`` (the config file's, or the project's)."""
+        """Resolve relative paths (and ``~``) against ``folder``, the config file's."""
         return self.model_copy(
             update={
-                "database": folder / self.database,
-                "packs": [folder / p for p in self.packs],
+                "database": folder / self.database.expanduser(),
+                "packs": [folder / p.expanduser() for p in self.packs],
             }
         )
 
@@ -88,7 +98,7 @@ def load_config(path: Path | None, environ: dict[str, str] | None = None) -> Con
     """Read ``path`` (or use the defaults when it is None) and take the token from the environment."""
     environ = dict(os.environ) if environ is None else environ
     data: Any = {}
-    folder = PROJECT_ROOT
+    folder = Path.cwd()
     if path is not None:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -112,4 +122,8 @@ def load_config(path: Path | None, environ: dict[str, str] | None = None) -> Con
         key = ".".join(str(part) for part in error["loc"]) or "config"
         message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{path or 'config'}: {key}: {message}") from None
-    return config.relative_to(folder)
+    config = config.relative_to(folder)
+    for i, pack in enumerate(config.packs):
+        if not pack.exists():
+            raise ConfigError(f"{path or 'config'}: packs.{i}: {pack}: no such file")
+    return config

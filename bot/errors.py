@@ -31,3 +31,11 @@ class Conflict(FanBotError):
 
 class StoreUnavailable(FanBotError):
     """The database cannot be read or written (read-only file, locked, closed)."""
+
+
+class DatabaseMissing(StoreUnavailable):
+    """The database that held admin changes is gone or empty: it is not silently replaced by a new one."""
+
+
+class Unreachable(FanBotError):
+    """Discord (or the server ``discord.api_base_url`` names) cannot be reached or does not answer as Discord does."""

@@ -9,6 +9,7 @@ virtual clock while a socket is pending).
 from __future__ import annotations
 
 import http.client
+import re
 import time
 import urllib.error
 import urllib.request
@@ -21,7 +22,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as checked_xml
 
 from bot import __version__
-from bot.models import Film, Source, Video
+from bot.models import YOUTUBE_HOSTS, Film, Source, Video, checked_url
 from bot.render import clip
 from bot.store.text import fold, longest_names
 
@@ -29,6 +30,7 @@ FETCH_TIMEOUT = 15.0  # seconds for one feed download
 MAX_FEED_BYTES = 2_000_000  # a channel feed holds its 15 newest videos: about 40 kB
 USER_AGENT = f"mi-fan-bot/{__version__} (+feeds)"
 TITLE_MAX = 200  # the longest name a fact may have
+VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")  # what YouTube's ids look like; a fact key has room for 60
 
 
 class FeedError(Exception):
@@ -47,6 +49,7 @@ class FeedItem:
 class ChannelFeed:
     title: str
     items: list[FeedItem]  # newest first, as the feed lists them
+    skipped: list[str]  # the entries left out, each with why: "entry yt:video:…: link must be …"
 
 
 def download(url: str, *, timeout: float, limit: int = MAX_FEED_BYTES) -> bytes:
@@ -87,12 +90,36 @@ def parse_feed(data: bytes) -> ChannelFeed:
     parsed = feedparser.parse(data)
     if parsed.bozo or parsed.version != "atom10":
         raise FeedError(f"not an Atom feed ({parsed.get('bozo_exception') or parsed.version or 'unknown format'})")
-    items = [
-        FeedItem(entry.yt_videoid, clip(entry.title, TITLE_MAX), entry.link, entry.get("published", "")[:10])
-        for entry in parsed.entries
-        if entry.get("yt_videoid") and entry.get("title", "").strip() and entry.get("link")
-    ]
-    return ChannelFeed(parsed.feed.get("title", "").strip() or "YouTube channel", items)
+    items: list[FeedItem] = []
+    skipped: list[str] = []
+    for number, entry in enumerate(parsed.entries, 1):
+        try:
+            items.append(_item(entry))
+        except ValueError as exc:
+            skipped.append(f"entry {_shown(entry.get('id') or str(number), 70)}: {exc}")
+    return ChannelFeed(parsed.feed.get("title", "").strip() or "YouTube channel", items, skipped)
+
+
+def _item(entry: Mapping[str, str]) -> FeedItem:
+    """One entry as a video, or ``ValueError`` saying what is wrong with it. A feed is read from outside, so its
+    link must pass the same check as any link an admin types, on a YouTube host."""
+    video_id, title, link = entry.get("yt_videoid", ""), entry.get("title", "").strip(), entry.get("link", "")
+    if not VIDEO_ID.fullmatch(video_id):
+        raise ValueError(f"no valid YouTube video id ({_shown(video_id, 20)})")
+    if not title:
+        raise ValueError("no title")
+    try:
+        checked_url(link, YOUTUBE_HOSTS)
+    except ValueError as exc:
+        raise ValueError(f"link {exc}") from None
+    return FeedItem(video_id, clip(title, TITLE_MAX), link, entry.get("published", "")[:10])
+
+
+def _shown(text: str, limit: int) -> str:
+    """Text from a feed as it may be logged: cut, and quoted with its control characters escaped when it has odd
+    characters (a log line stays one line)."""
+    text = clip(text, limit)
+    return text if re.fullmatch(r"[\w:.-]+", text) else repr(text)
 
 
 def title_matches(title: str, words: Sequence[str]) -> bool:

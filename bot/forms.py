@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from bot.errors import Invalid
 from bot.models import FACT_TYPES, Fact
+from bot.render import echo
 from bot.store.text import fold
 
 TEXT_INPUT_MAX, LABEL_MAX, TITLE_MAX, PLACEHOLDER_MAX = 4000, 45, 45, 100
@@ -159,11 +160,12 @@ def _details_text(kind: str, fields: tuple[str, ...], data: Mapping[str, Any]) -
     return "\n".join(lines)
 
 
-def prefill(kind: str, fact: Fact | None) -> dict[str, str]:
-    """The text of each input: a stored fact's values for an edit, a template with the defaults for an add."""
+def prefill(kind: str, fact: Fact | None, chosen: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The text of each input: a stored fact's values for an edit, a template with the defaults and the values
+    ``chosen`` in the command (such as the film) for an add."""
     cls = FACT_TYPES[kind]
     defaults = {n: f.get_default(call_default_factory=True) for n, f in cls.model_fields.items() if not f.is_required()}
-    data: dict[str, Any] = fact.model_dump(mode="json") if fact else defaults
+    data: dict[str, Any] = fact.model_dump(mode="json") if fact else defaults | dict(chosen or {})
     values: dict[str, str] = {}
     for spec in form(kind):
         if spec.id == SOURCES:
@@ -301,9 +303,10 @@ def describe(error: Mapping[str, Any], kind: str) -> str:
     elif kind_of == "too_short":
         problem = f"needs at least {ctx['min_length']}"
     elif kind_of.startswith(("date_", "datetime_")):
-        problem = f"{value!r} is not a real date: write YYYY-MM-DD, for example 2025-05-23"
+        problem = f"{echo(repr(value), 100)} is not a real date: write YYYY-MM-DD, for example 2025-05-23"
     elif kind_of == "string_pattern_mismatch":
-        problem = f"{value!r} must be lower-case letters, digits and dashes (at most 63), for example `rome-chase`"
+        problem = f"{echo(repr(value), 100)} must be lower-case letters, digits and dashes (at most 63)"
+        problem += ", for example `rome-chase`"
     elif kind_of == "literal_error":
         problem = f"must be one of {ctx['expected']}"
     elif kind_of.startswith("bool"):

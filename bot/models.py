@@ -8,8 +8,13 @@ JSON round trips for free, which is why it is used instead of hand-written datac
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import re
+import unicodedata
+from collections.abc import Collection
+from functools import partial
 from typing import Annotated, ClassVar, Literal
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import quote_plus
 
 from pydantic import (
     AfterValidator,
@@ -27,30 +32,76 @@ Kind = Literal["film", "release", "stunt", "location", "video"]
 
 SEARCH_URL = "https://www.youtube.com/results?search_query="
 LINK_URL_MAX = 512
-VIDEO_HOSTS = ("youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be", "vimeo.com", "www.vimeo.com")
+YOUTUBE_HOSTS = frozenset({"youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be"})
+VIDEO_HOSTS = YOUTUBE_HOSTS | {"vimeo.com", "www.vimeo.com"}
+
+_AUTHORITY = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?")
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_NUMERIC = re.compile(r"[0-9]+|0x[0-9a-f]*")  # a last label that makes a browser read the host as IPv4
+_UNSAFE = frozenset('\\<>"`')  # read differently by browsers and by urllib, or they end a link in markdown
 
 
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+def checked_url(value: str, hosts: Collection[str] | None = None) -> str:
+    """``value`` when it is a plain http(s) link that every URL parser reads alike, else ``ValueError`` saying why;
+    with ``hosts``, only a link on one of those hosts (and their default port) passes.
+
+    The one check for every link the bot stores or posts (packs, admin forms, imports, feeds, config). Browsers
+    and Discord's client parse URLs as WHATWG says, Python as RFC 3986 says, and they disagree exactly where a
+    look-alike hides: ``https://evil.example\\@www.youtube.com/`` is on evil.example for a browser but on
+    www.youtube.com for ``urlsplit``, and a tab or newline is dropped by one and kept by the other. So whatever
+    they could disagree on is refused rather than interpreted: backslashes, whitespace, control and invisible
+    characters, user info (``name@``), a host that is not a plain DNS name or IP address, a port out of range.
+    """
+    if any(c in _UNSAFE or unicodedata.category(c)[0] in "CZ" for c in value):
+        raise ValueError("must be one URL without spaces, backslashes, quotes or control characters")
+    scheme, _, rest = value.partition("://")
+    if scheme.lower() not in ("http", "https"):
         raise ValueError("must be an http(s) URL, for example https://example.com/page")
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]  # as urlsplit reads it
+    if "@" in netloc:
+        raise ValueError("must not have a user name or password before the host (nothing before an @)")
+    authority = _AUTHORITY.fullmatch(netloc)
+    host = authority["host"].lower() if authority else ""
+    if not _valid_host(host):
+        raise ValueError("must have a valid host name, for example https://example.com/page")
+    port = authority["port"] if authority else None
+    if port is not None and not 0 < int(port) < 65536:
+        raise ValueError(f"must have a port from 1 to 65535, not {port}")
+    if hosts is not None and (host not in hosts or port is not None):
+        raise ValueError(f"must be a video link on {', '.join(sorted({h.removeprefix('www.') for h in hosts}))}")
     return value
 
 
-def _video_url(value: str) -> str:
-    _http_url(value)
-    host = (urlsplit(value).hostname or "").lower()
-    if host not in VIDEO_HOSTS:
-        raise ValueError(f"must be a video link on {', '.join(sorted({h.removeprefix('www.') for h in VIDEO_HOSTS}))}")
-    return value
+def _valid_host(host: str) -> bool:
+    """A DNS name of letters, digits and dashes (internationalised names in their ``xn--`` form), or an IP address
+    written as every parser reads it: a browser takes ``2130706433`` or ``0x7f.1`` for 127.0.0.1."""
+    if not host:
+        return False
+    if host.startswith("["):
+        return _is_ip(host[1:-1], ipaddress.IPv6Address)
+    labels = host.split(".")
+    if _NUMERIC.fullmatch(labels[-1]):
+        return _is_ip(host, ipaddress.IPv4Address)
+    return len(host) <= 253 and all(_LABEL.fullmatch(label) for label in labels)
+
+
+def _is_ip(text: str, kind: type[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> bool:
+    try:
+        return str(kind(text)) == text
+    except ValueError:
+        return False
 
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1500)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_http_url)]
-VideoUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_video_url)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(checked_url)]
+VideoUrl = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=500),
+    AfterValidator(partial(checked_url, hosts=VIDEO_HOSTS)),
+]
 Confidence = Literal["high", "medium", "low"]
 
 

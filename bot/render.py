@@ -11,6 +11,7 @@ none, so ``@everyone`` in a fact never pings.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -39,6 +40,19 @@ def clip(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, ending in an ellipsis when cut."""
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# What Discord reads as markup inside a line: styles, spoilers, code, masked links ([…]), mentions, timestamps and
+# emoji (<…>), @everyone and @here, "://" (a clickable, unfurled link); and at the start of a line a header, a
+# quote or a list.
+_MARKUP = re.compile(r"[\\*_~|`\[\]<]|@(?=everyone|here)|:(?=//)|^[#>-]")
+
+
+def echo(text: str, limit: int) -> str:
+    """What a person typed (a question, a name, a region, a value), as the bot may repeat it inside a line: on one
+    line, cut to ``limit`` characters, with every character Discord would read as markup escaped, so it shows
+    exactly as typed and nobody can slip a masked link, a header or a mention into the bot's message."""
+    return _MARKUP.sub(r"\\\g<0>", clip(" ".join(text.split()), limit))
 
 
 def spoiler(text: str) -> str:
@@ -310,7 +324,7 @@ def release_card(film: Film, releases: Sequence[Release], today: dt.date, *, reg
     if film.aliases:
         about.append("Also known as " + ", ".join(film.aliases[:7]) + ".")
     if region:
-        about.append(f"Showing the releases matching “{clip(region, 100)}”.")
+        about.append(f"Showing the releases matching “{echo(region, 100)}”.")
     embed = _embed("film", f"{film.title} ({film.year})", " ".join(about))
     by_date = sorted(releases, key=lambda r: r.date)
 
@@ -387,7 +401,7 @@ def location_line(location: Location, films: dict[str, Film]) -> str:
 
 def not_found(what: str, query: str, suggestions: Sequence[str]) -> str:
     """The ephemeral "did you mean" reply."""
-    text = f"I couldn't find a {what} matching “{clip(query, 100)}”."
+    text = f"I couldn't find a {what} matching “{echo(query, 100)}”."
     if suggestions:
         text += " Did you mean " + ", ".join(f"**{clip(s, 100)}**" for s in suggestions[:3]) + "?"
     return text
@@ -395,7 +409,7 @@ def not_found(what: str, query: str, suggestions: Sequence[str]) -> str:
 
 def search_header(query: str, others: Sequence[Fact]) -> str:
     """Message text above the best card: the question, and a pointer to the other matches' buttons."""
-    text = f"🔎 Best match for “{clip(query, 200)}”"
+    text = f"🔎 Best match for “{echo(query, 200)}”"
     if others:
         text += f" · {len(others)} more below"
     return text

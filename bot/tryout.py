@@ -2,9 +2,11 @@
 
 ``mi-bot`` without ``DISCORD_TOKEN`` opens the prompt; ``mi-bot try "/stunt name:motorbike"`` runs one line and
 exits. The bot always gets a fresh temporary database seeded from the configured packs: the try-out never opens
-``config.database``, so nothing typed here (not even ``/fact``) reaches the real bot, and it is gone at the end.
-Feeds and custom Discord endpoints are switched off: the try-out is offline. The person at the prompt owns the
-try-out server and is a bot admin, so every command, ``/fact`` and ``/settings`` included, can be tried.
+``config.database``, so nothing typed here (not even ``/fact``) reaches the real bot, and it is gone at the end
+(leaving says so when facts were changed). Files the bot sends, such as a ``/fact export``, are saved in the
+current folder. Feeds and custom Discord endpoints are switched off: the try-out is offline. The person at the
+prompt owns the try-out server and is a bot admin, so every command, ``/fact`` and ``/settings`` included, can be
+tried; ``@mi-bot question`` is a message mentioning the bot, answered by its real mention handler.
 
 Reading a typed line (``parse``) and turning a reply into text (``message_text``) are pure functions, so both are
 tested without a session; ``Session`` only wires them to SimCord actors.
@@ -13,6 +15,7 @@ tested without a session; ``Session`` only wires them to SimCord actors.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 import signal
@@ -30,12 +33,15 @@ import simcord
 from discord import AppCommandOptionType as OptionType
 
 from bot.app import FanBot, create_bot
+from bot.chat import EXAMPLE
 from bot.config import Admins, Config, DiscordConfig, VideosConfig
 
 Json = dict[str, Any]
 Reader = Callable[[str], str]
 Entities = Mapping[OptionType, Mapping[str, Any]]  # option type → typed name → SimCord handle
+Shown = simcord.ResponseMessage | discord.Message  # a reply to a command, or a message in the channel
 EXIT_REJECTED = 2
+BOT_NAME = "mi-bot"  # how the bot is mentioned at the prompt: @mi-bot where did they film the train crash?
 
 _SUBCOMMANDS = (OptionType.subcommand.value, OptionType.subcommand_group.value)
 _ENTITIES = {
@@ -220,6 +226,9 @@ _STYLES = (
     (re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])"), r"\1"),
     (re.compile(r"`([^`\n]+)`"), r"\1"),
 )
+_ESCAPED = re.compile(r"\\([^0-9A-Za-z\s])")  # as Discord reads it: a backslash shows the next character as it is
+_HIDDEN = 0xF0000  # escaped markup characters wait in this private-use plane while the markup is read
+_SHOWN = {_HIDDEN + code: code for code in range(128)}
 _UNITS = (("year", 365.25 * 86400), ("month", 30.44 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
 
 
@@ -242,8 +251,10 @@ def _relative(seconds: float) -> str:
 
 
 def plain(text: str, now: dt.datetime, names: Mapping[int, str] | None = None) -> str:
-    """Discord markdown as readable plain text: local dates, "title (url)" links, names for mentions."""
+    """Discord markdown as readable plain text: local dates, "title (url)" links, names for mentions; escaped
+    characters (``\\*``) as they are."""
     names = names or {}
+    text = _ESCAPED.sub(lambda m: chr(_HIDDEN + ord(m[1])) if m[1].isascii() else m[1], text)
     text = _TIMESTAMP.sub(
         lambda m: when(dt.datetime.fromtimestamp(int(m.group(1)), dt.UTC), m.group(2) or "f", now), text
     )
@@ -253,7 +264,7 @@ def plain(text: str, now: dt.datetime, names: Mapping[int, str] | None = None) -
     text = _CUSTOM_EMOJI.sub(r":\1:", text)
     for pattern, replacement in _STYLES:
         text = pattern.sub(replacement, text)
-    return text
+    return text.translate(_SHOWN)
 
 
 def embed_lines(embed: discord.Embed, now: dt.datetime, names: Mapping[int, str] | None = None) -> list[str]:
@@ -382,9 +393,10 @@ class Session:
             OptionType.mentionable: {you.name: you},
         }
         assert self.bot.user is not None
-        self.names = {you.id: f"@{you.name}", self.bot.user.id: f"@{self.bot.user.name}"}
+        self.names = {you.id: f"@{you.name}", self.bot.user.id: f"@{BOT_NAME}"}
         self.names |= {handle.id: f"#{name}" for name, handle in channels.items()}
         self.menu: list[Action | None] = []  # what typing a number does; None marks a disabled button
+        self.saved: tuple[Path, int | None] | None = None  # the last file saved, and the last change it holds
 
     async def do(self, line: str) -> None:
         """Carry out one typed line; raises ``Rejected`` with what Discord's client would say."""
@@ -396,6 +408,8 @@ class Session:
                 await self.pick(int(line))
             elif line.startswith("/"):
                 await self.invoke(parse(line, self.schema, self.entities))
+            elif line.startswith("@"):
+                await self.mention(line)
             elif line:
                 raise Rejected("Commands start with /, for example /stunt name:motorbike (help lists them).")
         except (simcord.SetupError, simcord.BackendError) as refused:  # what Discord itself would refuse
@@ -452,7 +466,19 @@ class Session:
         chosen = {**invocation.options, invocation.ask: choice["value"]}
         await self.invoke(replace(invocation, options=chosen, ask=None))
 
-    async def show(self, result: simcord.InteractionResult, source: simcord.ResponseMessage | None = None) -> None:
+    async def mention(self, line: str) -> None:
+        """``@mi-bot question``: a message in #general mentioning the bot, which its mention handler answers."""
+        name, _, question = line.partition(" ")
+        if name[1:].casefold() != BOT_NAME:
+            raise Rejected(f"Only the bot is here to mention: start with @{BOT_NAME}, e.g. @{BOT_NAME} {EXAMPLE}")
+        assert self.bot.user is not None
+        asked = await self.you.send(self.channel, f"{self.bot.user.mention} {question.strip()}".strip())
+        replies = [m for m in self.channel.history() if m.id > asked.id and m.author.id == self.bot.user.id]
+        await self.print_messages(replies)
+        if not replies:
+            print("(the bot did not answer)")
+
+    async def show(self, result: simcord.InteractionResult, source: Shown | None = None) -> None:
         """Print what the interaction produced (a clicked message shows its new state) and number its buttons."""
         if result.modal is not None:
             await self.fill(result)
@@ -460,15 +486,54 @@ class Session:
         messages = [m for m in (result.response, *result.followups) if m is not None] or ([source] if source else [])
         if not messages:
             print("(the bot is still thinking…)" if result.deferred else "(the bot did not answer)")
+        await self.print_messages(messages)
+
+    async def print_messages(self, messages: Sequence[Shown]) -> None:
+        """Print messages, number their buttons, and save the files they carry."""
         now = dt.datetime.now().astimezone()
         self.menu = []
         for shown in messages:
-            message = shown.message
+            message = shown.message if isinstance(shown, simcord.ResponseMessage) else shown
             print(message_text(message, now, first=len(self.menu) + 1, names=self.names))
+            for attachment in message.attachments:
+                print(await self.save(attachment))
             self.menu += [None if b.disabled else partial(self.click, shown, b.custom_id) for b in buttons(message)]
 
-    async def click(self, message: simcord.ResponseMessage, custom_id: str) -> None:
+    async def click(self, message: Shown, custom_id: str) -> None:
         await self.show(await self.you.click(message, custom_id=custom_id), source=message)
+
+    async def save(self, attachment: discord.Attachment) -> str:
+        """A file the bot sent (a /fact export) saved in the current folder under its own name, or with -2, -3…
+        added when that name is taken: never over another file. Says where."""
+        data = await attachment.read()
+        name = Path(attachment.filename).name
+        path = Path.cwd() / name
+        for number in itertools.count(2):
+            try:
+                with path.open("xb") as file:
+                    file.write(data)
+                break
+            except FileExistsError:
+                path = path.with_name(f"{Path(name).stem}-{number}{Path(name).suffix}")
+            except OSError as exc:
+                raise Rejected(f"Cannot save {name} in {path.parent}: {exc.strerror}.") from None
+        self.saved = (path, await self._last_change())
+        return f"💾 Saved as {path}" + (f" ({name} is there already)" if path.name != name else "")
+
+    async def farewell(self) -> str:
+        """What leaving loses, or nothing: changes to the facts live only in this throwaway copy of the data."""
+        last = await self._last_change()
+        if last is None:
+            return ""
+        lost = "⚠ Your changes to the facts are discarded: the try-out works on a throwaway copy of the data."
+        if self.saved is not None and self.saved[1] == last:
+            return f"{lost} {self.saved[0]} has them (/fact import file:{self.saved[0]} loads it)."
+        return f"{lost} To keep facts, type /fact export before you leave: it saves them to a file in this folder."
+
+    async def _last_change(self) -> int | None:
+        """The newest change set made at the prompt (the try-out's database starts with none)."""
+        changes = await self.bot.store.change_sets(limit=1)
+        return changes[0].id if changes else None
 
     async def fill(self, result: simcord.InteractionResult) -> None:
         """A modal, filled in field by field at the prompt (Discord's client would show a form)."""
@@ -513,7 +578,8 @@ class Session:
 
 HINTS = (
     "End a line with ? for suggestions (/stunt name:bike?), type a number to click a button or pick a suggestion, "
-    "help lists the commands, quit or Ctrl-D leaves."
+    f"@{BOT_NAME} and a question asks the bot as a mention in a channel does, help lists the commands, "
+    "quit or Ctrl-D leaves."
 )
 
 
@@ -542,21 +608,24 @@ async def session(config: Config, *, read: Reader | None = None) -> AsyncIterato
 async def run_once(config: Config, line: str) -> int:
     """``mi-bot try LINE``: the reply on stdout; a refused line is one line on stderr and exit code 2, like the
     CLI's other usage errors."""
+    if not line.strip():
+        print('mi-bot: try runs one command, for example: mi-bot try "/stunt name:motorbike"', file=sys.stderr)
+        return EXIT_REJECTED
     async with session(config) as tryout:
         try:
             await tryout.do(line)
         except Rejected as refused:
             print(f"mi-bot: {refused}", file=sys.stderr)
             return EXIT_REJECTED
+        await _leave(tryout)
     return 0
 
 
-def _reader() -> Reader:
-    """``input`` that Ctrl-C interrupts at once (asyncio's own SIGINT handler would wait for Enter), with line
-    editing on a terminal; piped input is echoed so the transcript reads like a session."""
+def _terminal() -> tuple[Reader, Callable[[str], None]]:
+    """How lines are read, and what keeps a command in the history. ``input`` is one that Ctrl-C interrupts at once
+    (asyncio's own SIGINT handler would wait for Enter); on a terminal it has line editing and a history of this
+    session's commands; piped input is echoed so the transcript reads like a session."""
     terminal = sys.stdin.isatty()
-    if terminal:
-        import readline  # noqa: F401  (arrow keys and history for input())
 
     def read(prompt: str) -> str:
         previous = signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -568,23 +637,56 @@ def _reader() -> Reader:
             print(line)
         return line
 
-    return read
+    return read, _history() if terminal else _forget
+
+
+def _history() -> Callable[[str], None]:
+    """readline for ``input``: the arrow keys edit a line and bring back earlier commands. Only commands go into the
+    history (a form's answers stay out of it), each once however often it was typed in a row."""
+    try:
+        import readline
+    except ImportError:  # a Python built without it: Backspace still works
+        return _forget
+    readline.set_auto_history(False)
+
+    def remember(line: str) -> None:
+        if readline.get_history_item(readline.get_current_history_length()) != line:
+            readline.add_history(line)
+
+    return remember
+
+
+def _forget(line: str) -> None:
+    """No history where there is no terminal."""
+
+
+async def _leave(tryout: Session) -> None:
+    farewell = await tryout.farewell()
+    if farewell:
+        print(farewell)
 
 
 async def prompt(config: Config) -> int:
     """The interactive try-out; ``quit``, Ctrl-D or Ctrl-C leaves."""
-    read = _reader()
+    read, remember = _terminal()
     async with session(config, read=read) as tryout:
-        print(f'You are "you", owner of the server "Try-out" and a bot admin, so /fact works too. {HINTS}')
+        print(
+            'You are "you", owner of the server "Try-out" and a bot admin, so /fact works too (on a throwaway copy '
+            f"of the data). {HINTS}"
+        )
         while True:
             try:
                 line = read("> ")
             except (EOFError, KeyboardInterrupt):
                 print()
-                return 0
+                break
+            if line.strip():
+                remember(line)
             if line.strip() in ("quit", "exit"):
-                return 0
+                break
             try:
                 await tryout.do(line)
             except Rejected as refused:
                 print(f"⚠ {refused}")
+        await _leave(tryout)
+    return 0

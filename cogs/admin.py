@@ -8,6 +8,7 @@ admin, and fans see the change in their own commands at once.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -197,12 +198,19 @@ class Admin(commands.Cog):
     # ------------------------------------------------------------------ add, edit, remove, restore
 
     @fact.command(name="add")
-    @app_commands.describe(kind="What to add")
+    @app_commands.describe(kind="What to add", film="The film it belongs to (a stunt, location, release date or video)")
     @app_commands.choices(kind=[app_commands.Choice(name=forms.KIND_NAMES[k], value=k) for k in forms.FORMS])
     @admin_only()
-    async def add(self, interaction: discord.Interaction, kind: str) -> None:
+    async def add(
+        self, interaction: discord.Interaction, kind: str, film: app_commands.Range[str, 1, 100] | None = None
+    ) -> None:
         """Add a stunt, filming location, release date, video or film."""
-        await interaction.response.send_modal(FactForm(kind, None))
+        chosen: dict[str, str] = {}
+        if film:
+            if "film" not in FACT_TYPES[kind].model_fields:
+                raise Invalid(f"A {forms.KIND_NAMES[kind]} belongs to no film: leave `film` empty.")
+            chosen["film"] = (await self.bot.store.find("film", film)).fact.key
+        await interaction.response.send_modal(FactForm(kind, None, forms.prefill(kind, None, chosen)))
 
     @fact.command(name="edit")
     @app_commands.describe(fact="The fact to change")
@@ -255,7 +263,7 @@ class Admin(commands.Cog):
         """Revert one change (an import as a whole)."""
         number = change.strip().lstrip("#").split(" ", 1)[0]
         if not number.isdigit():
-            raise Invalid(f"“{render.clip(change, 50)}” is not a change number: pick one from the list, e.g. #12.")
+            raise Invalid(f"“{render.echo(change, 50)}” is not a change number: pick one from the list, e.g. #12.")
         done = await self.bot.store.undo(int(number), self.bot.author(interaction.user))
         await interaction.response.send_message(
             f"↩️ {done.summary} (this is change #{done.id}; `/fact undo change:{done.id}` redoes it).", ephemeral=True
@@ -269,7 +277,7 @@ class Admin(commands.Cog):
         """Download every fact as a YAML data pack."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         text = await self.bot.store.export()
-        name = f"facts-{discord.utils.utcnow():%Y%m%d-%H%M%S}.yaml"
+        name = f"{await self.bot.store.pack_name()}-{dt.datetime.now(dt.UTC):%Y-%m-%d}.yaml"  # the export's own clock
         await interaction.followup.send(
             "📤 Every fact, in the data pack format. Edit it and send it back with `/fact import`.",
             file=discord.File(io.BytesIO(text.encode()), filename=name),
@@ -309,6 +317,10 @@ class Admin(commands.Cog):
     @history.autocomplete("fact")
     async def fact_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await self._fact_choices(interaction, current, removed=False)
+
+    @add.autocomplete("film")
+    async def film_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await ui.fact_choices(self.bot.store, "film", current) if self.bot.is_admin(interaction.user) else []
 
     @restore.autocomplete("fact")
     async def removed_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -3,8 +3,10 @@ BTS channel.
 
 Every ``videos.poll_minutes`` each feed is downloaded and parsed (see ``bot.feeds``). A new video whose title
 matches one of the feed's words is added to the facts, with the feed as its source, and its URL posted once
-in each server's BTS channel. The first poll of a feed only records what is already there. A feed that fails
-is logged and retried after 1, 2, 4, … poll intervals (at most a day), and never holds up the other feeds.
+in each server's BTS channel. The first poll of a feed only records what is already there. An entry that is not
+a proper YouTube video (a bad id, a link elsewhere) is left out and logged once, and the feed's other videos are
+posted. A feed that fails is logged and retried after 1, 2, 4, … poll intervals (at most a day), and never holds
+up the other feeds.
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ FEED_AUTHOR = Author(None, "feed")  # how added videos appear in the change log
 
 @dataclass
 class Health:
-    """A feed's recent failures: how many in a row, and how many polls to skip before the next try."""
+    """A feed's recent failures: how many in a row, how many polls to skip before the next try, and the entries
+    left out at the last poll (already logged)."""
 
     failures: int = 0
     skip: int = 0
+    left_out: frozenset[str] = frozenset()
 
 
 class Feeds(commands.Cog):
@@ -69,7 +73,7 @@ class Feeds(commands.Cog):
                 health.skip -= 1
                 continue
             try:
-                await self.read(feed)
+                await self.read(feed, health)
             except FeedError as exc:
                 self.failed(feed, health, str(exc))
             except Exception:  # a bug or an unavailable store: logged with its traceback
@@ -88,10 +92,14 @@ class Feeds(commands.Cog):
             feed.url, why, health.failures, waits * interval,
         )  # fmt: skip
 
-    async def read(self, feed: Feed) -> None:
+    async def read(self, feed: Feed, health: Health) -> None:
         """Download and parse a feed, then publish its new matching videos (none on its first poll)."""
         data = await asyncio.to_thread(feeds.download, feed.url, timeout=feeds.FETCH_TIMEOUT)
         channel = feeds.parse_feed(data)
+        for why in channel.skipped:
+            if why not in health.left_out:
+                log.warning("Feed %s: %s left out", feed.url, why)
+        health.left_out = frozenset(channel.skipped)
         ids = [item.video_id for item in channel.items]
         unseen = await self.bot.store.unseen_feed_items(feed.url, ids)
         if unseen is None:

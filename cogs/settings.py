@@ -45,7 +45,9 @@ def describe(settings: GuildSettings, problems: Sequence[str] = ()) -> str:
     channels now."""
     bts = _channel(settings.bts_channel_id, "bts-channel")
     news = _channel(settings.announce_channel_id, "announcements")
-    region = f"**{settings.region}**" if settings.region else "not set (`/settings region`): no countdowns"
+    region = "not set (`/settings region`): no countdowns"
+    if settings.region:
+        region = f"**{render.echo(settings.region, 100)}**"
     lines = [
         "**This server's settings**",
         f"🎥 New behind-the-scenes videos go to: {bts}",
@@ -123,7 +125,7 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
         covered = schedule.regions(r for r in releases if schedule.in_region(r, region))
         if not covered:
             known = ", ".join(schedule.regions(releases)[:10])
-            raise Invalid(f"No release is listed for “{render.clip(region, 100)}”. Regions with dates: {known}.")
+            raise Invalid(f"No release is listed for “{render.echo(region, 100)}”. Regions with dates: {known}.")
         await self._save(interaction, f"Done: release news for {', '.join(covered)}.", region=region.strip())
 
     @region.autocomplete("region")

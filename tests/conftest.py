@@ -18,14 +18,14 @@ from discord import app_commands
 from simcord import Env
 
 from bot.app import FanBot, create_bot
-from bot.config import Admins, Config, Cooldown
+from bot.config import BUNDLED_PACK, Admins, Config, Cooldown
 from bot.errors import FanBotError
 from bot.pack import dump_pack, load_pack
 from bot.store import FactStore
 from tests.discord_contract import default_spec_path, load_contract
 
 ROOT = Path(__file__).resolve().parent.parent
-PACK = ROOT / "data" / "mission-impossible"
+PACK = BUNDLED_PACK
 
 
 @functools.cache

@@ -10,7 +10,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import web
 
@@ -56,23 +56,13 @@ class FeedServer:
         return web.Response(text=answer.body, status=answer.status, content_type="application/atom+xml")
 
 
-def atom(channel: str, videos: Sequence[tuple[str, str]]) -> str:
-    """A feed in YouTube's format: ``videos`` are (video id, title), newest first."""
-    entries = "".join(
-        f"""
- <entry>
-  <id>yt:video:{video_id}</id>
-  <yt:videoId>{video_id}</yt:videoId>
-  <yt:channelId>UCtest</yt:channelId>
-  <title>{escape(title)}</title>
-  <link rel="alternate" href="https://www.youtube.com/watch?v={video_id}"/>
-  <author><name>{escape(channel)}</name></author>
-  <published>2026-01-0{min(9, len(videos) - i)}T12:00:00+00:00</published>
-  <updated>2026-01-09T12:00:00+00:00</updated>
-  <media:group><media:title>{escape(title)}</media:title></media:group>
- </entry>"""
-        for i, (video_id, title) in enumerate(videos)
-    )
+Video = tuple[str, str] | tuple[str, str, str]
+
+
+def atom(channel: str, videos: Sequence[Video]) -> str:
+    """A feed in YouTube's format: ``videos`` are (video id, title), newest first, or (video id, title, link) for
+    an entry whose link is not the video's usual watch URL."""
+    entries = "".join(_entry(channel, video, day=min(9, len(videos) - i)) for i, video in enumerate(videos))
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <feed xmlns:yt="http://www.youtube.com/xml/schemas/2015" xmlns:media="http://search.yahoo.com/mrss/" xmlns="http://www.w3.org/2005/Atom">
  <id>yt:channel:UCtest</id>
@@ -82,6 +72,23 @@ def atom(channel: str, videos: Sequence[tuple[str, str]]) -> str:
  <published>2020-01-01T00:00:00+00:00</published>{entries}
 </feed>
 """
+
+
+def _entry(channel: str, video: Video, day: int) -> str:
+    video_id, title, *link = video
+    href = link[0] if link else f"https://www.youtube.com/watch?v={video_id}"
+    return f"""
+ <entry>
+  <id>yt:video:{escape(video_id)}</id>
+  <yt:videoId>{escape(video_id)}</yt:videoId>
+  <yt:channelId>UCtest</yt:channelId>
+  <title>{escape(title)}</title>
+  <link rel="alternate" href={quoteattr(href)}/>
+  <author><name>{escape(channel)}</name></author>
+  <published>2026-01-0{day}T12:00:00+00:00</published>
+  <updated>2026-01-09T12:00:00+00:00</updated>
+  <media:group><media:title>{escape(title)}</media:title></media:group>
+ </entry>"""
 
 
 BROKEN = '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Half a feed</title><entry><title>'

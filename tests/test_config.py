@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_config
-from tests.conftest import PACK, ROOT
+from bot.config import BUNDLED_PACK, ConfigError, load_config
+from tests.conftest import ROOT
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -18,11 +20,24 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_defaults_without_a_file_point_at_the_bundled_pack() -> None:
+def test_defaults_without_a_file_are_the_bundled_pack_and_the_per_user_data_folder(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
     config = load_config(None, environ={})
-    assert config.packs == [PACK]
-    assert config.database == ROOT / "data" / "facts.sqlite3"
+    assert config.packs == [BUNDLED_PACK] and (BUNDLED_PACK / "pack.yaml").is_file()
+    assert config.database == tmp_path / "data-home" / "mi-bot" / "facts.sqlite3"
     assert config.token == ""
+
+
+def test_without_xdg_data_home_the_database_is_in_the_home_folder(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert load_config(None, environ={}).database == tmp_path / ".local" / "share" / "mi-bot" / "facts.sqlite3"
+
+
+def test_a_config_that_leaves_packs_out_gets_the_bundled_pack_wherever_it_lives(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "somewhere" / "else"
+    elsewhere.mkdir(parents=True)
+    assert load_config(write(elsewhere, "log_level: INFO\n"), environ={}).packs == [BUNDLED_PACK]
 
 
 def test_the_example_file_is_valid_and_documents_every_key() -> None:
@@ -48,9 +63,36 @@ def test_the_example_file_is_valid_and_documents_every_key() -> None:
         assert f"{key}:" in text
 
 
-def test_relative_paths_are_read_from_the_config_folder(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, "database: db/x.sqlite3\n"), environ={})
+def test_relative_paths_are_read_from_the_config_folder(tmp_path: Path, monkeypatch) -> None:
+    shutil.copytree(BUNDLED_PACK, tmp_path / "packs" / "mine")
+    monkeypatch.chdir(ROOT)  # not the config's folder
+    config = load_config(write(tmp_path, "database: db/x.sqlite3\npacks: [packs/mine]\n"), environ={})
     assert config.database == tmp_path / "db" / "x.sqlite3"
+    assert config.packs == [tmp_path / "packs" / "mine"]
+
+
+def test_a_path_may_start_with_the_home_folder(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    config = load_config(write(tmp_path, "database: ~/bot/facts.sqlite3\n"), environ={})
+    assert config.database == tmp_path / "home" / "bot" / "facts.sqlite3"
+
+
+def test_a_missing_pack_is_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, "packs: [nope.yaml]\n"), environ={})
+    assert str(caught.value) == f"{tmp_path / 'config.yaml'}: packs.0: {tmp_path / 'nope.yaml'}: no such file"
+
+
+def test_a_missing_pack_stops_mi_bot_run_as_a_missing_file_not_as_an_unreachable_discord(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "packs: [nope.yaml]\ndatabase: facts.sqlite3\ndiscord:\n  api_base_url: http://127.0.0.1:9/api\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--config", str(path)], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "DISCORD_TOKEN": "x"},
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [f"mi-bot: {path}: packs.0: {tmp_path / 'nope.yaml'}: no such file"]
 
 
 @pytest.mark.parametrize(
@@ -91,7 +133,7 @@ def test_cli_exits_2_with_one_line(tmp_path: Path) -> None:
 
 
 def test_cli_check_prints_what_the_store_holds(tmp_path: Path) -> None:
-    path = write(tmp_path, f"database: {tmp_path / 'facts.sqlite3'}\npacks: [{PACK}]\n")
+    path = write(tmp_path, "database: facts.sqlite3\n")
     done = subprocess.run(
         [sys.executable, "-m", "bot", "--config", str(path), "check"], capture_output=True, text=True, timeout=60
     )

@@ -139,6 +139,40 @@ async def test_failing_feeds_are_logged_backed_off_and_never_stop_the_others(env
     assert "not valid XML" in caplog.text
 
 
+HOSTILE = [  # (video id, title, link): entries no feed should be able to turn into a post
+    ("badLink0001", "Mission: Impossible featurette (script link)", "javascript:alert(1)"),
+    ("badHost0001", "Mission: Impossible featurette (other host)", "https://evil.example/watch?v=badHost0001"),
+    ("lookAlike01", "Mission: Impossible featurette (look-alike)", "https://evil.example\\@www.youtube.com/watch?v=x"),
+    ("newLine0001", "Mission: Impossible featurette (two links)", "https://youtu.be/x\nhttps://evil.example/"),
+    ("bad id <1>", "Mission: Impossible featurette (invalid id)", "https://www.youtube.com/watch?v=x"),
+    ("A" * 80, "Mission: Impossible featurette (long id)", f"https://www.youtube.com/watch?v={'A' * 80}"),
+]
+
+
+async def test_bad_entries_are_skipped_and_logged_once_and_the_good_ones_posted(env, guild, feeds, store, caplog):
+    bts = await follow(env, guild)
+    feeds.serve("paramount", atom("Paramount Pictures", [*HOSTILE, NEW, *OLD]))  # the bad entries are the newest
+    caplog.set_level(logging.INFO, logger="cogs.feeds")
+
+    await next_poll(env)
+    assert posts(bts) == [f"🎥 **{NEW[1]}**\n{NEW_URL}"]
+    skipped = [r.getMessage() for r in caplog.records if "left out" in r.getMessage()]
+    assert len(skipped) == len(HOSTILE)
+    for (video_id, _, link), line in zip(HOSTILE, skipped, strict=True):
+        assert repr(video_id[:20])[1:-1] in line or repr(link[:40])[1:-1] in line, line
+        assert "\n" not in line  # one log line per entry, whatever the entry holds
+    assert f"{feeds.url('paramount')} failed" not in caplog.text  # the feed itself is fine: no back-off
+
+    newer = ("newerVideo1", "Mission: Impossible featurette (test feed)")
+    feeds.serve("paramount", atom("Paramount Pictures", [newer, *HOSTILE, NEW, *OLD]))
+    await next_poll(env)
+
+    assert feeds.hits["paramount"] == 3  # read at start and at each poll since
+    assert len(posts(bts)) == 2 and posts(bts)[-1].endswith(f"watch?v={newer[0]}")
+    assert len([r for r in caplog.records if "left out" in r.getMessage()]) == len(HOSTILE)  # said once
+    assert await store.get(f"video:{video_key(newer[0])}") is not None
+
+
 async def test_a_feed_with_an_entity_bomb_is_refused_and_logged(env, guild, feeds, caplog):
     bts = await follow(env, guild)
     feeds.serve("studio", ENTITY_BOMB)
@@ -224,6 +258,19 @@ def test_broken_xml_and_other_formats_are_errors():
         parse_feed(BROKEN.encode())
     with pytest.raises(FeedError, match="not an Atom feed"):
         parse_feed(b'<rss version="2.0"><channel><title>News</title></channel></rss>')
+
+
+def test_an_entry_is_left_out_with_the_reason():
+    feed = parse_feed(atom("Paramount Pictures", [*HOSTILE, NEW]).encode())
+    assert [item.video_id for item in feed.items] == [NEW[0]]
+    assert feed.skipped == [
+        "entry yt:video:badLink0001: link must be an http(s) URL, for example https://example.com/page",
+        "entry yt:video:badHost0001: link must be a video link on m.youtube.com, youtu.be, youtube.com",
+        "entry yt:video:lookAlike01: link must be one URL without spaces, backslashes, quotes or control characters",
+        "entry yt:video:newLine0001: link must be one URL without spaces, backslashes, quotes or control characters",
+        "entry 'yt:video:bad id <1>': no valid YouTube video id ('bad id <1>')",
+        f"entry 'yt:video:{'A' * 60}…': no valid YouTube video id ('{'A' * 19}…')",
+    ]
 
 
 def test_a_youtube_feed_is_parsed_newest_first():

@@ -9,7 +9,7 @@ from bot import forms
 from bot.errors import Invalid
 from bot.models import Release, Stunt, Video
 from bot.pack import load_pack
-from tests.conftest import PACK
+from tests.conftest import PACK, show_command
 
 FACTS = load_pack(PACK).facts()
 MUSIKEXPRESS = "https://www.musikexpress.de/tom-cruise-naechster-mission-impossible-film-auf-2025-verschoben-2387071/"
@@ -187,3 +187,48 @@ def test_a_fact_too_long_for_a_form_points_to_export_and_import():
     long = Video.model_validate(video.model_dump() | {"aliases": [f"train featurette {i:03}" for i in range(250)]})
     with pytest.raises(Invalid, match=r"too long to edit in a form .*/fact export"):
         forms.prefill("video", long)
+
+
+# ----------------------------------------------------------------------------- /fact add asks for the film
+
+
+def details(shown) -> str:
+    return next(
+        row["components"][0] for row in shown.modal["components"] if row["components"][0]["custom_id"] == "details"
+    )["value"]
+
+
+async def test_add_offers_the_films_and_fills_in_the_one_chosen(fact_admin, fan, channel, store):
+    choices = await fact_admin.autocomplete(channel, "fact add", "film", "part two", kind="stunt")
+    assert choices[0] == {"name": "Mission: Impossible – The Final Reckoning", "value": "film:fr"}
+    shown = await fact_admin.slash(channel, "fact add", kind="stunt", film=choices[0]["value"])
+    assert details(shown).splitlines()[0] == "film: fr"
+    values = {
+        "name": "Submarine free dive",
+        "summary": "Cruise swam through the sunken Sevastopol.",
+        "details": details(shown),
+        "sources": "https://example.com/sub A source",
+    }
+    added = await fact_admin.submit_modal(shown, values)
+    assert added.ephemeral and "✅ Added stunt **Submarine free dive**" in added.response.content
+    assert (await store.get("stunt:submarine-free-dive")).film == "fr"
+
+
+async def test_a_film_typed_by_name_is_found_too(fact_admin, channel):
+    shown = await fact_admin.slash(channel, "fact add", kind="video", film="Dead Reckoning Part One")
+    assert "film: dr1" in details(shown).splitlines()
+
+
+@pytest.mark.parametrize(
+    ("kind", "film", "problem"),
+    [("film", "dr1", "A film belongs to no film"), ("stunt", "mi99", "I couldn't find a film matching “mi99”")],
+)
+async def test_a_film_that_cannot_be_used_is_refused_before_the_form(fact_admin, channel, kind, film, problem):
+    refused = await fact_admin.slash(channel, "fact add", kind=kind, film=film)
+    assert refused.modal is None and refused.ephemeral
+    assert refused.response.content.startswith(problem)
+
+
+async def test_the_film_choices_are_for_admins_only(bot, guild, fan, channel):
+    await show_command(bot, guild, "fact", fan)  # a server may show /fact to anyone
+    assert await fan.autocomplete(channel, "fact add", "film", "", kind="stunt") == []

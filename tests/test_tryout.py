@@ -7,9 +7,12 @@ import asyncio
 import datetime as dt
 import math
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,6 +89,14 @@ def test_try_refuses_bad_input_like_discord_would(tmp_path: Path, line: str, com
     assert len(done.stderr.splitlines()) == 1
 
 
+@pytest.mark.parametrize("line", ["", "   "])
+def test_try_without_a_command_says_what_it_expects(tmp_path: Path, line: str) -> None:
+    done = mi_bot(tmp_path, "try", line)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == 'mi-bot: try runs one command, for example: mi-bot try "/stunt name:motorbike"\n'
+
+
 def test_prompt_session_pages_suggests_and_refuses(tmp_path: Path) -> None:
     pages = math.ceil(len(load_pack(PACK).stunts) / render.PAGE_SIZE)
     assert pages >= 2, "the pack needs more than one page of stunts for this test"
@@ -109,6 +120,34 @@ def test_prompt_session_pages_suggests_and_refuses(tmp_path: Path) -> None:
     assert "⚠ Commands start with /" in chat
     assert "⚠ There is nothing to click." in nothing  # the card has a link button only
     assert "Traceback" not in out
+
+
+ADD_A_FILM = [
+    "/fact add kind:film",
+    "A test film",  # Title
+    "",  # Summary: optional, left empty
+    "year: 2030",  # Details, several lines up to an empty one
+    "director: Test Director",
+    "",
+    "https://example.com/test-film Test source",  # Sources
+    "",
+]
+
+
+def test_leaving_after_an_admin_change_says_it_is_discarded_and_how_to_keep_facts(tmp_path: Path) -> None:
+    done = mi_bot(tmp_path, stdin="\n".join([*ADD_A_FILM, "quit"]) + "\n")
+    assert done.returncode == 0, done.stderr
+    assert "✅ Added film A test film." in done.stdout
+    farewell = done.stdout.split("\n> quit\n")[1]
+    assert farewell.startswith("⚠ Your changes to the facts are discarded")
+    assert "/fact export" in farewell
+    assert not (tmp_path / "facts.sqlite3").exists()  # the configured database was never touched
+
+
+def test_leaving_without_changes_says_nothing_more(tmp_path: Path) -> None:
+    done = mi_bot(tmp_path, stdin="/stunt name:motorbike\n/fact history fact:stunt:bike-cliff-jump\n")
+    assert done.returncode == 0, done.stderr
+    assert "discarded" not in done.stdout
 
 
 def test_prompt_ends_on_end_of_input(tmp_path: Path) -> None:
@@ -136,6 +175,65 @@ async def test_ctrl_c_at_the_prompt_leaves_cleanly(tmp_path: Path) -> None:
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+class Terminal:
+    """``mi-bot`` at a real (pseudo-)terminal: keys typed as a person types them, the screen read back."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        command, env = offline(tmp_path)
+        self.screen, terminal = pty.openpty()
+        self.process = subprocess.Popen(
+            command, stdin=terminal, stdout=terminal, stderr=terminal, cwd=tmp_path, env=env | {"TERM": "xterm"}
+        )
+        os.close(terminal)
+        self.seen = b""
+
+    def type(self, keys: str) -> None:
+        os.write(self.screen, keys.encode())
+
+    def wait_for(self, text: str, limit: float = 60) -> str:
+        """What the screen showed until ``text`` appeared (the limit only stops a hung test)."""
+        start = len(self.seen)
+        end = time.monotonic() + limit
+        while text.encode() not in self.seen[start:] and time.monotonic() < end:
+            if select.select([self.screen], [], [], 0.5)[0]:
+                self.seen += os.read(self.screen, 65536)
+        shown = self.seen[start:].decode(errors="replace")
+        assert text in shown, f"{text!r} never appeared; the screen showed:\n{shown}"
+        return shown
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        os.close(self.screen)
+
+
+UP, LEFT, ENTER, PROMPT = "\x1b[A", "\x1b[D", "\r", "\r\n> "  # a terminal ends its lines with CR LF
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_at_a_terminal_lines_can_be_edited_and_commands_recalled(tmp_path: Path) -> None:
+    terminal = Terminal(tmp_path)
+    try:
+        terminal.wait_for("> ")
+        terminal.type("/stunt name:motorbke" + LEFT * 2 + "i" + ENTER)  # a typo mended with the arrow keys
+        assert "┃ 🎬 Motorcycle cliff jump" in terminal.wait_for(PROMPT)
+        terminal.type("/fact add kind:stunt" + ENTER)
+        terminal.wait_for("Name (required")
+        terminal.type("cancel" + ENTER)  # a form's answer, not a command
+        terminal.wait_for("Form closed; nothing was sent." + PROMPT)
+        terminal.type(UP + ENTER)  # the last command again, not the form's answer
+        terminal.wait_for("Name (required")
+        terminal.type("cancel" + ENTER)
+        terminal.wait_for("Form closed; nothing was sent." + PROMPT)
+        terminal.type(UP + UP + ENTER)  # the same command twice in a row is in the history once
+        assert "┃ 🎬 Motorcycle cliff jump" in terminal.wait_for(PROMPT)
+        terminal.type("quit" + ENTER)
+        assert terminal.process.wait(timeout=30) == 0
+    finally:
+        terminal.close()
 
 
 # ----------------------------------------------------------------------------- a session in this process
@@ -178,6 +276,63 @@ async def test_a_form_can_be_closed(tmp_path: Path, capsys: pytest.CaptureFixtur
     async with session(make_config(tmp_path), read=lambda prompt: next(typed)) as tryout:
         await tryout.do("/fact add kind:stunt")
     assert "Form closed; nothing was sent." in capsys.readouterr().out
+
+
+async def test_a_mention_at_the_prompt_is_a_message_the_bot_answers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with session(make_config(tmp_path)) as tryout:
+        await tryout.do("@mi-bot where did they film the train crash?")
+        answer = capsys.readouterr().out
+        await tryout.do("1")  # the first other match, a button under the answer
+        opened = capsys.readouterr().out
+        await tryout.do("@MI-BOT help")
+        guide = capsys.readouterr().out
+        with pytest.raises(Rejected, match="start with @mi-bot"):
+            await tryout.do("@someone hello")
+        asked, answered, *_ = tryout.channel.history()
+    bot_id = tryout.bot.user.id
+    assert asked.author.name == "you" and asked.content == f"<@{bot_id}> where did they film the train crash?"
+    assert answered.author.id == bot_id and answered.reference.message_id == asked.id  # the mention handler replied
+    assert answer.startswith("🔎 Best match for “where did they film the train crash?”")
+    assert "Darlton Quarry" in answer and "[1] " in answer
+    assert opened.startswith("(only you can see this)\n") and "┃ " in opened
+    assert "┃ 🕶️ How to ask me" in guide and "Mention me with your question" in guide
+
+
+async def test_export_saves_a_dated_file_here_never_over_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    days = {dt.datetime.now(dt.UTC).date()}
+    async with session(make_config(tmp_path)) as tryout:
+        await tryout.do("/fact export")
+        await tryout.do("/fact export")
+    days.add(dt.datetime.now(dt.UTC).date())
+    out = capsys.readouterr().out
+    first, second = sorted(tmp_path.glob("mission-impossible-*.yaml"), key=lambda p: len(p.name))
+    assert first.name in {f"mission-impossible-{day}.yaml" for day in days}
+    assert second.name == first.name.replace(".yaml", "-2.yaml")
+    assert f"💾 Saved as {first}\n" in out
+    assert f"💾 Saved as {second} ({first.name} is there already)\n" in out
+    assert {fact.ref for fact in load_pack(second).facts()} == {fact.ref for fact in load_pack(PACK).facts()}
+
+
+async def test_leaving_after_an_export_names_the_file_that_has_the_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    typed = iter(ADD_A_FILM[1:])
+    async with session(make_config(tmp_path), read=lambda prompt: next(typed)) as tryout:
+        assert await tryout.farewell() == ""
+        await tryout.do(ADD_A_FILM[0])
+        changed = await tryout.farewell()
+        await tryout.do("/fact export")
+        exported = await tryout.farewell()
+    (saved,) = tmp_path.glob("mission-impossible-*.yaml")
+    assert changed.startswith("⚠ Your changes to the facts are discarded") and "/fact export" in changed
+    assert exported.startswith("⚠ Your changes to the facts are discarded") and f"{saved} has them" in exported
+    assert "A test film" in {film.title for film in load_pack(saved).films}
 
 
 async def test_numbers_click_only_what_is_clickable(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import logging
 import random
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager, closing, suppress
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -24,7 +24,7 @@ import aiosqlite
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.errors import Conflict, Invalid, NotFound, StoreUnavailable
+from bot.errors import Conflict, DatabaseMissing, Invalid, NotFound, StoreUnavailable
 from bot.models import FACT_TYPES, Change, Fact, Film, Kind, Release, Video, changed_fields
 from bot.pack import Pack, dump_pack, fact_hash
 from bot.store.text import (
@@ -164,6 +164,11 @@ def _parse_ref(ref: str) -> tuple[str, str]:
     return kind, key
 
 
+# Whether a store holds what no pack can re-create (see ``FactStore.holds_changes``).
+_HOLDS_CHANGES_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM change_sets WHERE action != 'seed') OR EXISTS (SELECT 1 FROM guild_settings)"
+)
+
 # The live facts of one kind that point at a fact (by its ``kind:key`` reference), in the order they were added.
 _LINKED_SQL = (
     "SELECT f.kind, f.doc FROM links l JOIN facts f ON f.id = l.fact_id "
@@ -198,11 +203,52 @@ def _named_words(text: str, fact: Fact) -> int:
     return max((len(name.split()) for name in map(fold, fact.names) if contains_phrase(text, name)), default=0)
 
 
+def kept_marker(path: Path) -> Path:
+    """The file beside a database that says it holds changes no pack can re-create (``facts.sqlite3-kept``)."""
+    return path.with_name(f"{path.name}-kept")
+
+
+def _check_readable(path: Path) -> None:
+    """Read the header of an existing file with plain sqlite3, so that a file that is no database fails here,
+    where nothing is left open, instead of in an aiosqlite connection whose failed connect leaves its thread."""
+    if path.exists():
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            db.execute("PRAGMA user_version").fetchone()
+
+
+def backup(source: Path, target: Path) -> int:
+    """Copy the database ``source`` to the new file ``target`` with SQLite's online backup, consistent even while
+    the bot writes; returns the number of facts in the copy. The copy is written as ``target.partial`` and renamed
+    when whole, so a failed backup leaves no file that looks like one; an existing file is never overwritten."""
+    if target.exists():
+        raise Invalid(f"{target} already exists: a backup never overwrites a file, so choose a new name.")
+    if not source.is_file() or source.stat().st_size == 0:
+        raise StoreUnavailable(f"There is no fact database at {source} to back up.")
+    partial = target.with_name(f"{target.name}.partial")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with (
+            closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as db,
+            closing(sqlite3.connect(partial)) as copy,
+        ):
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.backup(copy)
+            (facts,) = copy.execute("SELECT count(*) FROM facts WHERE deleted = 0").fetchone()
+        partial.rename(target)
+    except (sqlite3.Error, OSError) as exc:
+        partial.unlink(missing_ok=True)
+        raise StoreUnavailable(f"The backup of {source} to {target} failed ({exc}); nothing was written.") from exc
+    return int(facts)
+
+
 class FactStore:
     """Async API over the SQLite fact store. Open with ``await FactStore.open(path)``."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(
+        self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection, *, created: bool = False
+    ) -> None:
         self.path = path
+        self.created = created  # this open created the database (it was missing or empty)
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
@@ -213,21 +259,53 @@ class FactStore:
     # ----------------------------------------------------------------- lifecycle
 
     @classmethod
-    async def open(cls, path: Path) -> FactStore:
-        """Open (creating if needed) and migrate the database; raises ``StoreUnavailable`` if it cannot."""
+    async def open(cls, path: Path, *, new: bool = False) -> FactStore:
+        """Open and migrate the database; raises ``StoreUnavailable`` (one line, saying why) if it cannot.
+
+        A missing or empty file is created, unless its marker says it held changes no pack can re-create:
+        then ``DatabaseMissing``, and only ``new`` (a fresh start on purpose) creates it. A file that is not a
+        database is refused as damaged, and no connection is left open (its thread would keep the process alive).
+        """
+        if path.is_dir():
+            raise StoreUnavailable(f"The fact database {path} is a folder: `database:` must name a file.")
+        created = not path.exists() or path.stat().st_size == 0
+        marker = kept_marker(path)
+        if created and marker.exists() and not new:
+            state = "empty" if path.exists() else "missing"
+            raise DatabaseMissing(
+                f"The fact database {path} is {state}, but it held admin changes ({marker.name} beside it says so). "
+                "Restore it from a backup (README: Backups), or start a new one on purpose: mi-bot run --new-database"
+            )
+        connections: list[aiosqlite.Connection] = []
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(_check_readable, path)
             writer = await aiosqlite.connect(path, isolation_level=None)
+            connections.append(writer)
             await writer.executescript(
                 f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
                 "PRAGMA synchronous = NORMAL;"
             )
             await cls._migrate(writer)
             reader = await aiosqlite.connect(path, isolation_level=None)
+            connections.append(reader)
             await reader.executescript(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA query_only = ON;")
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreUnavailable(f"The fact database {path} cannot be opened: {exc}") from exc
-        return cls(path, writer, reader)
+            store = cls(path, writer, reader, created=created)
+            if created:
+                marker.unlink(missing_ok=True)
+            elif (await _row(writer, _HOLDS_CHANGES_SQL))[0]:
+                store._keep()
+        except BaseException as exc:
+            for db in connections:
+                with suppress(sqlite3.Error, ValueError):
+                    await db.close()
+            if isinstance(exc, (sqlite3.Error, OSError)):
+                raise StoreUnavailable(
+                    f"The fact database {path} cannot be opened ({exc}). If it is damaged, restore it from a backup "
+                    "(README: Backups)."
+                ) from exc
+            raise
+        return store
 
     @staticmethod
     async def _migrate(db: aiosqlite.Connection) -> None:
@@ -241,6 +319,26 @@ class FactStore:
                 continue
             log.info("Applying database migration %s", script.name)
             await db.executescript(f"BEGIN;\n{script.read_text()}\nPRAGMA user_version = {number};\nCOMMIT;")
+
+    async def holds_changes(self) -> bool:
+        """Whether the store holds what no pack can re-create: admin changes (edits, imports, videos from
+        feeds) or server settings."""
+        return bool((await self._one(_HOLDS_CHANGES_SQL))[0])
+
+    def _keep(self) -> None:
+        """Leave the marker beside the database that makes its loss stop the next start (see ``open``)."""
+        marker = kept_marker(self.path)
+        if marker.exists():
+            return
+        try:
+            marker.write_text(
+                f"{self.path.name}, beside this file, holds admin changes that no data pack can re-create. While this "
+                "file is here, mi-bot will not start on a new, empty database in its place; restore a backup, or "
+                "start fresh on purpose with: mi-bot run --new-database\n",
+                encoding="utf-8",
+            )
+        except OSError as exc:  # the change itself must not fail for it
+            log.warning("Could not write %s (%s): a lost database would not be noticed at the next start", marker, exc)
 
     async def close(self) -> None:
         for db in (self._reader, self._writer):
@@ -607,6 +705,8 @@ class FactStore:
                 raise Invalid(f"The name {name!r} is already used by the {fact.kind} {clash[0]!r}.")
 
     async def _new_set(self, db: aiosqlite.Connection, action: str, summary: str, author: Author) -> int:
+        if action != "seed":
+            self._keep()
         cursor = await db.execute(
             "INSERT INTO change_sets (action, summary, author_id, author_name, at) VALUES (?, ?, ?, ?, ?)",
             (action, summary[:200], author.id, author.name, _now().isoformat()),
@@ -935,9 +1035,19 @@ class FactStore:
         conflict, kept) from a change made in the file.
         """
         facts = [f for kind in FACT_TYPES for f in await self.facts(kind)]  # type: ignore[arg-type]
-        meta = await self._one("SELECT value FROM meta WHERE key = 'pack'")
-        name, version, title = json.loads(meta[0]) if meta else ("export", 1, "Exported facts")
+        name, version, title = await self._pack_meta()
         return dump_pack(name, version, title, facts, exported_at=_now())
+
+    async def pack_name(self) -> str:
+        """The name of the pack the facts came from (``mission-impossible``), which names an export's file."""
+        return (await self._pack_meta())[0]
+
+    async def _pack_meta(self) -> tuple[str, int, str]:
+        meta = await self._one("SELECT value FROM meta WHERE key = 'pack'")
+        if meta is None:
+            return "export", 1, "Exported facts"
+        name, version, title = json.loads(meta[0])
+        return name, version, title
 
     async def plan_import(self, pack: Pack) -> ImportPlan:
         """Compare a pack with the store (a dry run): the file is the whole truth, so a stored fact missing
@@ -1048,6 +1158,7 @@ class FactStore:
         unknown = set(values) - set(self._SETTINGS)
         if unknown:
             raise ValueError(f"unknown settings {unknown}")
+        self._keep()
         async with self._transaction() as db:
             await db.execute("INSERT OR IGNORE INTO guild_settings (guild_id) VALUES (?)", (guild_id,))
             for name, value in values.items():
