@@ -129,17 +129,30 @@ def _name(fact: Fact) -> str:
     return render.clip(f"{fact.kind} {fact.label}", 90)
 
 
+def _removal(plan: ImportPlan) -> str:
+    share = round(100 * len(plan.removed) / plan.live) if plan.live else 0
+    return f"{len(plan.removed)} of the {plan.live} facts ({share} %)"
+
+
 def import_summary(plan: ImportPlan, filename: str) -> discord.Embed:
-    """The dry run: what Apply would add, change and remove, and the conflicts it would leave alone."""
+    """The dry run: what Apply would add, change and remove, and the conflicts it would leave alone; a removal
+    of many facts in bold, first."""
     if plan.conflicts and plan.empty:
         verdict = "Nothing to import: every difference is a conflict, kept as stored."
+    elif plan.empty and plan.kept:
+        verdict = "Nothing to import: the file has nothing new or changed."
     elif plan.empty:
         verdict = "Nothing to import: the file matches the stored facts."
     else:
         verdict = "Nothing is changed until you press **Apply**; it is then one change that `/fact undo` reverts."
+    lines = [verdict, f"{plan.unchanged} fact(s) unchanged."]
+    if plan.kept:
+        lines.append(f"{plan.kept} stored fact(s) not in the file are kept (`mode:replace` would remove them).")
+    if plan.mass_removal:
+        lines.insert(0, f"**⚠️ This removes {_removal(plan)}.** Apply asks you once more before it does.")
     embed = discord.Embed(
         title=render.clip(f"📥 Import dry run: {filename}", render.TITLE_MAX),
-        description=f"{verdict}\n{plan.unchanged} fact(s) unchanged.",
+        description="\n".join(lines),
         colour=COLOUR,
     )
     sections = [
@@ -152,3 +165,11 @@ def import_summary(plan: ImportPlan, filename: str) -> discord.Embed:
         if lines:
             embed.add_field(name=f"{title} ({len(lines)})", value=_listing(lines), inline=False)
     return render.fit([embed])[0]
+
+
+def mass_removal_question(plan: ImportPlan) -> str:
+    """The second confirmation of an import that removes many facts."""
+    return (
+        f"**Really remove {_removal(plan)}?** The file leaves them out, and `mode:replace` removes what it leaves "
+        "out. One `/fact undo` of the import brings them all back."
+    )

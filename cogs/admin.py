@@ -8,6 +8,7 @@ admin, and fans see the change in their own commands at once.
 
 from __future__ import annotations
 
+import asyncio
 import io
 from typing import Any
 
@@ -20,7 +21,7 @@ from bot.app import FanBot, admin_only, ensure_admin
 from bot.cards import card_for
 from bot.errors import Invalid, NotAllowed, NotFound
 from bot.models import FACT_TYPES, Fact
-from bot.pack import MAX_PACK_BYTES, parse_pack, read_yaml
+from bot.pack import MAX_PACK_BYTES, read_pack
 from bot.store import Entry, ImportPlan
 
 FORM_TIMEOUT = 900.0  # a long form may take a while to fill in
@@ -156,12 +157,24 @@ class ConfirmRemove(AdminButtons):
 
 
 class ConfirmImport(AdminButtons):
-    def __init__(self, owner_id: int, plan: ImportPlan) -> None:
+    """Apply or cancel a dry run. An import that removes many facts asks once more: Apply then puts the question
+    with a button that names how many facts go."""
+
+    def __init__(self, owner_id: int, plan: ImportPlan, *, asked_twice: bool = False) -> None:
         super().__init__(owner_id)
-        self.plan = plan
+        self.plan, self.asked_twice = plan, asked_twice
+        if asked_twice:
+            self.apply.label = f"Remove {len(plan.removed)} facts"
+            self.apply.style = discord.ButtonStyle.danger
 
     @discord.ui.button(label="Apply", style=discord.ButtonStyle.success)
     async def apply(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        if self.plan.mass_removal and not self.asked_twice:
+            again = ConfirmImport(self.owner_id, self.plan, asked_twice=True)
+            again.message = self.message
+            self.stop()
+            await interaction.response.edit_message(content=render_admin.mass_removal_question(self.plan), view=again)
+            return
         bot: FanBot = interaction.client  # type: ignore[assignment]
         await interaction.response.defer()  # one transaction, but possibly a large one
         set_id = await bot.store.apply_import(self.plan, bot.author(interaction.user))
@@ -277,13 +290,24 @@ class Admin(commands.Cog):
         )
 
     @fact.command(name="import")
-    @app_commands.describe(file="A YAML data pack, for example one /fact export made")
+    @app_commands.describe(
+        file="A YAML data pack, for example one /fact export made",
+        mode="merge (the default) adds and updates facts; replace also removes the facts the file leaves out",
+    )
+    @app_commands.choices(
+        mode=[
+            app_commands.Choice(name="merge: add and update facts", value="merge"),
+            app_commands.Choice(name="replace: also remove the facts the file leaves out", value="replace"),
+        ]
+    )
     @admin_only()
-    async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
-        """Replace the facts with a YAML data pack, after a dry run you confirm."""
+    async def import_(self, interaction: discord.Interaction, file: discord.Attachment, mode: str = "merge") -> None:
+        """Add and update facts from a YAML data pack (or replace them all), after a dry run you confirm."""
         check_upload(file)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        plan = await self.bot.store.plan_import(parse_pack(read_yaml(await file.read())))
+        # Reading a large file takes seconds of CPU: in a worker thread, fans are answered meanwhile.
+        pack = await asyncio.to_thread(read_pack, await file.read())
+        plan = await self.bot.store.plan_import(pack, replace=mode == "replace")
         summary = render_admin.import_summary(plan, file.filename)
         if plan.empty:
             await interaction.followup.send(embed=summary, ephemeral=True)

@@ -66,7 +66,10 @@ async def test_a_restart_half_way_loses_nothing(env, bot, fact_admin, fan, chann
     form = await fact_admin.slash(channel, "fact edit", fact="stunt:bike-cliff-jump")
     await fact_admin.submit_modal(form, prefilled(form) | {"name": "Motorcycle cliff jump over Helsetkopen"})
     dry_run = await fact_admin.slash(
-        channel, "fact import", file=("edited.yaml", changed(await export(fact_admin, channel), drop_last_video))
+        channel,
+        "fact import",
+        file=("edited.yaml", changed(await export(fact_admin, channel), drop_last_video)),
+        mode="replace",
     )
     videos = len(await bot.store.facts("video"))
     syncs = sum(r.method == "PUT" for r in env.http_requests)
@@ -81,7 +84,10 @@ async def test_a_restart_half_way_loses_nothing(env, bot, fact_admin, fan, chann
     assert not stale.acknowledged  # the old process's buttons are gone: Discord says the interaction failed
     assert len(await restarted.store.facts("video")) == videos  # and nothing of the import was applied
     again = await fact_admin.slash(
-        channel, "fact import", file=("edited.yaml", changed(await export(fact_admin, channel), drop_last_video))
+        channel,
+        "fact import",
+        file=("edited.yaml", changed(await export(fact_admin, channel), drop_last_video)),
+        mode="replace",
     )
     applied = await fact_admin.click(again.response, label="Apply")
     assert "Imported as change" in applied.response.content

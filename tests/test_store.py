@@ -133,7 +133,7 @@ async def test_an_import_that_would_leave_a_broken_link_is_refused_whole(store):
     fight = next(s for s in exported["stunts"] if s["key"] == "train-roof-fight")
     fight["locations"] = [key for key in fight["locations"] if key != "raumabanen"]
     await change(store, "stunt:train-roof-fight", filmed="2021")
-    plan = await store.plan_import(parse_pack(exported))
+    plan = await store.plan_import(parse_pack(exported), replace=True)
     assert [f.ref for f, _ in plan.conflicts] == ["stunt:train-roof-fight"]
     before = snapshot(store)
     with pytest.raises(Invalid, match="would point at the missing location 'raumabanen'"):
@@ -146,7 +146,7 @@ async def test_an_import_is_one_change_that_undo_reverts_whole(store):
     exported = read_yaml(await store.export())
     exported["videos"] = [v for v in exported["videos"] if v["key"] != "bts-train"]
     next(r for r in exported["releases"] if r["key"] == "fr-us")["date"] = dt.date(2025, 5, 30)
-    plan = await store.plan_import(parse_pack(exported))
+    plan = await store.plan_import(parse_pack(exported), replace=True)
     set_id = await store.apply_import(plan, LUTHER)
     assert (await store.change_sets())[0].summary == "import: 0 added, 1 changed, 1 removed"
     await store.undo(set_id, LUTHER)

@@ -45,6 +45,7 @@ F = TypeVar("F", bound=Fact)
 # How long a query waits for another program's lock: short enough that the person still gets an answer
 # ("the database is busy") inside Discord's 3-second window.
 BUSY_TIMEOUT_MS = 2000
+MASS_REMOVAL = 0.25  # an import that removes more than this share of the facts asks twice before it applies
 COMMON_FACTS = 1000  # a search word in more facts than this only ranks the facts that a rarer word found
 CANDIDATES = 300  # matches considered per look-up before ranking: enough for 25 choices, bounded at any size
 SYSTEM = "pack"
@@ -115,23 +116,32 @@ class SeedReport:
 class ImportPlan:
     """What an import would do (the dry run); nothing is written until ``apply_import``.
 
-    ``changed`` pairs each fact with the fields that differ. A ``conflict`` is a fact the store changed after
-    the file was exported (its ``exported_at``) that the file would overwrite, restore or remove: it is listed
-    with the reason and left as it is. ``watermark`` is the newest change set when planned, so a plan whose
-    store has moved on since is refused instead of applied blindly.
+    ``changed`` pairs each fact with the fields that differ. A merge (the default) only adds and changes: the
+    stored facts the file leaves out are ``kept``. A ``replace`` removes them. A ``conflict`` is a fact the store
+    changed after the file was exported (its ``exported_at``) that the file would overwrite, restore or remove:
+    it is listed with the reason and left as it is. ``watermark`` is the newest change set when planned, so a
+    plan whose store has moved on since is refused instead of applied blindly.
     """
 
     pack: Pack
     watermark: int
+    replace: bool = False
+    live: int = 0  # facts in the store (not removed) when planned
     added: list[Fact] = field(default_factory=list)
     changed: list[tuple[Fact, list[str]]] = field(default_factory=list)
     removed: list[Fact] = field(default_factory=list)
     conflicts: list[tuple[Fact, str]] = field(default_factory=list)
     unchanged: int = 0
+    kept: int = 0
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.changed or self.removed)
+
+    @property
+    def mass_removal(self) -> bool:
+        """Removes more than ``MASS_REMOVAL`` of the facts (a wrong or truncated file, perhaps): asked twice."""
+        return len(self.removed) > self.live * MASS_REMOVAL
 
 
 @dataclass(frozen=True)
@@ -939,12 +949,13 @@ class FactStore:
         name, version, title = json.loads(meta[0]) if meta else ("export", 1, "Exported facts")
         return dump_pack(name, version, title, facts, exported_at=_now())
 
-    async def plan_import(self, pack: Pack) -> ImportPlan:
-        """Compare a pack with the store (a dry run): the file is the whole truth, so a stored fact missing
-        from it would be removed. Facts changed after ``pack.exported_at`` are conflicts and stay as they are."""
+    async def plan_import(self, pack: Pack, *, replace: bool = False) -> ImportPlan:
+        """Compare a pack with the store (a dry run): add what is new, change what differs, and with ``replace``
+        (the file is the whole truth) remove what the file leaves out. Facts changed after ``pack.exported_at``
+        are conflicts and stay as they are."""
         rows = await self._all("SELECT kind, doc, deleted, updated_at, updated_by FROM facts")
         newest = await self._one("SELECT coalesce(max(id), 0) FROM change_sets")
-        plan = ImportPlan(pack, watermark=newest[0])
+        plan = ImportPlan(pack, watermark=newest[0], replace=replace, live=sum(not gone for _, _, gone, _, _ in rows))
         stored: dict[str, tuple[Fact, bool, dt.datetime, str]] = {}
         for kind, doc, gone, at, by in rows:
             fact = _fact(kind, doc)
@@ -974,7 +985,9 @@ class FactStore:
         for ref, (current, gone, _, _) in stored.items():
             if gone or ref in incoming:
                 continue
-            if why := conflict(ref):
+            if not replace:
+                plan.kept += 1
+            elif why := conflict(ref):
                 plan.conflicts.append((current, why))
             else:
                 plan.removed.append(current)
