@@ -38,12 +38,9 @@ def fact_choice(fact: Fact, films: Mapping[str, Film]) -> str:
 
 
 def change_choice(change: ChangeSet) -> str:
-    """``#12 edited release … — luther_admin, 03 Jun 14:05`` (marked when already undone)."""
-    undone = " (undone)" if change.undone else ""
-    return render.clip(
-        f"#{change.id} {change.summary} — {change.author_name}, {change.at:%d %b %H:%M}{undone}",
-        render.CHOICE_NAME_MAX,
-    )
+    """``#12 edited release … — luther_admin, 03 Jun 14:05``."""
+    label = f"#{change.id} {change.summary} — {change.author_name}, {change.at:%d %b %H:%M}"
+    return render.clip(label, render.CHOICE_NAME_MAX)
 
 
 # ----------------------------------------------------------------------------- diffs

@@ -101,7 +101,6 @@ class ChangeSet:
     summary: str
     author_name: str
     at: dt.datetime
-    undone: bool
 
 
 @dataclass
@@ -173,6 +172,13 @@ def _parse_ref(ref: str) -> tuple[str, str]:
         raise NotFound("fact", ref)
     return kind, key
 
+
+# The change sets undone now (see ``FactStore.undo``): following ``undone_by`` from a set, an odd number of links.
+_UNDONE_CTE = (
+    "WITH RECURSIVE chain(id, next, links) AS (SELECT id, undone_by, 1 FROM change_sets WHERE undone_by IS NOT NULL "
+    "UNION ALL SELECT chain.id, s.undone_by, chain.links + 1 FROM chain JOIN change_sets s ON s.id = chain.next "
+    "WHERE s.undone_by IS NOT NULL), undone(id) AS (SELECT id FROM chain GROUP BY id HAVING max(links) % 2 = 1) "
+)
 
 # The live facts of one kind that point at a fact (by its ``kind:key`` reference), in the order they were added.
 _LINKED_SQL = (
@@ -779,12 +785,13 @@ class FactStore:
         return Change(
             id=change_id, set_id=set_id, ref=f"{kind}:{key}", action=action, author_id=author_id,
             author_name=author_name, at=dt.datetime.fromisoformat(at), before=json.loads(before) if before else None,
-            after=json.loads(after) if after else None, undone=undone is not None,
+            after=json.loads(after) if after else None, undone=bool(undone),
         )  # fmt: skip
 
-    _CHANGE_SQL = (
+    _CHANGE_SQL = _UNDONE_CTE + (
         "SELECT c.id, c.set_id, f.kind, f.key, c.action, s.author_id, s.author_name, s.at, c.before, c.after, "
-        "s.undone_by FROM changes c JOIN change_sets s ON s.id = c.set_id JOIN facts f ON f.id = c.fact_id "
+        "s.id IN (SELECT id FROM undone) FROM changes c JOIN change_sets s ON s.id = c.set_id "
+        "JOIN facts f ON f.id = c.fact_id "
     )
 
     async def history(self, ref: str) -> list[Change]:
@@ -795,18 +802,19 @@ class FactStore:
             raise NotFound(kind, key)
         return [self._change(r) for r in rows]
 
-    _SET_SQL = "SELECT id, action, summary, author_name, at, undone_by FROM change_sets "
+    _SET_SQL = "SELECT id, action, summary, author_name, at FROM change_sets "
 
     @staticmethod
     def _change_set(row: sqlite3.Row) -> ChangeSet:
-        set_id, action, summary, author_name, at, undone_by = row
-        return ChangeSet(set_id, action, summary, author_name, dt.datetime.fromisoformat(at), undone_by is not None)
+        set_id, action, summary, author_name, at = row
+        return ChangeSet(set_id, action, summary, author_name, dt.datetime.fromisoformat(at))
 
     async def change_sets(self, text: str = "", *, limit: int = 25) -> list[ChangeSet]:
-        """Recent admin change sets (not pack seeding), newest first, filtered by ``text`` (or ``#12``)."""
+        """Recent admin change sets (not pack seeding) in effect, so the ones ``undo`` can revert, newest first,
+        filtered by ``text`` (or ``#12``)."""
         rows = await self._all(
-            self._SET_SQL + "WHERE author_id IS NOT NULL AND (summary LIKE ? OR CAST(id AS TEXT) = ?) "
-            "ORDER BY id DESC LIMIT ?",
+            _UNDONE_CTE + self._SET_SQL + "WHERE author_id IS NOT NULL AND id NOT IN (SELECT id FROM undone) "
+            "AND (summary LIKE ? OR CAST(id AS TEXT) = ?) ORDER BY id DESC LIMIT ?",
             (f"%{text}%", text.strip().lstrip("#"), limit),
         )
         return [self._change_set(row) for row in rows]
@@ -818,24 +826,36 @@ class FactStore:
         Only the fields a change touched are put back, so a later edit of other fields survives. Refused, with
         who and which change, when a later change touched the same fields (nothing is guessed), and when the
         result would leave a fact pointing at a missing one or a name used twice.
+
+        Which sets are undone follows the chain of undos. A set's ``undone_by`` is the undo that last reverted
+        it, kept for good, and the set is undone exactly when that undo is itself in effect (not undone). So,
+        following ``undone_by`` from a set, an odd number of links means undone and an even number (none
+        included) means in effect: after edit A, undo U1 of A, undo U2 of U1 and undo U3 of U2, A and U2 are
+        undone and U1 and U3 are in effect, as the facts are. A set in effect may be undone (again); an undone
+        one is refused, naming the undo in effect.
         """
         async with self._transaction() as db:
-            row = await _row(db, self._SET_SQL + "WHERE id = ?", (set_id,))
-            if row is None or row[1] == "seed":
+            row = await _row(
+                db,
+                _UNDONE_CTE + "SELECT action, summary, undone_by, id IN (SELECT id FROM undone) FROM change_sets "
+                "WHERE id = ?",
+                (set_id,),
+            )
+            if row is None or row[0] == "seed":
                 raise NotFound("change", f"#{set_id}")
-            if row[5] is not None:
-                raise Conflict(f"Change #{set_id} was already undone (by change #{row[5]}). Nothing was changed.")
+            _, summary, undone_by, undone = row
+            if undone:
+                raise Conflict(f"Change #{set_id} was already undone (by change #{undone_by}). Nothing was changed.")
             async with db.execute(
                 self._CHANGE_SQL + "WHERE c.set_id = ? AND c.action != 'conflict' ORDER BY c.id DESC", (set_id,)
             ) as cursor:
                 changes = [self._change(r) for r in await cursor.fetchall()]
-            undo_id = await self._new_set(db, "undo", f"undid #{set_id}: {row[2]}", author)
+            undo_id = await self._new_set(db, "undo", f"undid #{set_id}: {summary}", author)
             for change in changes:
                 await self._revert(db, undo_id, change, author)
             problems = await self._integrity_problems(db)
             if problems:
                 raise Conflict(f"Change #{set_id} cannot be undone: {problems[0]}. Nothing was changed.")
-            await db.execute("UPDATE change_sets SET undone_by = NULL WHERE undone_by = ?", (set_id,))
             await db.execute("UPDATE change_sets SET undone_by = ? WHERE id = ?", (undo_id, set_id))
             return self._change_set(await _row(db, self._SET_SQL + "WHERE id = ?", (undo_id,)))
 
