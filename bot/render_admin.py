@@ -28,13 +28,14 @@ ACTIONS = {
 }
 
 
-def fact_choice(fact: Fact, films: Mapping[str, Film]) -> str:
-    """An autocomplete label naming the kind (and, for a release date, its film)."""
+def fact_choice(fact: Fact, films: Mapping[str, Film], *, removed: bool = False) -> str:
+    """An autocomplete label naming the kind (and, for a release date, its film), marked when it was removed."""
     label = fact.label
     if isinstance(fact, Release):
         film = films.get(fact.film)
         label = f"{film.title if film else fact.film} – {label}"
-    return render.clip(f"{fact.kind}: {label}", render.CHOICE_NAME_MAX)
+    mark = " (removed)" if removed else ""
+    return render.clip(f"{fact.kind}: {label}", render.CHOICE_NAME_MAX - len(mark)) + mark
 
 
 def change_choice(change: ChangeSet) -> str:

@@ -25,6 +25,7 @@ from bot.pack import MAX_PACK_BYTES, read_pack
 from bot.store import Entry, ImportPlan
 
 FORM_TIMEOUT = 900.0  # a long form may take a while to fill in
+REMOVED_CHOICES = 5  # removed facts /fact history offers beside the live ones
 KINDS = list(FACT_TYPES)
 YAML_SUFFIXES = (".yaml", ".yml")
 NOT_YAML_TYPES = ("image/", "video/", "audio/", "application/pdf", "application/zip")
@@ -202,10 +203,24 @@ class Admin(commands.Cog):
         self.bot = bot
 
     async def _entry(self, text: str, *, removed_too: bool = False) -> Entry[Any]:
-        """What the admin picked: an autocomplete value (``kind:key``) or a name."""
+        """What the admin picked: an autocomplete value (``kind:key``) or a name; with ``removed_too``, the name
+        of a removed fact too, when no live fact has it."""
+        store = self.bot.store
         if removed_too and text.partition(":")[0] in KINDS:
-            return await self.bot.store.entry(text.strip(), include_deleted=True)
-        return await self.bot.store.find(KINDS, text)  # type: ignore[arg-type]
+            return await store.entry(text.strip(), include_deleted=True)
+        try:
+            return await store.find(KINDS, text)  # type: ignore[arg-type]
+        except NotFound:
+            if not removed_too or not await store.removed_facts(text, limit=1):
+                raise
+            return await store.entry((await self._removed(text)).ref, include_deleted=True)
+
+    async def _removed(self, text: str) -> Fact:
+        """The removed fact with this name, or the only one whose names contain it."""
+        matches = await self.bot.store.removed_facts(text, limit=3)
+        if len(matches) != 1:
+            raise NotFound("removed fact", text, [m.label for m in matches])
+        return matches[0]
 
     # ------------------------------------------------------------------ add, edit, remove, restore
 
@@ -242,10 +257,7 @@ class Admin(commands.Cog):
     async def restore(self, interaction: discord.Interaction, fact: app_commands.Range[str, 1, 100]) -> None:
         """Bring back a removed fact."""
         if fact.partition(":")[0] not in KINDS:
-            matches = await self.bot.store.removed_facts(fact, limit=3)
-            if len(matches) != 1:
-                raise NotFound("removed fact", fact, [m.label for m in matches])
-            fact = matches[0].ref
+            fact = (await self._removed(fact)).ref
         restored = await self.bot.store.restore(fact.strip(), self.bot.author(interaction.user))
         entry = await self.bot.store.entry(restored.ref)
         await send_card(interaction, entry, f"♻️ Restored {restored.kind} **{restored.label}**. Fans see it again.")
@@ -253,10 +265,10 @@ class Admin(commands.Cog):
     # ------------------------------------------------------------------ history and undo
 
     @fact.command(name="history")
-    @app_commands.describe(fact="The fact whose changes to show")
+    @app_commands.describe(fact="The fact whose changes to show (a removed one too)")
     @admin_only()
     async def history(self, interaction: discord.Interaction, fact: app_commands.Range[str, 1, 100]) -> None:
-        """Who changed a fact, what and when."""
+        """Who changed a fact, what and when (removed facts too)."""
         entry = await self._entry(fact, removed_too=True)
         changes = await self.bot.store.history(entry.fact.ref)
         await ui.send_pages(interaction, render_admin.history_pages(entry.fact, changes), ephemeral=True)
@@ -318,25 +330,32 @@ class Admin(commands.Cog):
     # ------------------------------------------------------------------ autocomplete (admins only)
 
     async def _fact_choices(
-        self, interaction: discord.Interaction, current: str, *, removed: bool
+        self, interaction: discord.Interaction, current: str, *, live: bool, removed: bool
     ) -> list[app_commands.Choice[str]]:
-        """Facts matching what was typed (removed ones for /fact restore); nothing for non-admins."""
+        """Facts matching what was typed: live ones, removed ones (marked as such beside live ones) or both;
+        nothing for non-admins."""
         if not self.bot.is_admin(interaction.user):
             return []
         store = self.bot.store
-        found = await (store.removed_facts(current) if removed else store.suggest(None, current))
+        gone = await store.removed_facts(current, limit=REMOVED_CHOICES if live else ui.CHOICES_MAX) if removed else []
+        found = await store.suggest(None, current, limit=ui.CHOICES_MAX - len(gone)) if live else []
         films = await store.films()
-        return [app_commands.Choice(name=render_admin.fact_choice(f, films), value=f.ref) for f in found]
+        labels = [(f, render_admin.fact_choice(f, films)) for f in found]
+        labels += [(f, render_admin.fact_choice(f, films, removed=live)) for f in gone]
+        return [app_commands.Choice(name=label, value=f.ref) for f, label in labels]
 
     @edit.autocomplete("fact")
     @remove.autocomplete("fact")
-    @history.autocomplete("fact")
     async def fact_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await self._fact_choices(interaction, current, removed=False)
+        return await self._fact_choices(interaction, current, live=True, removed=False)
+
+    @history.autocomplete("fact")
+    async def any_fact_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await self._fact_choices(interaction, current, live=True, removed=True)
 
     @restore.autocomplete("fact")
     async def removed_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await self._fact_choices(interaction, current, removed=True)
+        return await self._fact_choices(interaction, current, live=False, removed=True)
 
     @undo.autocomplete("change")
     async def recent_changes(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -299,6 +299,19 @@ async def test_history_is_a_readable_diff_with_who_and_when(fact_admin, channel,
     assert change.before["date"] == OLD_DATE.isoformat() and change.after["date"] == NEW_DATE.isoformat()
 
 
+async def test_a_removed_facts_history_is_found_by_its_name(fact_admin, channel):
+    carrier = SHIPPED["stunt:carrier-fr"]
+    asked = await fact_admin.slash(channel, "fact remove", fact=carrier.ref)
+    await fact_admin.click(asked.response, label="Remove")
+
+    choices = await fact_admin.autocomplete(channel, "fact history", "fact", "carrier")
+    assert {"name": f"stunt: {carrier.name} (removed)", "value": carrier.ref} in choices
+    assert all(len(c["name"]) <= 100 for c in choices)
+    shown = await fact_admin.slash(channel, "fact history", fact=carrier.name)
+    assert shown.ephemeral and "removed** by luther_admin" in shown.response.embeds[0].description
+    assert carrier.name in shown.response.embeds[0].title
+
+
 async def test_a_long_history_is_paginated(fact_admin, channel):
     for n in range(12):
         await edit(fact_admin, channel, "location:rome", filmed=f"{SHIPPED['location:rome'].filmed} ({n})")
