@@ -179,9 +179,8 @@ def read_yaml(text: str | bytes) -> Any:
     """Parse pack YAML safely (see ``_PackLoader``); any problem becomes ``PackInvalid`` naming the line."""
     if len(text) > MAX_PACK_BYTES:
         raise PackInvalid([f"file: {len(text):,} bytes is over the {MAX_PACK_BYTES:,}-byte limit"])
-    loader = _PackLoader(_decode(text) if isinstance(text, bytes) else text)
     try:
-        return loader.get_single_data()
+        return yaml.load(_decode(text) if isinstance(text, bytes) else text, Loader=_PackLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
@@ -189,8 +188,6 @@ def read_yaml(text: str | bytes) -> Any:
         raise PackInvalid([f"{where}: not valid YAML ({problem})"]) from None
     except RecursionError:  # "[[[[…" a hundred thousand deep: small, but it would exhaust the parser's stack
         raise PackInvalid(["file: nested too deeply to be a pack"]) from None
-    finally:
-        loader.dispose()
 
 
 def read_pack(data: str | bytes) -> Pack:
