@@ -151,9 +151,10 @@ class _PackLoader(yaml.SafeLoader):
             return f"the tag {node.tag.replace(YAML_TAG, '!!')} is not allowed in a pack (plain text, numbers, dates)"
         if not isinstance(node, yaml.ScalarNode):
             return None
-        digits, limit = len(node.value.lstrip("+-").replace("_", "")), sys.get_int_max_str_digits()
-        if node.tag == YAML_TAG + "int" and digits > limit:  # Python refuses to read it (or, in hex, to print it)
-            return f"a number of {digits:,} digits is too long (at most {limit:,}); put it in quotes if it is text"
+        if node.tag == YAML_TAG + "int":  # Python refuses to read a longer one (or, in hex, to print it)
+            digits, limit = len(node.value.lstrip("+-").replace("_", "")), sys.get_int_max_str_digits()
+            if digits > limit:
+                return f"a number of {digits:,} digits is too long (at most {limit:,}); put it in quotes if it is text"
         try:
             self.construct_object(node)
         except ValueError as exc:

@@ -167,7 +167,4 @@ def import_summary(plan: ImportPlan, filename: str) -> discord.Embed:
 
 def mass_removal_question(plan: ImportPlan) -> str:
     """The second confirmation of an import that removes many facts."""
-    return (
-        f"**Really remove {_removal(plan)}?** The file leaves them out, and `mode:replace` removes what it leaves "
-        "out. One `/fact undo` of the import brings them all back."
-    )
+    return f"**Really remove {_removal(plan)}?** They are not in the file. `/fact undo` of the import brings them back."

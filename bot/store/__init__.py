@@ -124,7 +124,6 @@ class ImportPlan:
 
     pack: Pack
     watermark: int
-    replace: bool = False
     live: int = 0  # facts in the store (not removed) when planned
     added: list[Fact] = field(default_factory=list)
     changed: list[tuple[Fact, list[str]]] = field(default_factory=list)
@@ -975,7 +974,7 @@ class FactStore:
         are conflicts and stay as they are."""
         rows = await self._all("SELECT kind, doc, deleted, updated_at, updated_by FROM facts")
         newest = await self._one("SELECT coalesce(max(id), 0) FROM change_sets")
-        plan = ImportPlan(pack, watermark=newest[0], replace=replace, live=sum(not gone for _, _, gone, _, _ in rows))
+        plan = ImportPlan(pack, watermark=newest[0], live=sum(not gone for _, _, gone, _, _ in rows))
         stored: dict[str, tuple[Fact, bool, dt.datetime, str]] = {}
         for kind, doc, gone, at, by in rows:
             fact = _fact(kind, doc)
