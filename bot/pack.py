@@ -1,14 +1,17 @@
 """Data packs: the YAML files in ``data/`` that seed the store, and the format of ``/fact export``/``import``.
 
-A pack is read with ``yaml.safe_load`` semantics but without anchors and aliases (a pack never needs them and
-they allow "billion laughs" bombs), under a size cap, then validated as a whole: field types and limits by
-the models, then cross-references and duplicate names. Every problem is reported with its path.
+A pack is plain YAML data, read by a strict loader (``_PackLoader``) under a size cap and a time limit, then
+validated as a whole: field types and limits by the models, then cross-references and duplicate names. Every
+problem is reported with its path.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
+import sys
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,20 @@ from bot.errors import Invalid
 from bot.models import FACT_TYPES, Fact, Film, Key, Location, Name, Release, Source, Stunt, Video
 
 MAX_PACK_BYTES = 2_000_000
+# Reading gives up after this many seconds of its thread's CPU time: the largest file allowed takes about 5 s,
+# so only a file built to be slow comes near it (CPU time, so that a busy machine does not fail a normal file).
+PARSE_SECONDS = 20.0
+YAML_TAG = "tag:yaml.org,2002:"
+PLAIN_TAGS = frozenset(YAML_TAG + name for name in ("null", "bool", "int", "float", "str", "timestamp", "seq", "map"))
+# Byte order marks, UTF-32 first (its little-endian mark begins with UTF-16's).
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+Where = tuple[int | str, ...]  # where a value is in a pack: keys and list indexes
 LISTS = {"films": Film, "releases": Release, "stunts": Stunt, "locations": Location, "videos": Video}
 
 
@@ -52,10 +69,29 @@ class Pack(BaseModel):
         return [*self.films, *self.releases, *self.stunts, *self.locations, *self.videos]
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors and aliases, so a small file cannot expand into gigabytes."""
+class _PackLoader(yaml.SafeLoader):
+    """SafeLoader for packs: plain data only, every mapping key once, within a time limit.
+
+    Refused, each with its path and line: anchors and aliases (a small file could expand into gigabytes); tags
+    beyond text, numbers, dates, lists and mappings (``!!binary`` bytes would pass for text, ``<<`` merges
+    hide keys); a key given twice in one mapping (YAML would silently keep the last); and values YAML cannot
+    build (a 5,000-digit number, 30 February), which would otherwise escape as a bare ``ValueError``.
+
+    Imports run it in a worker thread, and a thread cannot be stopped from outside, so the loader watches its
+    own thread's CPU time between nodes and gives up after ``PARSE_SECONDS``: an abandoned parse really stops.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.seconds = PARSE_SECONDS
+        self.deadline = time.thread_time() + self.seconds
+
+    def _in_time(self) -> None:
+        if time.thread_time() > self.deadline:
+            raise PackInvalid([f"file: it took more than {self.seconds:g} s to read, so it was abandoned"])
 
     def compose_node(self, parent: Any, index: Any) -> Any:
+        self._in_time()
         if self.check_event(yaml.AliasEvent) or getattr(self.peek_event(), "anchor", None):
             event = self.peek_event()
             raise yaml.constructor.ConstructorError(
@@ -63,25 +99,104 @@ class _NoAliasLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        problems = self._problems(node)
+        if problems:
+            raise PackInvalid(problems)
+        return self.construct_document(node)
+
+    def _problems(self, root: yaml.Node) -> list[str]:
+        """Everything plain YAML would hide, in document order (scalars are built here, once, for the document)."""
+        problems: list[str] = []
+        todo: list[tuple[yaml.Node, Where]] = [(root, ())]
+        while todo:
+            self._in_time()
+            node, path = todo.pop()
+            problem = self._unreadable(node)
+            if problem:
+                problems.append(f"{_path(path)}, line {node.start_mark.line + 1}: {problem}")
+            elif isinstance(node, yaml.SequenceNode):
+                todo += reversed([(item, (*path, i)) for i, item in enumerate(node.value)])
+            elif isinstance(node, yaml.MappingNode):
+                todo += reversed(self._entries(node, path, problems))
+        return problems
+
+    def _entries(self, node: yaml.MappingNode, path: Where, problems: list[str]) -> list[tuple[yaml.Node, Where]]:
+        """A mapping's values, to check next; its keys are checked here: plain, and each given once."""
+        entries: list[tuple[yaml.Node, Where]] = []
+        first_line: dict[Any, int] = {}
+        for key_node, value in node.value:
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(f"{_path(path)}, line {line}: a key must be plain text, not a list or a mapping")
+                continue
+            problem = self._unreadable(key_node)
+            key = None if problem else self.construct_object(key_node)  # "yes" and "true" are the same key
+            where = f"{_path((*path, key_node.value))}, line {line}"
+            if problem:
+                problems.append(f"{where}: {problem}")
+            elif key in first_line:
+                problems.append(f"{where}: the key {key_node.value!r} is given twice (first on line {first_line[key]})")
+            else:
+                first_line[key] = line
+                entries.append((value, (*path, key_node.value)))
+        return entries
+
+    def _unreadable(self, node: yaml.Node) -> str | None:
+        """Why a node is not plain data, if it is not; a scalar is built to find out (and kept for the document)."""
+        if node.tag not in PLAIN_TAGS:
+            return f"the tag {node.tag.replace(YAML_TAG, '!!')} is not allowed in a pack (plain text, numbers, dates)"
+        if not isinstance(node, yaml.ScalarNode):
+            return None
+        if node.tag == YAML_TAG + "int":  # Python refuses to read a longer one (or, in hex, to print it)
+            digits, limit = len(node.value.lstrip("+-").replace("_", "")), sys.get_int_max_str_digits()
+            if digits > limit:
+                return f"a number of {digits:,} digits is too long (at most {limit:,}); put it in quotes if it is text"
+        try:
+            self.construct_object(node)
+        except ValueError as exc:
+            kind = "a real date" if node.tag == YAML_TAG + "timestamp" else "readable"
+            return f"{node.value[:40]!r} is not {kind} ({exc})"
+        return None
+
+
+def _decode(data: bytes) -> str:
+    """A file's text: UTF-8, or UTF-16 or UTF-32 with a byte order mark (as some Windows editors save it)."""
+    codec = next((codec for bom, codec in BOMS if data.startswith(bom)), None)
+    if codec is None and b"\x00" in data:
+        raise PackInvalid(["file: looks like UTF-16 or UTF-32 text without a byte order mark; save it as UTF-8"])
+    try:
+        return data.decode(codec or "utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        encoding = (codec or "utf-8").upper().removesuffix("-SIG")
+        raise PackInvalid([f"file: line {line} is not {encoding} text; save the file as UTF-8"]) from None
+
 
 def read_yaml(text: str | bytes) -> Any:
-    """Parse YAML text safely; a syntax error becomes ``PackInvalid`` naming the line."""
+    """Parse pack YAML safely (see ``_PackLoader``); any problem becomes ``PackInvalid`` naming the line."""
     if len(text) > MAX_PACK_BYTES:
         raise PackInvalid([f"file: {len(text):,} bytes is over the {MAX_PACK_BYTES:,}-byte limit"])
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)
+        return yaml.load(_decode(text) if isinstance(text, bytes) else text, Loader=_PackLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
         problem = getattr(exc, "problem", None) or str(exc)
         raise PackInvalid([f"{where}: not valid YAML ({problem})"]) from None
-    except UnicodeDecodeError:
-        raise PackInvalid(["file: not UTF-8 text"]) from None
     except RecursionError:  # "[[[[…" a hundred thousand deep: small, but it would exhaust the parser's stack
         raise PackInvalid(["file: nested too deeply to be a pack"]) from None
 
 
 Locate = Callable[[tuple[int | str, ...]], str]
+
+
+def read_pack(data: str | bytes) -> Pack:
+    """Read and validate a pack's text: the slow part of ``/fact import``, which runs it in a worker thread."""
+    return parse_pack(read_yaml(data))
 
 
 def _path(loc: Iterable[int | str]) -> str:

@@ -28,22 +28,20 @@ ACTIONS = {
 }
 
 
-def fact_choice(fact: Fact, films: Mapping[str, Film]) -> str:
-    """An autocomplete label naming the kind (and, for a release date, its film)."""
+def fact_choice(fact: Fact, films: Mapping[str, Film], *, removed: bool = False) -> str:
+    """An autocomplete label naming the kind (and, for a release date, its film), marked when it was removed."""
     label = fact.label
     if isinstance(fact, Release):
         film = films.get(fact.film)
         label = f"{film.title if film else fact.film} – {label}"
-    return render.clip(f"{fact.kind}: {label}", render.CHOICE_NAME_MAX)
+    mark = " (removed)" if removed else ""
+    return render.clip(f"{fact.kind}: {label}", render.CHOICE_NAME_MAX - len(mark)) + mark
 
 
 def change_choice(change: ChangeSet) -> str:
-    """``#12 edited release … — luther_admin, 03 Jun 14:05`` (marked when already undone)."""
-    undone = " (undone)" if change.undone else ""
-    return render.clip(
-        f"#{change.id} {change.summary} — {change.author_name}, {change.at:%d %b %H:%M}{undone}",
-        render.CHOICE_NAME_MAX,
-    )
+    """``#12 edited release … — luther_admin, 03 Jun 14:05``."""
+    label = f"#{change.id} {change.summary} — {change.author_name}, {change.at:%d %b %H:%M}"
+    return render.clip(label, render.CHOICE_NAME_MAX)
 
 
 # ----------------------------------------------------------------------------- diffs
@@ -129,17 +127,30 @@ def _name(fact: Fact) -> str:
     return render.clip(f"{fact.kind} {fact.label}", 90)
 
 
+def _removal(plan: ImportPlan) -> str:
+    share = round(100 * len(plan.removed) / plan.live) if plan.live else 0
+    return f"{len(plan.removed)} of the {plan.live} facts ({share} %)"
+
+
 def import_summary(plan: ImportPlan, filename: str) -> discord.Embed:
-    """The dry run: what Apply would add, change and remove, and the conflicts it would leave alone."""
+    """The dry run: what Apply would add, change and remove, and the conflicts it would leave alone; a removal
+    of many facts in bold, first."""
     if plan.conflicts and plan.empty:
         verdict = "Nothing to import: every difference is a conflict, kept as stored."
+    elif plan.empty and plan.kept:
+        verdict = "Nothing to import: the file has nothing new or changed."
     elif plan.empty:
         verdict = "Nothing to import: the file matches the stored facts."
     else:
         verdict = "Nothing is changed until you press **Apply**; it is then one change that `/fact undo` reverts."
+    lines = [verdict, f"{plan.unchanged} fact(s) unchanged."]
+    if plan.kept:
+        lines.append(f"{plan.kept} stored fact(s) not in the file are kept (`mode:replace` would remove them).")
+    if plan.mass_removal:
+        lines.insert(0, f"**⚠️ This removes {_removal(plan)}.** Apply asks you once more before it does.")
     embed = discord.Embed(
         title=render.clip(f"📥 Import dry run: {filename}", render.TITLE_MAX),
-        description=f"{verdict}\n{plan.unchanged} fact(s) unchanged.",
+        description="\n".join(lines),
         colour=COLOUR,
     )
     sections = [
@@ -152,3 +163,8 @@ def import_summary(plan: ImportPlan, filename: str) -> discord.Embed:
         if lines:
             embed.add_field(name=f"{title} ({len(lines)})", value=_listing(lines), inline=False)
     return render.fit([embed])[0]
+
+
+def mass_removal_question(plan: ImportPlan) -> str:
+    """The second confirmation of an import that removes many facts."""
+    return f"**Really remove {_removal(plan)}?** They are not in the file. `/fact undo` of the import brings them back."

@@ -8,6 +8,7 @@ admin, and fans see the change in their own commands at once.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 from typing import Any
@@ -21,10 +22,11 @@ from bot.app import FanBot, admin_only, ensure_admin
 from bot.cards import card_for
 from bot.errors import Invalid, NotAllowed, NotFound
 from bot.models import FACT_TYPES, Fact
-from bot.pack import MAX_PACK_BYTES, parse_pack, read_yaml
+from bot.pack import MAX_PACK_BYTES, read_pack
 from bot.store import Entry, ImportPlan
 
 FORM_TIMEOUT = 900.0  # a long form may take a while to fill in
+REMOVED_CHOICES = 5  # removed facts /fact history offers beside the live ones
 KINDS = list(FACT_TYPES)
 YAML_SUFFIXES = (".yaml", ".yml")
 NOT_YAML_TYPES = ("image/", "video/", "audio/", "application/pdf", "application/zip")
@@ -157,12 +159,24 @@ class ConfirmRemove(AdminButtons):
 
 
 class ConfirmImport(AdminButtons):
-    def __init__(self, owner_id: int, plan: ImportPlan) -> None:
+    """Apply or cancel a dry run. An import that removes many facts asks once more: Apply then puts the question
+    with a button that names how many facts go."""
+
+    def __init__(self, owner_id: int, plan: ImportPlan, *, asked_twice: bool = False) -> None:
         super().__init__(owner_id)
-        self.plan = plan
+        self.plan, self.asked_twice = plan, asked_twice
+        if asked_twice:
+            self.apply.label = f"Remove {len(plan.removed)} facts"
+            self.apply.style = discord.ButtonStyle.danger
 
     @discord.ui.button(label="Apply", style=discord.ButtonStyle.success)
     async def apply(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        if self.plan.mass_removal and not self.asked_twice:
+            again = ConfirmImport(self.owner_id, self.plan, asked_twice=True)
+            again.message = self.message
+            self.stop()
+            await interaction.response.edit_message(content=render_admin.mass_removal_question(self.plan), view=again)
+            return
         bot: FanBot = interaction.client  # type: ignore[assignment]
         await interaction.response.defer()  # one transaction, but possibly a large one
         set_id = await bot.store.apply_import(self.plan, bot.author(interaction.user))
@@ -190,10 +204,24 @@ class Admin(commands.Cog):
         self.bot = bot
 
     async def _entry(self, text: str, *, removed_too: bool = False) -> Entry[Any]:
-        """What the admin picked: an autocomplete value (``kind:key``) or a name."""
+        """What the admin picked: an autocomplete value (``kind:key``) or a name; with ``removed_too``, the name
+        of a removed fact too, when no live fact has it."""
+        store = self.bot.store
         if removed_too and text.partition(":")[0] in KINDS:
-            return await self.bot.store.entry(text.strip(), include_deleted=True)
-        return await self.bot.store.find(KINDS, text)  # type: ignore[arg-type]
+            return await store.entry(text.strip(), include_deleted=True)
+        try:
+            return await store.find(KINDS, text)  # type: ignore[arg-type]
+        except NotFound:
+            if not removed_too or not await store.removed_facts(text, limit=1):
+                raise
+            return await store.entry((await self._removed(text)).ref, include_deleted=True)
+
+    async def _removed(self, text: str) -> Fact:
+        """The removed fact with this name, or the only one whose names contain it."""
+        matches = await self.bot.store.removed_facts(text, limit=3)
+        if len(matches) != 1:
+            raise NotFound("removed fact", text, [m.label for m in matches])
+        return matches[0]
 
     # ------------------------------------------------------------------ add, edit, remove, restore
 
@@ -237,10 +265,7 @@ class Admin(commands.Cog):
     async def restore(self, interaction: discord.Interaction, fact: app_commands.Range[str, 1, 100]) -> None:
         """Bring back a removed fact."""
         if fact.partition(":")[0] not in KINDS:
-            matches = await self.bot.store.removed_facts(fact, limit=3)
-            if len(matches) != 1:
-                raise NotFound("removed fact", fact, [m.label for m in matches])
-            fact = matches[0].ref
+            fact = (await self._removed(fact)).ref
         restored = await self.bot.store.restore(fact.strip(), self.bot.author(interaction.user))
         entry = await self.bot.store.entry(restored.ref)
         await send_card(interaction, entry, f"♻️ Restored {restored.kind} **{restored.label}**. Fans see it again.")
@@ -248,10 +273,10 @@ class Admin(commands.Cog):
     # ------------------------------------------------------------------ history and undo
 
     @fact.command(name="history")
-    @app_commands.describe(fact="The fact whose changes to show")
+    @app_commands.describe(fact="The fact whose changes to show (a removed one too)")
     @admin_only()
     async def history(self, interaction: discord.Interaction, fact: app_commands.Range[str, 1, 100]) -> None:
-        """Who changed a fact, what and when."""
+        """Who changed a fact, what and when (removed facts too)."""
         entry = await self._entry(fact, removed_too=True)
         changes = await self.bot.store.history(entry.fact.ref)
         await ui.send_pages(interaction, render_admin.history_pages(entry.fact, changes), ephemeral=True)
@@ -285,13 +310,24 @@ class Admin(commands.Cog):
         )
 
     @fact.command(name="import")
-    @app_commands.describe(file="A YAML data pack, for example one /fact export made")
+    @app_commands.describe(
+        file="A YAML data pack, for example one /fact export made",
+        mode="merge (the default) adds and updates facts; replace also removes the facts the file leaves out",
+    )
+    @app_commands.choices(
+        mode=[
+            app_commands.Choice(name="merge: add and update facts", value="merge"),
+            app_commands.Choice(name="replace: also remove the facts the file leaves out", value="replace"),
+        ]
+    )
     @admin_only()
-    async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
-        """Replace the facts with a YAML data pack, after a dry run you confirm."""
+    async def import_(self, interaction: discord.Interaction, file: discord.Attachment, mode: str = "merge") -> None:
+        """Add and update facts from a YAML data pack (or replace them all), after a dry run you confirm."""
         check_upload(file)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        plan = await self.bot.store.plan_import(parse_pack(read_yaml(await file.read())))
+        # Reading a large file takes seconds of CPU: in a worker thread, fans are answered meanwhile.
+        pack = await asyncio.to_thread(read_pack, await file.read())
+        plan = await self.bot.store.plan_import(pack, replace=mode == "replace")
         summary = render_admin.import_summary(plan, file.filename)
         if plan.empty:
             await interaction.followup.send(embed=summary, ephemeral=True)
@@ -302,21 +338,28 @@ class Admin(commands.Cog):
     # ------------------------------------------------------------------ autocomplete (admins only)
 
     async def _fact_choices(
-        self, interaction: discord.Interaction, current: str, *, removed: bool
+        self, interaction: discord.Interaction, current: str, *, live: bool, removed: bool
     ) -> list[app_commands.Choice[str]]:
-        """Facts matching what was typed (removed ones for /fact restore); nothing for non-admins."""
+        """Facts matching what was typed: live ones, removed ones (marked as such beside live ones) or both;
+        nothing for non-admins."""
         if not self.bot.is_admin(interaction.user):
             return []
         store = self.bot.store
-        found = await (store.removed_facts(current) if removed else store.suggest(None, current))
+        gone = await store.removed_facts(current, limit=REMOVED_CHOICES if live else ui.CHOICES_MAX) if removed else []
+        found = await store.suggest(None, current, limit=ui.CHOICES_MAX - len(gone)) if live else []
         films = await store.films()
-        return [app_commands.Choice(name=render_admin.fact_choice(f, films), value=f.ref) for f in found]
+        labels = [(f, render_admin.fact_choice(f, films)) for f in found]
+        labels += [(f, render_admin.fact_choice(f, films, removed=live)) for f in gone]
+        return [app_commands.Choice(name=label, value=f.ref) for f, label in labels]
 
     @edit.autocomplete("fact")
     @remove.autocomplete("fact")
-    @history.autocomplete("fact")
     async def fact_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await self._fact_choices(interaction, current, removed=False)
+        return await self._fact_choices(interaction, current, live=True, removed=False)
+
+    @history.autocomplete("fact")
+    async def any_fact_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await self._fact_choices(interaction, current, live=True, removed=True)
 
     @add.autocomplete("film")
     async def film_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -324,7 +367,7 @@ class Admin(commands.Cog):
 
     @restore.autocomplete("fact")
     async def removed_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await self._fact_choices(interaction, current, removed=True)
+        return await self._fact_choices(interaction, current, live=False, removed=True)
 
     @undo.autocomplete("change")
     async def recent_changes(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -37,32 +37,30 @@ class Chat(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if not await self._is_question(message):
+        if not self._is_question(message):
             return
         try:
-            turn = self.manners.take(message)
-            if turn.wait:
-                if turn.tell:
-                    await self._reply(message, content=chat.slow_down(turn.wait), delete_after=turn.wait)
-                return
             try:
+                if message.guild and not (await self.bot.store.guild_settings(message.guild.id)).mention_replies:
+                    return
+                turn = self.manners.take(message)
+                if turn.wait:
+                    if turn.tell:
+                        await self._reply(message, content=chat.slow_down(turn.wait), delete_after=turn.wait)
+                    return
                 async with message.channel.typing():
                     await self._answer(message, chat.question(message.content))
-            except FanBotError as error:  # the store is unavailable, for instance
+            except FanBotError as error:  # the store is unavailable, for instance: the commands' short message
                 await self._reply(message, content=render.clip(str(error), render.CONTENT_MAX))
         except discord.HTTPException as error:  # no permission to type or reply here: nobody to tell
             log.warning("Could not answer %s in channel %s: %s", message.author, message.channel.id, error)
 
-    async def _is_question(self, message: discord.Message) -> bool:
-        """A person's direct message, or a message whose text mentions the bot, where mention replies are on."""
+    def _is_question(self, message: discord.Message) -> bool:
+        """A person's direct message, or a message whose text mentions the bot (the server's setting aside)."""
         if message.author.bot or message.webhook_id or message.type not in ANSWERED_TYPES:
             return False
-        if message.guild is None:
-            return True
         assert self.bot.user is not None
-        if not chat.addressed_to(message.content, self.bot.user.id):
-            return False
-        return (await self.bot.store.guild_settings(message.guild.id)).mention_replies
+        return message.guild is None or chat.addressed_to(message.content, self.bot.user.id)
 
     async def _answer(self, message: discord.Message, text: str) -> None:
         """Help, the best card with buttons for the other matches, or "I don't know that one yet"."""

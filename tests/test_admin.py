@@ -299,6 +299,19 @@ async def test_history_is_a_readable_diff_with_who_and_when(fact_admin, channel,
     assert change.before["date"] == OLD_DATE.isoformat() and change.after["date"] == NEW_DATE.isoformat()
 
 
+async def test_a_removed_facts_history_is_found_by_its_name(fact_admin, channel):
+    carrier = SHIPPED["stunt:carrier-fr"]
+    asked = await fact_admin.slash(channel, "fact remove", fact=carrier.ref)
+    await fact_admin.click(asked.response, label="Remove")
+
+    choices = await fact_admin.autocomplete(channel, "fact history", "fact", "carrier")
+    assert {"name": f"stunt: {carrier.name} (removed)", "value": carrier.ref} in choices
+    assert all(len(c["name"]) <= 100 for c in choices)
+    shown = await fact_admin.slash(channel, "fact history", fact=carrier.name)
+    assert shown.ephemeral and "removed** by luther_admin" in shown.response.embeds[0].description
+    assert carrier.name in shown.response.embeds[0].title
+
+
 async def test_a_long_history_is_paginated(fact_admin, channel):
     for n in range(12):
         await edit(fact_admin, channel, "location:rome", filmed=f"{SHIPPED['location:rome'].filmed} ({n})")
@@ -338,6 +351,39 @@ async def test_undo_keeps_a_later_edit_of_other_fields_and_can_be_redone(fact_ad
     assert (await store.get("release:fr-us")).date == NEW_DATE
     again = await fact_admin.slash(channel, "fact undo", change=redo)
     assert "already undone" in again.response.content
+
+
+async def offered(admin, channel) -> list[int]:
+    """The change numbers /fact undo offers."""
+    return [int(c["value"]) for c in await admin.autocomplete(channel, "fact undo", "change", "")]
+
+
+async def undo(admin, channel, change: int) -> int:
+    """Undo a change as the admin does; the number of the undo."""
+    done = await admin.slash(channel, "fact undo", change=str(change))
+    assert "↩️" in done.response.content, done.response.content
+    return int(done.response.content.split("`/fact undo change:")[1].split("`")[0])
+
+
+async def test_a_chain_of_undos_offers_exactly_what_is_in_effect(fact_admin, channel, store):
+    """Undo the date change, undo that undo (a redo), and so on: at each step the list offers the changes in
+    effect and not the ones undone, the date is the right one, and an undone change is refused as undone."""
+    await edit(fact_admin, channel, PART_TWO_US.ref, date=NEW_DATE.isoformat())
+    dated = int(await last_change(fact_admin, channel))
+    chain = [dated]
+    for step in range(4):  # undo, redo, undo, redo
+        chain.append(await undo(fact_admin, channel, chain[-1]))
+        in_effect, undone = chain[-1::-2], chain[-2::-2]  # the newest, every other one before it
+        assert not set(undone) & set(await offered(fact_admin, channel)), f"step {step}"
+        assert set(in_effect) <= set(await offered(fact_admin, channel)), f"step {step}"
+        assert (await store.get(PART_TWO_US.ref)).date == (NEW_DATE if dated in in_effect else OLD_DATE)
+    refused = await fact_admin.slash(channel, "fact undo", change=str(chain[-2]))
+    assert refused.response.content == (
+        f"Change #{chain[-2]} was already undone (by change #{chain[-1]}). Nothing was changed."
+    )
+    history = (await fact_admin.slash(channel, "fact history", fact=PART_TWO_US.ref)).response.embeds[0].description
+    marked = {int(e.split(" · ")[0].strip("*#")): e.split("\n")[0].endswith("*undone*") for e in history.split("\n\n")}
+    assert {n: marked[n] for n in chain} == {n: n in undone for n in chain}
 
 
 async def test_undo_of_an_add_edited_since_is_refused(fact_admin, channel, store):

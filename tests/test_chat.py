@@ -202,3 +202,11 @@ async def test_a_failed_reply_is_logged_not_raised(env, fan, channel, bot, caplo
     assert await ask(fan, channel, bot, "where did they film the train crash?") is None
     assert "Could not answer" in caplog.text
     assert (await ask(fan, channel, bot, "where did they film the train crash?")).embeds  # and it recovers
+
+
+async def test_a_mention_gets_the_commands_short_message_when_the_store_cannot_be_read(fan, channel, bot):
+    await bot.store.close()  # the database is gone: every read fails
+    command = await fan.slash(channel, "stunt", name="motorbike")
+    assert command.ephemeral and command.response.content == "The fact database cannot be read right now."
+    reply = await ask(fan, channel, bot, "where did they film the train crash?")
+    assert reply is not None and reply.content == command.response.content

@@ -6,6 +6,7 @@ clean failure, the bot keeps serving, and the database stays whole.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import shutil
@@ -66,7 +67,10 @@ async def test_a_restart_half_way_loses_nothing(env, bot, fact_admin, fan, chann
     form = await fact_admin.slash(channel, "fact edit", fact="stunt:bike-cliff-jump")
     await fact_admin.submit_modal(form, prefilled(form) | {"name": "Motorcycle cliff jump over Helsetkopen"})
     dry_run = await fact_admin.slash(
-        channel, "fact import", file=("edited.yaml", changed(await export(fact_admin, channel), drop_last_video))
+        channel,
+        "fact import",
+        file=("edited.yaml", changed(await export(fact_admin, channel), drop_last_video)),
+        mode="replace",
     )
     videos = len(await bot.store.facts("video"))
     syncs = sum(r.method == "PUT" for r in env.http_requests)
@@ -81,7 +85,10 @@ async def test_a_restart_half_way_loses_nothing(env, bot, fact_admin, fan, chann
     assert not stale.acknowledged  # the old process's buttons are gone: Discord says the interaction failed
     assert len(await restarted.store.facts("video")) == videos  # and nothing of the import was applied
     again = await fact_admin.slash(
-        channel, "fact import", file=("edited.yaml", changed(await export(fact_admin, channel), drop_last_video))
+        channel,
+        "fact import",
+        file=("edited.yaml", changed(await export(fact_admin, channel), drop_last_video)),
+        mode="replace",
     )
     applied = await fact_admin.click(again.response, label="Apply")
     assert "Imported as change" in applied.response.content
@@ -123,6 +130,10 @@ async def save_summary(admin, channel, summary: str):
 async def test_a_read_only_database_refuses_changes_clearly_and_fans_still_read(env, bot, config, fact_admin, fan,
                                                                                   channel):  # fmt: skip
     await bot.close()
+    # SimCord keeps each finished loop callback in a reference cycle, and with it the result (an SQLite cursor):
+    # until collected, such a cursor keeps the closed bot's connection alive, and the new one would reuse its
+    # writable file handle.
+    gc.collect()
     with read_only(config.database):
         restarted = create_bot(bot.config)
         await env.restart_bot(restarted)  # a bot started on a read-only file

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot import pack as pack_module
 from bot.pack import MAX_PACK_BYTES, PackInvalid, dump_pack, load_pack, pack_files, parse_pack, read_yaml
 from tests.conftest import PACK, ROOT
 
@@ -206,3 +208,57 @@ def test_every_source_of_the_shipped_pack_is_cited_once_defined_and_unique() -> 
 def test_a_shipped_video_link_names_where_that_exact_link_was_seen() -> None:
     unverified = [video.key for video in load_pack(PACK).videos if video.url and not video.url_seen_in]
     assert unverified == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (MINIMAL + "version: 2\n", "version, line 9: the key 'version' is given twice (first on line 3)"),
+        (
+            MINIMAL.replace("sources: [a]}", "sources: [a], year: 2024}"),
+            "films[0].year, line 8: the key 'year' is given twice (first on line 8)",
+        ),
+        (MINIMAL.replace("version: 1", "version: " + "9" * 5000), "version, line 3: a number of 5,000 digits"),
+        (MINIMAL.replace("year: 2023", "year: 2023-02-30"), "films[0].year, line 8: '2023-02-30' is not a real date"),
+        (MINIMAL.replace("title: T", "title: !!binary VA=="), "title, line 4: the tag !!binary is not allowed"),
+        (MINIMAL.replace("title: T", "title: !!set {T}"), "title, line 4: the tag !!set is not allowed"),
+        (MINIMAL + "<<: {extra: 1}\n", "<<, line 9: the tag !!merge is not allowed"),
+        (MINIMAL.replace("title: T", "title: !shout T"), "title, line 4: the tag !shout is not allowed"),
+    ],
+    ids=["duplicate-key", "duplicate-in-flow", "huge-number", "impossible-date", "binary", "set", "merge", "custom"],
+)
+def test_what_plain_yaml_would_hide_is_refused_with_its_path_and_line(text: str, expected: str) -> None:
+    """YAML keeps the last of two equal keys, turns ``!!binary`` into bytes that pass for text, and fails on a
+    5,000-digit number or 30 February with a bare ``ValueError``: a pack refuses each, saying where."""
+    with pytest.raises(PackInvalid) as caught:
+        read_yaml(text)
+    assert any(p.startswith(expected) for p in caught.value.problems), caught.value.problems
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be", "utf-32"])
+def test_text_with_a_byte_order_mark_is_decoded(encoding: str) -> None:
+    text = MINIMAL.replace("title: T", "title: Tom Cruise’s “biggest stunt” – über")
+    data = text.encode(encoding) if encoding != "utf-16-be" else codecs.BOM_UTF16_BE + text.encode(encoding)
+    assert read_yaml(data)["title"] == "Tom Cruise’s “biggest stunt” – über"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (MINIMAL.encode("utf-16-le"), "file: looks like UTF-16 or UTF-32 text without a byte order mark"),
+        (MINIMAL.replace("title: T", "title: café").encode("latin-1"), "file: line 4 is not UTF-8 text"),
+    ],
+    ids=["utf-16-without-bom", "latin-1"],
+)
+def test_text_in_another_encoding_is_refused_clearly(data: bytes, expected: str) -> None:
+    with pytest.raises(PackInvalid) as caught:
+        read_yaml(data)
+    assert caught.value.problems[0].startswith(expected), caught.value.problems
+
+
+def test_a_parse_over_the_time_limit_is_abandoned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader watches the clock itself between nodes, so an abandoned parse really stops (a worker thread
+    cannot be stopped from outside). A limit of zero makes any file too slow."""
+    monkeypatch.setattr(pack_module, "PARSE_SECONDS", 0.0)
+    with pytest.raises(PackInvalid, match="took more than 0 s to read, so it was abandoned"):
+        read_yaml(MINIMAL)

@@ -50,7 +50,20 @@ async def test_undo_puts_back_only_the_fields_it_changed(store):
     assert (release.date, release.note) == (dt.date(2025, 5, 23), "Memorial Day weekend.")
     assert [h.date for h in release.history][-1] == dt.date(2024, 6, 28)  # the moved-date entry went too
     assert undo.action == "undo" and undo.summary.startswith(f"undid #{dated}")
-    assert (await store.change_sets())[1].undone is False  # Ilsa's edit stands
+    assert [s.summary.split()[0] for s in await store.change_sets()] == ["undid", "edited"]  # Ilsa's edit stands
+
+
+async def test_undone_flags_follow_a_chain_of_undos(store):
+    """Undo, undo the undo, and so on: each time, the changes undone are the newest undo's target, that
+    target's target's target, … (every other one back), in the history and in what undo offers."""
+    chain = [await change(store, "release:fr-us", date=dt.date(2025, 5, 30))]
+    for _ in range(5):
+        chain.append((await store.undo(chain[-1], LUTHER)).id)
+        undone = set(chain[-2::-2])
+        flags = {c.set_id: c.undone for c in await store.history("release:fr-us") if c.set_id in chain}
+        assert flags == {n: n in undone for n in chain}, f"after {len(chain) - 1} undos"
+        assert {s.id for s in await store.change_sets()} & set(chain) == set(chain) - undone
+    assert (await store.get("release:fr-us")).date == dt.date(2025, 5, 23)  # five undos: the edit is undone
 
 
 async def test_undo_refuses_when_a_later_change_touched_the_same_field(store):
@@ -133,7 +146,7 @@ async def test_an_import_that_would_leave_a_broken_link_is_refused_whole(store):
     fight = next(s for s in exported["stunts"] if s["key"] == "train-roof-fight")
     fight["locations"] = [key for key in fight["locations"] if key != "raumabanen"]
     await change(store, "stunt:train-roof-fight", filmed="2021")
-    plan = await store.plan_import(parse_pack(exported))
+    plan = await store.plan_import(parse_pack(exported), replace=True)
     assert [f.ref for f, _ in plan.conflicts] == ["stunt:train-roof-fight"]
     before = snapshot(store)
     with pytest.raises(Invalid, match="would point at the missing location 'raumabanen'"):
@@ -146,7 +159,7 @@ async def test_an_import_is_one_change_that_undo_reverts_whole(store):
     exported = read_yaml(await store.export())
     exported["videos"] = [v for v in exported["videos"] if v["key"] != "bts-train"]
     next(r for r in exported["releases"] if r["key"] == "fr-us")["date"] = dt.date(2025, 5, 30)
-    plan = await store.plan_import(parse_pack(exported))
+    plan = await store.plan_import(parse_pack(exported), replace=True)
     set_id = await store.apply_import(plan, LUTHER)
     assert (await store.change_sets())[0].summary == "import: 0 added, 1 changed, 1 removed"
     await store.undo(set_id, LUTHER)

@@ -45,6 +45,7 @@ F = TypeVar("F", bound=Fact)
 # How long a query waits for another program's lock: short enough that the person still gets an answer
 # ("the database is busy") inside Discord's 3-second window.
 BUSY_TIMEOUT_MS = 2000
+MASS_REMOVAL = 0.25  # an import that removes more than this share of the facts asks twice before it applies
 COMMON_FACTS = 1000  # a search word in more facts than this only ranks the facts that a rarer word found
 CANDIDATES = 300  # matches considered per look-up before ranking: enough for 25 choices, bounded at any size
 SYSTEM = "pack"
@@ -100,7 +101,6 @@ class ChangeSet:
     summary: str
     author_name: str
     at: dt.datetime
-    undone: bool
 
 
 @dataclass
@@ -115,23 +115,31 @@ class SeedReport:
 class ImportPlan:
     """What an import would do (the dry run); nothing is written until ``apply_import``.
 
-    ``changed`` pairs each fact with the fields that differ. A ``conflict`` is a fact the store changed after
-    the file was exported (its ``exported_at``) that the file would overwrite, restore or remove: it is listed
-    with the reason and left as it is. ``watermark`` is the newest change set when planned, so a plan whose
-    store has moved on since is refused instead of applied blindly.
+    ``changed`` pairs each fact with the fields that differ. A merge (the default) only adds and changes: the
+    stored facts the file leaves out are ``kept``. A ``replace`` removes them. A ``conflict`` is a fact the store
+    changed after the file was exported (its ``exported_at``) that the file would overwrite, restore or remove:
+    it is listed with the reason and left as it is. ``watermark`` is the newest change set when planned, so a
+    plan whose store has moved on since is refused instead of applied blindly.
     """
 
     pack: Pack
     watermark: int
+    live: int = 0  # facts in the store (not removed) when planned
     added: list[Fact] = field(default_factory=list)
     changed: list[tuple[Fact, list[str]]] = field(default_factory=list)
     removed: list[Fact] = field(default_factory=list)
     conflicts: list[tuple[Fact, str]] = field(default_factory=list)
     unchanged: int = 0
+    kept: int = 0
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.changed or self.removed)
+
+    @property
+    def mass_removal(self) -> bool:
+        """Removes more than ``MASS_REMOVAL`` of the facts (a wrong or truncated file, perhaps): asked twice."""
+        return len(self.removed) > self.live * MASS_REMOVAL
 
 
 @dataclass(frozen=True)
@@ -167,6 +175,13 @@ def _parse_ref(ref: str) -> tuple[str, str]:
 # Whether a store holds what no pack can re-create (see ``FactStore.holds_changes``).
 _HOLDS_CHANGES_SQL = (
     "SELECT EXISTS (SELECT 1 FROM change_sets WHERE action != 'seed') OR EXISTS (SELECT 1 FROM guild_settings)"
+)
+
+# The change sets undone now (see ``FactStore.undo``): following ``undone_by`` from a set, an odd number of links.
+_UNDONE_CTE = (
+    "WITH RECURSIVE chain(id, next, links) AS (SELECT id, undone_by, 1 FROM change_sets WHERE undone_by IS NOT NULL "
+    "UNION ALL SELECT chain.id, s.undone_by, chain.links + 1 FROM chain JOIN change_sets s ON s.id = chain.next "
+    "WHERE s.undone_by IS NOT NULL), undone(id) AS (SELECT id FROM chain GROUP BY id HAVING max(links) % 2 = 1) "
 )
 
 # The live facts of one kind that point at a fact (by its ``kind:key`` reference), in the order they were added.
@@ -869,12 +884,13 @@ class FactStore:
         return Change(
             id=change_id, set_id=set_id, ref=f"{kind}:{key}", action=action, author_id=author_id,
             author_name=author_name, at=dt.datetime.fromisoformat(at), before=json.loads(before) if before else None,
-            after=json.loads(after) if after else None, undone=undone is not None,
+            after=json.loads(after) if after else None, undone=bool(undone),
         )  # fmt: skip
 
-    _CHANGE_SQL = (
+    _CHANGE_SQL = _UNDONE_CTE + (
         "SELECT c.id, c.set_id, f.kind, f.key, c.action, s.author_id, s.author_name, s.at, c.before, c.after, "
-        "s.undone_by FROM changes c JOIN change_sets s ON s.id = c.set_id JOIN facts f ON f.id = c.fact_id "
+        "s.id IN (SELECT id FROM undone) FROM changes c JOIN change_sets s ON s.id = c.set_id "
+        "JOIN facts f ON f.id = c.fact_id "
     )
 
     async def history(self, ref: str) -> list[Change]:
@@ -885,18 +901,19 @@ class FactStore:
             raise NotFound(kind, key)
         return [self._change(r) for r in rows]
 
-    _SET_SQL = "SELECT id, action, summary, author_name, at, undone_by FROM change_sets "
+    _SET_SQL = "SELECT id, action, summary, author_name, at FROM change_sets "
 
     @staticmethod
     def _change_set(row: sqlite3.Row) -> ChangeSet:
-        set_id, action, summary, author_name, at, undone_by = row
-        return ChangeSet(set_id, action, summary, author_name, dt.datetime.fromisoformat(at), undone_by is not None)
+        set_id, action, summary, author_name, at = row
+        return ChangeSet(set_id, action, summary, author_name, dt.datetime.fromisoformat(at))
 
     async def change_sets(self, text: str = "", *, limit: int = 25) -> list[ChangeSet]:
-        """Recent admin change sets (not pack seeding), newest first, filtered by ``text`` (or ``#12``)."""
+        """Recent admin change sets (not pack seeding) in effect, so the ones ``undo`` can revert, newest first,
+        filtered by ``text`` (or ``#12``)."""
         rows = await self._all(
-            self._SET_SQL + "WHERE author_id IS NOT NULL AND (summary LIKE ? OR CAST(id AS TEXT) = ?) "
-            "ORDER BY id DESC LIMIT ?",
+            _UNDONE_CTE + self._SET_SQL + "WHERE author_id IS NOT NULL AND id NOT IN (SELECT id FROM undone) "
+            "AND (summary LIKE ? OR CAST(id AS TEXT) = ?) ORDER BY id DESC LIMIT ?",
             (f"%{text}%", text.strip().lstrip("#"), limit),
         )
         return [self._change_set(row) for row in rows]
@@ -908,24 +925,36 @@ class FactStore:
         Only the fields a change touched are put back, so a later edit of other fields survives. Refused, with
         who and which change, when a later change touched the same fields (nothing is guessed), and when the
         result would leave a fact pointing at a missing one or a name used twice.
+
+        Which sets are undone follows the chain of undos. A set's ``undone_by`` is the undo that last reverted
+        it, kept for good, and the set is undone exactly when that undo is itself in effect (not undone). So,
+        following ``undone_by`` from a set, an odd number of links means undone and an even number (none
+        included) means in effect: after edit A, undo U1 of A, undo U2 of U1 and undo U3 of U2, A and U2 are
+        undone and U1 and U3 are in effect, as the facts are. A set in effect may be undone (again); an undone
+        one is refused, naming the undo in effect.
         """
         async with self._transaction() as db:
-            row = await _row(db, self._SET_SQL + "WHERE id = ?", (set_id,))
-            if row is None or row[1] == "seed":
+            row = await _row(
+                db,
+                _UNDONE_CTE + "SELECT action, summary, undone_by, id IN (SELECT id FROM undone) FROM change_sets "
+                "WHERE id = ?",
+                (set_id,),
+            )
+            if row is None or row[0] == "seed":
                 raise NotFound("change", f"#{set_id}")
-            if row[5] is not None:
-                raise Conflict(f"Change #{set_id} was already undone (by change #{row[5]}). Nothing was changed.")
+            _, summary, undone_by, undone = row
+            if undone:
+                raise Conflict(f"Change #{set_id} was already undone (by change #{undone_by}). Nothing was changed.")
             async with db.execute(
                 self._CHANGE_SQL + "WHERE c.set_id = ? AND c.action != 'conflict' ORDER BY c.id DESC", (set_id,)
             ) as cursor:
                 changes = [self._change(r) for r in await cursor.fetchall()]
-            undo_id = await self._new_set(db, "undo", f"undid #{set_id}: {row[2]}", author)
+            undo_id = await self._new_set(db, "undo", f"undid #{set_id}: {summary}", author)
             for change in changes:
                 await self._revert(db, undo_id, change, author)
             problems = await self._integrity_problems(db)
             if problems:
                 raise Conflict(f"Change #{set_id} cannot be undone: {problems[0]}. Nothing was changed.")
-            await db.execute("UPDATE change_sets SET undone_by = NULL WHERE undone_by = ?", (set_id,))
             await db.execute("UPDATE change_sets SET undone_by = ? WHERE id = ?", (undo_id, set_id))
             return self._change_set(await _row(db, self._SET_SQL + "WHERE id = ?", (undo_id,)))
 
@@ -1049,12 +1078,13 @@ class FactStore:
         name, version, title = json.loads(meta[0])
         return name, version, title
 
-    async def plan_import(self, pack: Pack) -> ImportPlan:
-        """Compare a pack with the store (a dry run): the file is the whole truth, so a stored fact missing
-        from it would be removed. Facts changed after ``pack.exported_at`` are conflicts and stay as they are."""
+    async def plan_import(self, pack: Pack, *, replace: bool = False) -> ImportPlan:
+        """Compare a pack with the store (a dry run): add what is new, change what differs, and with ``replace``
+        (the file is the whole truth) remove what the file leaves out. Facts changed after ``pack.exported_at``
+        are conflicts and stay as they are."""
         rows = await self._all("SELECT kind, doc, deleted, updated_at, updated_by FROM facts")
         newest = await self._one("SELECT coalesce(max(id), 0) FROM change_sets")
-        plan = ImportPlan(pack, watermark=newest[0])
+        plan = ImportPlan(pack, watermark=newest[0], live=sum(not gone for _, _, gone, _, _ in rows))
         stored: dict[str, tuple[Fact, bool, dt.datetime, str]] = {}
         for kind, doc, gone, at, by in rows:
             fact = _fact(kind, doc)
@@ -1084,7 +1114,9 @@ class FactStore:
         for ref, (current, gone, _, _) in stored.items():
             if gone or ref in incoming:
                 continue
-            if why := conflict(ref):
+            if not replace:
+                plan.kept += 1
+            elif why := conflict(ref):
                 plan.conflicts.append((current, why))
             else:
                 plan.removed.append(current)
