@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -197,9 +197,7 @@ async def test_a_bad_file_is_refused_privately_and_nothing_changes(
     fact_admin, channel, config, filename, data, expected
 ):
     before = db_state(config.database)
-    started = time.perf_counter()
     result = await fact_admin.slash(channel, "fact import", file=(filename, data))
-    assert time.perf_counter() - started < 5
     message = result.followups[0] if result.followups else result.response
     assert result.ephemeral and expected in message.content
     assert not message.components
@@ -241,6 +239,6 @@ async def test_an_exported_file_reads_as_plain_yaml(fact_admin, channel, tmp_pat
     document = yaml.safe_load(await export(fact_admin, channel))
     assert document["pack"] == "mission-impossible" and isinstance(document["exported_at"], dt.datetime)
     assert {"films", "releases", "stunts", "locations", "videos", "sources"} <= document.keys()
-    with sqlite3.connect(tmp_path / "facts.sqlite3") as db:
+    with closing(sqlite3.connect(tmp_path / "facts.sqlite3")) as db:
         (live,) = db.execute("SELECT count(*) FROM facts WHERE deleted = 0").fetchone()
     assert sum(len(document[s]) for s in ("films", "releases", "stunts", "locations", "videos")) == live
