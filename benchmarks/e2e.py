@@ -69,8 +69,9 @@ def typed(name: str, rng: random.Random) -> str:
     return name[:100].strip()
 
 
-def mix(count: int, available: set[str], rng: random.Random) -> list[Call]:
-    """A seeded mix of the fan commands that exist (stunt, location, release, search, bts, autocompletes)."""
+def mix(count: int, available: set[str], rng: random.Random, *, autocompletes: bool = True) -> list[Call]:
+    """A seeded mix of the fan commands that exist (stunt, location, release, search, bts, and autocompletes
+    unless told not to)."""
     pack = shipped_pack()
 
     def names(facts: list[Fact]) -> list[str]:
@@ -86,7 +87,7 @@ def mix(count: int, available: set[str], rng: random.Random) -> list[Call]:
         "stunt:name": lambda: Call("stunt", {"name": typed(rng.choice(stunts), rng)[:4]}, "name"),
         "location:name": lambda: Call("location", {"name": typed(rng.choice(places), rng)[:4]}, "name"),
     }
-    kinds = [k for k in makers if k.split(":")[0] in available]
+    kinds = [k for k in makers if k.split(":")[0] in available and (autocompletes or ":" not in k)]
     return [makers[rng.choice(kinds)]() for _ in range(count)]
 
 

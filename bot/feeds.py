@@ -68,6 +68,7 @@ def download(url: str, *, timeout: float, limit: int = MAX_FEED_BYTES) -> bytes:
                     raise FeedError(f"took longer than {timeout:g} s")
                 chunks.append(chunk)
     except urllib.error.HTTPError as exc:
+        exc.close()  # the error is also the response: it holds the socket
         raise FeedError(f"HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         raise FeedError(f"unreachable ({exc.reason})") from None

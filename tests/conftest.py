@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiosqlite
@@ -22,7 +22,7 @@ from bot.config import BUNDLED_PACK, Admins, Config, Cooldown
 from bot.errors import FanBotError
 from bot.pack import dump_pack, load_pack
 from bot.store import FactStore
-from tests.discord_contract import default_spec_path, load_contract
+from tests.discord_contract import load_contract
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK = BUNDLED_PACK
@@ -51,12 +51,22 @@ def config(tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-async def simcord_bot(config: Config) -> AsyncIterator[FanBot]:
-    """The bot under test; its database is closed after the test (SimCord's shutdown does not close bots)."""
+async def bots() -> AsyncIterator[list[FanBot]]:
+    """Every bot a test ran, closed with their databases once SimCord has let go of them (its shutdown does not
+    close bots): the one it began with, and the one attached at the end if it restarted (a test closes a bot it
+    replaces, as a stopping process would)."""
+    ran: list[FanBot] = []
+    yield ran
+    for bot in ran:
+        await bot.close()  # closing a bot twice is harmless
+
+
+@pytest.fixture
+def simcord_bot(config: Config, bots: list[FanBot]) -> FanBot:
+    """The bot under test."""
     bot = create_bot(config)
-    yield bot
-    if hasattr(bot, "store"):
-        await bot.store.close()
+    bots.append(bot)
+    return bot
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -95,16 +105,14 @@ def discord_contract(request: pytest.FixtureRequest) -> object:
     ]
     if unexpected:
         raise ExceptionGroup("the bot raised unexpected errors", unexpected)  # type: ignore[type-var]
-    contract = load_contract()
-    if contract is None:
-        return  # outside this workplace: test_contract_is_checked says why it skipped
-    problems = contract.violations(env.http_requests)
+    problems = load_contract().violations(env.http_requests)
     assert not problems, "The bot sent requests Discord would reject:\n" + "\n".join(problems)
 
 
 @pytest.fixture
-def env(simcord_env: Env) -> Env:
-    return simcord_env
+def env(simcord_env: Env, bots: list[FanBot]) -> Iterator[Env]:
+    yield simcord_env
+    bots.append(simcord_env.bot)  # the bot a restart attached, if the test restarted one
 
 
 @pytest.fixture
@@ -164,7 +172,3 @@ async def fact_admin(bot: FanBot, guild, admin):
 @pytest.fixture
 def store(bot: FanBot) -> FactStore:
     return bot.store
-
-
-def spec_available() -> bool:
-    return default_spec_path().is_file()

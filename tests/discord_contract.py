@@ -3,14 +3,13 @@
 SimCord accepts far more than Discord does, so a test can pass while the real API would answer
 ``400 Invalid Form Body``. This module closes that gap offline: every request body recorded in
 ``env.http_requests`` is validated against Discord's official OpenAPI spec (JSON Schema 2020-12)
-and against the documented limits the spec cannot express (see the spec's README), plus this
-project's product rule that a bot message never pings anyone.
+and against the documented limits the spec cannot express (listed in ``discord-api-spec/README.md``
+beside this file, with the spec's origin), plus this project's product rule that a bot message
+never pings anyone.
 
 Usage::
 
-    contract = load_contract()
-    if contract is not None:
-        assert contract.violations(env.http_requests) == []
+    assert load_contract().violations(env.http_requests) == []
 """
 
 from __future__ import annotations
@@ -32,11 +31,11 @@ from referencing.jsonschema import DRAFT202012
 if TYPE_CHECKING:
     from simcord.types import HttpLogEntry
 
-__all__ = ["Contract", "default_spec_path", "load_contract"]
+__all__ = ["Contract", "default_spec_path", "load_contract", "spec_file"]
 
 SPEC_ENV_VAR = "DISCORD_API_SPEC"
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SPEC_PATH = REPO_ROOT.parent / "shared/discord-api-spec/specs/openapi.json"
+BUNDLED_SPEC = Path(__file__).resolve().parent / "discord-api-spec" / "openapi.json"
+SPEC_FILE = "openapi.json"
 _SPEC_URI = "urn:discord-api-spec:openapi.json"
 _MEMO_SIZE = 4096  # checked bodies remembered per process
 
@@ -632,14 +631,25 @@ def _contract_for(spec_path: Path) -> Contract:
     return Contract(spec_path)
 
 
+def spec_file(path: Path) -> Path:
+    """The spec itself: ``path``, or the ``openapi.json`` in that folder or in its ``specs/`` (the layout of a
+    checkout of discord/discord-api-spec)."""
+    if path.is_dir():
+        return next((p for p in (path / SPEC_FILE, path / "specs" / SPEC_FILE) if p.is_file()), path / SPEC_FILE)
+    return path
+
+
 def default_spec_path() -> Path:
-    """``$DISCORD_API_SPEC``, else the shared checkout next to the repository."""
+    """``$DISCORD_API_SPEC`` (a file or a folder), else the copy kept with the tests."""
     configured = os.environ.get(SPEC_ENV_VAR)
-    return Path(configured) if configured else DEFAULT_SPEC_PATH
+    return spec_file(Path(configured)) if configured else BUNDLED_SPEC
 
 
-def load_contract(spec_path: Path | None = None) -> Contract | None:
-    """The contract for ``spec_path`` (default: :func:`default_spec_path`), or None when the spec
-    file is absent. Cached per process: the 1.2 MB spec is parsed once, on first use."""
-    path = (spec_path or default_spec_path()).resolve()
-    return _contract_for(path) if path.is_file() else None
+def load_contract(spec_path: Path | None = None) -> Contract:
+    """The contract for ``spec_path`` (a file or a folder; default: :func:`default_spec_path`). Cached per
+    process: the 1.2 MB spec is parsed once, on first use. A spec that is not there is an error, never a
+    reason to check less."""
+    path = spec_file(spec_path or default_spec_path()).resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"Discord's API spec is not at {path} (check ${SPEC_ENV_VAR})")
+    return _contract_for(path)

@@ -41,13 +41,15 @@ _MESSAGE_FIELDS = ("content", "embeds", "components", "flags", "poll", "tts", "m
 
 @dataclass
 class RecordedRequest:
-    """One HTTP request the bot made (``path`` is relative to the API base, e.g. ``/users/@me``)."""
+    """One HTTP request the bot made (``path`` is relative to the API base, e.g. ``/users/@me``); ``at`` is when
+    it arrived (``time.perf_counter()``), so a benchmark can time answers without polling for them."""
 
     method: str
     path: str
     query: dict[str, str]
     json: Any
     status: int = 0
+    at: float = field(default_factory=time.perf_counter)
 
 
 @dataclass

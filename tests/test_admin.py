@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import discord
@@ -51,7 +52,7 @@ def prefilled(shown) -> dict[str, str]:
 
 def db_state(path: Path) -> tuple[list[tuple], int]:
     """Every fact's revision and removal flag plus the number of change sets, read from the SQLite file."""
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:
         facts = db.execute("SELECT kind, key, revision, deleted, doc FROM facts ORDER BY id").fetchall()
         (sets,) = db.execute("SELECT count(*) FROM change_sets").fetchone()
     return facts, sets

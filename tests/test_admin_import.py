@@ -8,6 +8,7 @@ import datetime as dt
 import re
 import sqlite3
 import threading
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -254,7 +255,7 @@ async def test_an_exported_file_reads_as_plain_yaml(fact_admin, channel, tmp_pat
     document = yaml.safe_load(await export(fact_admin, channel))
     assert document["pack"] == "mission-impossible" and isinstance(document["exported_at"], dt.datetime)
     assert {"films", "releases", "stunts", "locations", "videos", "sources"} <= document.keys()
-    with sqlite3.connect(tmp_path / "facts.sqlite3") as db:
+    with closing(sqlite3.connect(tmp_path / "facts.sqlite3")) as db:
         (live,) = db.execute("SELECT count(*) FROM facts WHERE deleted = 0").fetchone()
     assert sum(len(document[s]) for s in ("films", "releases", "stunts", "locations", "videos")) == live
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 from simcord import Env, HttpLogEntry
 
-from tests.discord_contract import _RULES, Contract, default_spec_path, load_contract
+from tests.discord_contract import _RULES, BUNDLED_SPEC, SPEC_ENV_VAR, Contract, default_spec_path, load_contract
 
 CALLBACK = "/interactions/1456074443980800012/aW50ZXJhY3Rpb24/callback"
 COMMANDS = "/applications/1456074443980800000/commands"
@@ -26,10 +27,7 @@ TEXT_DISPLAY = {"type": 10, "content": "Thanks <@1>!"}
 
 @pytest.fixture(scope="module")
 def contract() -> Contract:
-    loaded = load_contract()
-    if loaded is None:
-        pytest.skip(f"Discord API spec not found at {default_spec_path()}; set DISCORD_API_SPEC")
-    return loaded
+    return load_contract()
 
 
 def request(method: str, path: str, body: Any) -> HttpLogEntry:
@@ -190,9 +188,24 @@ def test_violation_reads_method_path_place_and_limit(contract: Contract) -> None
     assert contract.violations([bad]) == [expected]
 
 
-def test_load_contract_is_cached_and_none_without_spec(tmp_path: Path, contract: Contract) -> None:
-    assert load_contract() is contract
-    assert load_contract(tmp_path / "missing.json") is None
+def test_the_spec_kept_with_the_tests_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(SPEC_ENV_VAR, raising=False)
+    assert default_spec_path() == BUNDLED_SPEC
+    assert load_contract()._spec.routes  # parsed, so every contract check runs on a fresh clone
+
+
+def test_the_spec_is_a_file_or_a_folder_and_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, contract: Contract
+) -> None:
+    checkout = tmp_path / "discord-api-spec"  # a checkout of discord/discord-api-spec keeps it in specs/
+    (checkout / "specs").mkdir(parents=True)
+    (checkout / "specs" / "openapi.json").symlink_to(contract.spec_path)
+    for given in (contract.spec_path, contract.spec_path.parent, checkout):
+        monkeypatch.setenv(SPEC_ENV_VAR, str(given))
+        assert load_contract() is contract  # the same file, parsed once
+    monkeypatch.setenv(SPEC_ENV_VAR, str(tmp_path / "elsewhere"))
+    with pytest.raises(FileNotFoundError, match=re.escape(f"not at {tmp_path / 'elsewhere'} (check ${SPEC_ENV_VAR})")):
+        load_contract()
 
 
 # --------------------------------------------------------------------------- bad requests, one per rule

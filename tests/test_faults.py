@@ -6,10 +6,7 @@ clean failure, the bot keeps serving, and the database stays whole.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
-import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -102,24 +99,19 @@ def drop_last_video(document: dict) -> None:
 # ------------------------------------------------------------------------------- a read-only or locked database
 
 
-@contextlib.contextmanager
-def read_only(path: Path) -> Iterator[None]:
-    """Make the file read-only for real: its mode, and as root (who ignores modes) its immutable attribute."""
-    os.chmod(path, 0o444)
-    immutable = os.geteuid() == 0 and shutil.which("chattr") is not None
-    if immutable:
-        subprocess.run(["chattr", "+i", str(path)], check=False, capture_output=True)
-    try:
-        try:
-            with open(path, "ab"):
-                pytest.skip("cannot make a file read-only here (root, and no chattr)")
-        except PermissionError:
-            pass
-        yield
-    finally:
-        if immutable:
-            subprocess.run(["chattr", "-i", str(path)], check=False, capture_output=True)
-        os.chmod(path, 0o644)
+def read_only_copy(path: Path) -> Path:
+    """A copy of the database that SQLite refuses to write for anyone, root included, as it would a file on a
+    read-only mount. Its header says a newer SQLite wrote it (write version 3: "treated as read-only", file format
+    §1.3.3). Permission bits would not do: root ignores them. Nor would the immutable attribute: it needs a
+    capability, and SQLite reuses a read-write descriptor still open on the same file (an earlier connection
+    whose statement is not finalised yet), so whether the file was writable depended on the tests before."""
+    copy = path.with_name("read-only.sqlite3")
+    with contextlib.closing(sqlite3.connect(path)) as source, contextlib.closing(sqlite3.connect(copy)) as target:
+        source.backup(target)
+    with copy.open("r+b") as header:
+        header.seek(18)  # the write version (1 rollback journal, 2 WAL)
+        header.write(b"\x03")
+    return copy
 
 
 async def save_summary(admin, channel, summary: str):
@@ -130,18 +122,13 @@ async def save_summary(admin, channel, summary: str):
 async def test_a_read_only_database_refuses_changes_clearly_and_fans_still_read(env, bot, config, fact_admin, fan,
                                                                                   channel):  # fmt: skip
     await bot.close()
-    # SimCord keeps each finished loop callback in a reference cycle, and with it the result (an SQLite cursor):
-    # until collected, such a cursor keeps the closed bot's connection alive, and the new one would reuse its
-    # writable file handle.
-    gc.collect()
-    with read_only(config.database):
-        restarted = create_bot(bot.config)
-        await env.restart_bot(restarted)  # a bot started on a read-only file
-        assert "Motorcycle" in await card_title(fan, channel)
-        refused = await save_summary(fact_admin, channel, "A new summary.")
-        assert refused.ephemeral
-        assert refused.response.content == "The fact database is read-only right now, so nothing was changed."
-        assert (await restarted.store.get("stunt:speed-flying")).summary != "A new summary."
+    restarted = create_bot(bot.config.model_copy(update={"database": read_only_copy(config.database)}))
+    await env.restart_bot(restarted)  # a bot started on a read-only database
+    assert "Motorcycle" in await card_title(fan, channel)
+    refused = await save_summary(fact_admin, channel, "A new summary.")
+    assert refused.ephemeral
+    assert refused.response.content == "The fact database is read-only right now, so nothing was changed."
+    assert (await restarted.store.get("stunt:speed-flying")).summary != "A new summary."
 
 
 @contextlib.contextmanager
@@ -168,13 +155,14 @@ async def test_a_locked_database_refuses_changes_clearly_and_fans_still_read(bot
     assert (await bot.store.get("stunt:speed-flying")).summary == "A new summary."
 
 
-@pytest.mark.simcord(settle_timeout=20)
-async def test_a_change_blocked_by_a_lock_is_still_answered_within_discords_three_seconds(config, fact_admin, channel):
-    form = await fact_admin.slash(channel, "fact edit", fact="stunt:speed-flying")
-    with locked(config.database):
-        started = time.perf_counter()
-        await fact_admin.submit_modal(form, prefilled(form) | {"summary": "A new summary."})
-        assert time.perf_counter() - started < 3.0
+async def test_a_change_blocked_by_a_lock_gives_up_inside_discords_three_seconds(bot):
+    """A write waits for another program's lock as long as SQLite's busy timeout on the bot's connections: it must
+    end well inside the 3 seconds Discord gives an answer (the test above shows the answer; a clock would only
+    measure how busy the machine is)."""
+    for connection in (bot.store._writer, bot.store._reader):
+        async with connection.execute("PRAGMA busy_timeout") as cursor:
+            (waits_ms,) = await cursor.fetchone()
+        assert 0 < waits_ms <= 2000
 
 
 # ---------------------------------------------------------------------------------------- SIGKILL during an import
@@ -198,7 +186,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 
 def state(path: Path) -> tuple[int, int]:
     """The facts and import change sets in a database file, after checking that it is whole."""
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
         (facts,) = db.execute("SELECT count(*) FROM facts WHERE deleted = 0").fetchone()

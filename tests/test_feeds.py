@@ -7,7 +7,6 @@ really goes over a socket to the local server.
 from __future__ import annotations
 
 import logging
-import time
 
 import discord
 import pytest
@@ -191,11 +190,9 @@ async def test_a_slow_feed_times_out_and_the_next_feed_is_still_read(env, guild,
     feeds.serve("studio", atom("Studio", OLD))
     caplog.set_level(logging.WARNING, logger="cogs.feeds")
 
-    started = time.perf_counter()
     await next_poll(env)
 
-    assert time.perf_counter() - started < 1.5  # gave up after the 0.3 s timeout, not the 2 s answer
-    assert "no answer within 0.3 s" in caplog.text or "took longer" in caplog.text
+    assert "no answer within 0.3 s" in caplog.text or "took longer" in caplog.text  # gave up, not waited 2 s
     assert feeds.hits["studio"] == 2
     assert posts(bts) == []
 
@@ -247,10 +244,8 @@ async def test_show_tells_managers_why_posting_is_paused_until_they_fix_it(env, 
 
 def test_an_entity_bomb_is_refused_without_expanding():
     for bomb in (ENTITY_BOMB, QUADRATIC_BOMB):
-        started = time.perf_counter()
-        with pytest.raises(FeedError, match="unsafe XML"):
+        with pytest.raises(FeedError, match=r"unsafe XML refused \(DTDForbidden\)"):  # at the DTD: nothing expanded
             parse_feed(bomb.encode())
-        assert time.perf_counter() - started < 0.5
 
 
 def test_broken_xml_and_other_formats_are_errors():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from bot.models import Release, Stunt
@@ -78,7 +79,7 @@ async def test_a_newer_pack_updates_unedited_facts_but_never_an_admins_edit(tmp_
 def as_first_schema(path: Path) -> None:
     """Turn a database back into the first schema's layout (before migration 2 added look-up indexes and
     migration 3 gave releases a type instead of a premiere flag)."""
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:
         db.executescript(
             """
             UPDATE facts SET doc = json_set(json_remove(doc, '$.type'), '$.premiere',

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import create_bot
 from bot.config import Cooldown
 from bot.models import Stunt
 from bot.store import Author
@@ -15,10 +14,10 @@ EDITOR = Author(1, "test")
 
 
 @pytest.fixture
-def simcord_bot(request: pytest.FixtureRequest, tmp_path):
-    """The bot as conftest builds it, or with the cooldown a test asks for (indirect parametrisation)."""
+def config(request: pytest.FixtureRequest, tmp_path):
+    """The config as conftest makes it, or with the cooldown a test asks for (indirect parametrisation)."""
     overrides = {"cooldown": request.param} if hasattr(request, "param") else {}
-    return create_bot(make_config(tmp_path, **overrides))
+    return make_config(tmp_path, **overrides)
 
 
 async def test_motorbike_finds_the_cliff_jump(fan, channel):
@@ -172,7 +171,7 @@ async def test_mentions_in_a_fact_are_shown_but_never_ping(fan, channel, store, 
     assert callback.json["data"]["allowed_mentions"] == {"parse": []}
 
 
-@pytest.mark.parametrize("simcord_bot", [Cooldown(uses=2, per_seconds=10)], indirect=True)
+@pytest.mark.parametrize("config", [Cooldown(uses=2, per_seconds=10)], indirect=True)
 async def test_cooldown_is_per_user_says_when_and_resets(fan, other_fan, channel, env):
     for _ in range(2):
         assert not (await fan.slash(channel, "stunt", name="bike")).ephemeral
