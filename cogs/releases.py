@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render, ui
+from bot import ui
 from bot.app import FanBot, fan_cooldown
 from bot.cards import release_cards
 
