@@ -276,7 +276,7 @@ def release_line(release: Release) -> str:
     when = f"{timestamp(release.date, 'D')} ({timestamp(release.date, 'R')})"
     what = f" ({release_what(release)})" if release.type in HOME_TYPES or release.type == "preview" else ""
     place = f" — {clip(release.place, 80)}" if release.place else ""
-    note = f" — {clip(release.note, 120)}" if release.note else ""
+    note = f" — {clip(release.note, 160)}" if release.note else ""
     unsure = f" *(confidence: {release.confidence})*" if release.confidence != "high" else ""
     return f"**{release.region}**{what}: {when}{place}{note}{unsure}"
 

@@ -27,7 +27,6 @@ KNOWN_MISSES = {
     "was ghost protocol filmed in budapest",
     "which highway was closed for the mi5 bike chase",
     "was the opera scene filmed in the real vienna opera house",
-    "paris bike chase no helmet",
 }
 MISS = pytest.mark.xfail(strict=True, reason="the search ranks another card first today")
 QUESTIONS = [

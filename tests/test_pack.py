@@ -222,7 +222,7 @@ def test_a_shipped_video_link_names_where_that_exact_link_was_seen() -> None:
         (MINIMAL.replace("year: 2023", "year: 2023-02-30"), "films[0].year, line 8: '2023-02-30' is not a real date"),
         (MINIMAL.replace("title: T", "title: !!binary VA=="), "title, line 4: the tag !!binary is not allowed"),
         (MINIMAL.replace("title: T", "title: !!set {T}"), "title, line 4: the tag !!set is not allowed"),
-        (MINIMAL + "<<: {extra: 1}\n", "<<, line 9: the tag !!merge is not allowed"),
+        (MINIMAL + "<<: {extra: 1}\n", '"<<", line 9: the tag !!merge is not allowed'),
         (MINIMAL.replace("title: T", "title: !shout T"), "title, line 4: the tag !shout is not allowed"),
     ],
     ids=["duplicate-key", "duplicate-in-flow", "huge-number", "impossible-date", "binary", "set", "merge", "custom"],
