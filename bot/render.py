@@ -304,6 +304,7 @@ def money(figure: BoxOffice) -> str:
     return text
 
 
+RETITLE = re.compile(r"\btitle|\bretitl|\brenamed|no longer (be )?called", re.IGNORECASE)  # notes on titles
 MEASURES = ("worldwide", "domestic", "international", "opening")  # the order a card lists them in
 
 
@@ -358,7 +359,7 @@ def release_card(film: Film, releases: Sequence[Release], today: dt.date, *, reg
         for h in sorted(r.history, key=lambda h: h.date)
     ]
     _field(embed, "Announced dates before", _whole_lines(history, FIELD_VALUE_MAX))
-    retitles = [n.text for n in film.notes if "title" in n.text.casefold() or "called" in n.text.casefold()]
+    retitles = [n.text for n in film.notes if RETITLE.search(n.text)]
     _field(embed, "Titles", bullets(retitles[:3]))
     if not region:
         _field(embed, "Runtime", runtime_text(film))
