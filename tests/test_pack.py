@@ -14,7 +14,7 @@ from bot import pack as pack_module
 from bot.pack import MAX_PACK_BYTES, PackInvalid, dump_pack, load_pack, pack_files, parse_pack, read_yaml
 from tests.conftest import PACK, ROOT
 
-SHIPPED = sorted(p for p in (ROOT / "data").iterdir() if p.is_dir() or p.suffix == ".yaml")
+SHIPPED = sorted(p for p in (ROOT / "data").iterdir() if (p / "pack.yaml").is_file() or p.suffix == ".yaml")
 
 MINIMAL = """
 pack: t
