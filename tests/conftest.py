@@ -1,14 +1,18 @@
-"""Shared fixtures: the real bot (built by ``create_bot``, as the CLI does) on a fresh SQLite file seeded
-from the shipped pack, running against SimCord, with fans, a bot admin and server managers as actors.
+"""Shared fixtures: the real bot (built by ``create_bot``, as the CLI does) on a fresh SQLite file holding the
+shipped pack (a copy of one seeded once), running against SimCord, with fans, a bot admin and server managers as
+actors.
 
 Every test that runs the bot also checks every REST request it made against Discord's contract.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gc
+import tempfile
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import aiosqlite
@@ -17,7 +21,7 @@ import pytest
 from discord import app_commands
 from simcord import Env
 
-from bot.app import FanBot, create_bot
+from bot.app import FanBot, create_bot, seed
 from bot.config import BUNDLED_PACK, Admins, Config, Cooldown
 from bot.errors import FanBotError
 from bot.pack import dump_pack, load_pack
@@ -35,14 +39,45 @@ def pack_as_one_file() -> str:
     return dump_pack(pack.pack, pack.version, pack.title, pack.facts())
 
 
-def make_config(tmp_path: Path, **overrides: object) -> Config:
-    """The config tests run with: a throwaway database, the shipped pack, a generous cooldown."""
+@functools.cache
+def seeded_database() -> bytes:
+    """A database file as a first start on the shipped pack leaves it, made once per test process by the bot's own
+    ``seed`` (in a thread with its own event loop, whatever loop the caller runs). It holds no command-sync digest,
+    so every bot started on a copy still syncs its commands."""
+
+    async def first_start(path: Path) -> None:
+        store = await FactStore.open(path)
+        try:
+            await seed(store, [PACK])
+        finally:
+            await store.close()
+
+    with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(1) as worker:
+        path = Path(folder) / "facts.sqlite3"
+        worker.submit(asyncio.run, first_start(path)).result()
+        return path.read_bytes()
+
+
+def seeded_copy(path: Path) -> Path:
+    """``path``, a new database holding the shipped pack (a copy of ``seeded_database``: no seeding each time)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(seeded_database())
+    return path
+
+
+def make_config(tmp_path: Path, *, seeded: bool = True, **overrides: object) -> Config:
+    """The config tests run with: a throwaway database, the shipped pack, a generous cooldown. With the shipped
+    pack the database starts as a copy of ``seeded_database``, so the bot finds the pack loaded and skips seeding;
+    ``seeded=False`` leaves the file to the bot's first start, for tests of first starts and of seeding."""
     values: dict[str, object] = {
         "database": tmp_path / "facts.sqlite3",
         "packs": [PACK],
         "cooldown": Cooldown(uses=1000, per_seconds=10),
     }
-    return Config.model_validate({**values, **overrides})
+    config = Config.model_validate({**values, **overrides})
+    if seeded and config.packs == [PACK]:
+        seeded_copy(config.database)
+    return config
 
 
 @pytest.fixture

@@ -19,9 +19,8 @@ import discord
 import pytest
 
 from bot.app import create_bot
-from bot.pack import load_pack
 from bot.store import FactStore
-from tests.conftest import PACK, ROOT
+from tests.conftest import ROOT, seeded_copy
 from tests.test_admin import prefilled
 from tests.test_admin_import import changed, export
 
@@ -215,10 +214,7 @@ def import_and_kill(path: Path, delay: float) -> tuple[int, bool]:
 
 @pytest.mark.parametrize("delay", [0.0, 0.3, 0.8])
 async def test_sigkill_during_an_import_leaves_it_wholly_applied_or_not_at_all(tmp_path, delay):
-    path = tmp_path / "facts.sqlite3"
-    store = await FactStore.open(path)
-    await store.seed([load_pack(PACK)])
-    await store.close()
+    path = seeded_copy(tmp_path / "facts.sqlite3")
     facts, imports = state(path)
 
     adding, finished = import_and_kill(path, delay)

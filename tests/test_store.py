@@ -12,21 +12,18 @@ from pathlib import Path
 import pytest
 
 from bot.errors import Conflict, Invalid
-from bot.pack import load_pack, parse_pack, read_yaml
+from bot.pack import parse_pack, read_yaml
 from bot.store import Author, FactStore
 from bot.store.text import match_expression
-from tests.conftest import PACK
+from tests.conftest import seeded_copy
 
 LUTHER, ILSA = Author(1, "luther"), Author(2, "ilsa")
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[FactStore]:
-    """A store of its own (not the bot's), seeded from the shipped pack."""
-    opened = await FactStore.open(tmp_path / "facts.sqlite3")
-    pack = load_pack(PACK)
-    await opened.seed([pack])
-    await opened.remember_pack(pack)
+    """A store of its own (not the bot's), holding the shipped pack."""
+    opened = await FactStore.open(seeded_copy(tmp_path / "facts.sqlite3"))
     yield opened
     await opened.close()
 
