@@ -55,6 +55,11 @@ def echo(text: str, limit: int) -> str:
     return _MARKUP.sub(r"\\\g<0>", clip(" ".join(text.split()), limit))
 
 
+def place_name(place: str) -> str:
+    """A country or region as a sentence names it: "the United States", "the Czech Republic", but "France"."""
+    return f"the {place}" if place.startswith(("United ", "Czech ", "Philippines")) else place
+
+
 def spoiler(text: str) -> str:
     """Wrap plot details in Discord spoiler bars (``|`` inside would end the spoiler early)."""
     return f"||{text.replace('|', '¦')}||"

@@ -59,6 +59,12 @@ def test_the_example_file_is_valid_and_documents_every_key() -> None:
         "feeds",
         "poll_minutes",
         "cooldown",
+        "trivia",
+        "answer_seconds",
+        "race_seconds",
+        "daily_hour",
+        "daily_open_hours",
+        "on_this_day_hour",
         "log_level",
     ):
         assert f"{key}:" in text

@@ -16,9 +16,10 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager, closing, suppress
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import aiosqlite
 from rapidfuzz import fuzz, process
@@ -38,6 +39,9 @@ from bot.store.text import (
     tokens,
     with_units,
 )
+
+if TYPE_CHECKING:
+    from bot.store.games import Games, Params, Row
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +155,9 @@ class GuildSettings:
     weekly_pick: bool = False
     mention_replies: bool = True
     disabled_reason: str | None = None
+    trivia_channel_id: int | None = None
+    trivia_hour: int | None = None  # UTC; None: the configured default
+    on_this_day_channel_id: int | None = None
 
 
 def _now() -> dt.datetime:
@@ -1166,15 +1173,18 @@ class FactStore:
         async with self._transaction() as db:
             await db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
-    _SETTINGS_SQL = (
-        "SELECT guild_id, bts_channel_id, announce_channel_id, region, weekly_pick, mention_replies, disabled_reason "
-        "FROM guild_settings "
-    )
+    _SETTINGS = (
+        "bts_channel_id", "announce_channel_id", "region", "weekly_pick", "mention_replies", "disabled_reason",
+        "trivia_channel_id", "trivia_hour", "on_this_day_channel_id",
+    )  # fmt: skip
+    _SETTINGS_SQL = f"SELECT guild_id, {', '.join(_SETTINGS)} FROM guild_settings "
 
     @staticmethod
     def _settings(row: sqlite3.Row) -> GuildSettings:
-        guild_id, bts, announce, region, weekly, mentions, reason = row
-        return GuildSettings(guild_id, bts, announce, region, bool(weekly), bool(mentions), reason)
+        guild_id, bts, announce, region, weekly, mentions, reason, trivia, hour, on_this_day = row
+        return GuildSettings(
+            guild_id, bts, announce, region, bool(weekly), bool(mentions), reason, trivia, hour, on_this_day
+        )
 
     async def guild_settings(self, guild_id: int) -> GuildSettings:
         row = await self._one(self._SETTINGS_SQL + "WHERE guild_id = ?", (guild_id,))
@@ -1183,8 +1193,6 @@ class FactStore:
     async def all_guild_settings(self) -> list[GuildSettings]:
         """Every server that changed a setting (the posting loops read this each time they run)."""
         return [self._settings(row) for row in await self._all(self._SETTINGS_SQL + "ORDER BY guild_id")]
-
-    _SETTINGS = ("bts_channel_id", "announce_channel_id", "region", "weekly_pick", "mention_replies", "disabled_reason")
 
     async def update_guild_settings(self, guild_id: int, **values: Any) -> GuildSettings:
         unknown = set(values) - set(self._SETTINGS)
@@ -1196,6 +1204,13 @@ class FactStore:
             for name, value in values.items():
                 await db.execute(f"UPDATE guild_settings SET {name} = ? WHERE guild_id = ?", (value, guild_id))
         return await self.guild_settings(guild_id)
+
+    @cached_property
+    def games(self) -> Games:
+        """Trivia's rounds, answers, scores and recent questions (``bot.store.games``), on this store's database."""
+        from bot.store.games import Games  # it reads bot.trivia, which needs this package loaded first
+
+        return Games(_Database(self))
 
     async def unseen_feed_items(self, feed_url: str, item_ids: Sequence[str]) -> set[str] | None:
         """The items not seen in this feed before, or None when the feed was never polled (its first poll only
@@ -1240,3 +1255,40 @@ class FactStore:
         """Forget a claimed post whose sending failed, so it may be tried again."""
         async with self._transaction() as db:
             await db.execute("DELETE FROM posts WHERE guild_id = ? AND item = ?", (guild_id, item))
+
+
+class _Connection:
+    """``bot.store.games.Writer`` over the store's writing connection, inside one of its transactions."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    async def fetch(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self.db.execute(sql, params) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetch(sql, params)
+        return rows[0] if rows else None
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        cursor = await self.db.execute(sql, params)
+        return cursor.rowcount
+
+
+class _Database:
+    """``bot.store.games.Database`` over a ``FactStore``: reads on its reader, writes in its transactions."""
+
+    def __init__(self, store: FactStore) -> None:
+        self.store = store
+
+    async def fetch(self, sql: str, params: Params = ()) -> list[Row]:
+        return [tuple(row) for row in await self.store._all(sql, params)]
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        return await self.store._one(sql, params)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[_Connection]:
+        async with self.store._transaction() as db:
+            yield _Connection(db)
