@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
@@ -43,6 +44,19 @@ def channel_problem(guild: discord.Guild, channel_id: int) -> str | None:
     return f"I lost the {', '.join(missing)} permission in {channel.mention}" if missing else None
 
 
+@dataclass(frozen=True)
+class Post:
+    """What one server is sent."""
+
+    content: str = ""
+    embed: discord.Embed | None = None
+    view: discord.ui.View | None = None
+
+
+# A post made for each server, after its claim and just before sending (a daily question: its own round there).
+Compose = Callable[[discord.Guild, int], Awaitable[Post]]
+
+
 class Poster:
     """Sends items to servers exactly once each, paced, pausing servers whose channel broke."""
 
@@ -51,16 +65,13 @@ class Poster:
         self._next_send = 0.0
 
     async def publish(
-        self,
-        item: str,
-        channel_of: Callable[[GuildSettings], int | None],
-        *,
-        content: str,
-        embed: discord.Embed | None = None,
-    ) -> int:
+        self, item: str, channel_of: Callable[[GuildSettings], int | None], post: Post | Compose
+    ) -> list[discord.Message]:
         """Post to each server for which ``channel_of(settings)`` names a channel, unless it is paused or has
-        the item already; returns how many got it. Settings are read now, so a pause just made is respected."""
-        sent = 0
+        the item already; returns the messages sent. ``post`` is the same for every server, or made for each
+        (with the server and the channel) once it is claimed. Settings are read now, so a pause just made is
+        respected."""
+        sent = []
         for settings in await self.bot.store.all_guild_settings():
             channel_id = channel_of(settings)
             guild = self.bot.get_guild(settings.guild_id)
@@ -69,25 +80,28 @@ class Poster:
             await self._wait_turn()  # before the claim: a shutdown while waiting leaves nothing claimed
             if not await self.bot.store.claim_post(guild.id, item):
                 continue
-            problem = await self._send(guild, channel_id, content, embed)
-            if problem is None:
-                sent += 1
+            made = post if isinstance(post, Post) else await post(guild, channel_id)
+            outcome = await self._send(guild, channel_id, made)
+            if isinstance(outcome, discord.Message):
+                sent.append(outcome)
                 continue
             await self.bot.store.release_post(guild.id, item)
-            if problem:
-                await self.pause(guild, problem)
+            if outcome:
+                await self.pause(guild, outcome)
         return sent
 
-    async def _send(
-        self, guild: discord.Guild, channel_id: int, content: str, embed: discord.Embed | None
-    ) -> str | None:
-        """None when posted; else why the server's posting must pause ("" for a passing failure)."""
+    async def _send(self, guild: discord.Guild, channel_id: int, post: Post) -> discord.Message | str:
+        """The message posted; else why the server's posting must pause ("" for a passing failure)."""
         problem = channel_problem(guild, channel_id)
         channel = guild.get_channel(channel_id)
         if problem or not isinstance(channel, discord.TextChannel):
-            return problem
+            return problem or ""
         try:
-            await channel.send(content=content, embed=embed or discord.utils.MISSING)
+            return await channel.send(
+                content=post.content or None,
+                embed=post.embed or discord.utils.MISSING,
+                view=post.view or discord.utils.MISSING,
+            )
         except (discord.Forbidden, discord.NotFound) as exc:
             return f"Discord refused my post in {channel.mention} ({exc.text or exc.status})"
         except discord.HTTPException as exc:
@@ -95,7 +109,6 @@ class Poster:
             return ""
         finally:
             self._next_send = asyncio.get_running_loop().time() + POST_GAP
-        return None
 
     async def _wait_turn(self) -> None:
         """Wait until ``POST_GAP`` has passed since this poster's last send (no wait after skipped servers)."""

@@ -31,8 +31,9 @@ COLOURS = {
     "release": discord.Colour(0x1B6CA8),
     "video": discord.Colour(0x8E44AD),
     "search": discord.Colour(0x4A4A4A),
+    "trivia": discord.Colour(0xF4A300),
 }
-ICONS = {"stunt": "🎬", "location": "📍", "film": "📅", "release": "📅", "video": "🎥"}
+ICONS = {"stunt": "🎬", "location": "📍", "film": "📅", "release": "📅", "video": "🎥", "trivia": "🏆"}
 KIND_NAMES = {"stunt": "Stunt", "location": "Filming location", "film": "Release dates", "video": "Video"}
 
 
@@ -67,7 +68,11 @@ def spoiler(text: str) -> str:
 
 def timestamp(day: dt.date, style: str) -> str:
     """A Discord timestamp for a date. Noon UTC keeps the same calendar day for nearly every time zone."""
-    moment = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+    return timestamp_at(dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC), style)
+
+
+def timestamp_at(moment: dt.datetime, style: str) -> str:
+    """A Discord timestamp for a moment: each reader sees it in their own time zone ("in 5 minutes", "17:00")."""
     return f"<t:{int(moment.timestamp())}:{style}>"
 
 

@@ -1,4 +1,5 @@
-"""/settings: where this server gets new videos and release news, for members with Manage Server.
+"""/settings: where this server gets new videos, release news, the daily trivia question and "on this day", for
+members with Manage Server.
 
 Setting a channel first checks that the bot can post there (and says what it lacks if not, changing
 nothing); it also resumes posting that was paused because a channel broke (see ``bot.posting``).
@@ -6,6 +7,7 @@ nothing); it also resumes posting that was paused because a channel broke (see `
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -15,20 +17,24 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render, schedule
-from bot.app import FanBot
+from bot.app import FanBot, server_only
+from bot.config import TriviaConfig
 from bot.errors import Invalid
 from bot.posting import channel_problem, missing_permissions
+from bot.schedule import daily_hour
 from bot.store import GuildSettings
 from bot.store.text import fold
 
 log = logging.getLogger(__name__)
 
-Setting = Literal["bts-channel", "announcements", "region", "weekly-pick"]
+Setting = Literal["bts-channel", "announcements", "region", "weekly-pick", "trivia-channel", "on-this-day"]
 OFF: dict[str, dict[str, Any]] = {
     "bts-channel": {"bts_channel_id": None},
     "announcements": {"announce_channel_id": None},
     "region": {"region": None},
     "weekly-pick": {"weekly_pick": False},
+    "trivia-channel": {"trivia_channel_id": None},
+    "on-this-day": {"on_this_day_channel_id": None},
 }
 
 
@@ -40,11 +46,26 @@ def _channel(channel_id: int | None, command: str) -> str:
     return f"<#{channel_id}>" if channel_id else f"nowhere (`/settings {command}`)"
 
 
-def describe(settings: GuildSettings, problems: Sequence[str] = ()) -> str:
+def at_hour(hour: int) -> str:
+    """ "17:00 UTC (18:00 for you)": the reader's own time shown by Discord."""
+    moment = dt.datetime.combine(dt.date(2026, 1, 1), dt.time(hour), tzinfo=dt.UTC)
+    return f"{hour:02d}:00 UTC ({render.timestamp_at(moment, 't')} for you)"
+
+
+DEFAULT_TRIVIA = TriviaConfig()
+
+
+def describe(settings: GuildSettings, problems: Sequence[str] = (), trivia: TriviaConfig = DEFAULT_TRIVIA) -> str:
     """The /settings show text: every setting, why posting is paused if it is, and ``problems`` with the
-    channels now."""
+    channels now. ``trivia`` gives the hours of the daily posts a server did not choose."""
     bts = _channel(settings.bts_channel_id, "bts-channel")
     news = _channel(settings.announce_channel_id, "announcements")
+    daily = _channel(settings.trivia_channel_id, "trivia-channel")
+    if settings.trivia_channel_id:
+        daily += f", every day at {at_hour(daily_hour(settings, trivia))}"
+    on_this_day = _channel(settings.on_this_day_channel_id, "on-this-day")
+    if settings.on_this_day_channel_id:
+        on_this_day += f", at {at_hour(trivia.on_this_day_hour)} on days with one"
     region = "not set (`/settings region`): no countdowns"
     if settings.region:
         region = f"**{render.echo(settings.region, 100)}**"
@@ -55,6 +76,8 @@ def describe(settings: GuildSettings, problems: Sequence[str] = ()) -> str:
         f"📅 Release news goes to: {news}",
         f"🌍 Region for release news: {region}",
         f"💬 Answers when someone mentions me: {_on(settings.mention_replies)}",
+        f"❓ The daily trivia question goes to: {daily}",
+        f"📆 Anniversaries (on this day) go to: {on_this_day}",
     ]
     if settings.disabled_reason:
         lines.append(f"⚠️ **Posting is paused.** {settings.disabled_reason}")
@@ -62,7 +85,7 @@ def describe(settings: GuildSettings, problems: Sequence[str] = ()) -> str:
     return render.clip("\n".join(lines), render.CONTENT_MAX)
 
 
-@app_commands.guild_only()
+@server_only()
 @app_commands.default_permissions(manage_guild=True)
 class Settings(commands.GroupCog, group_name="settings", group_description="Where this server gets videos and news"):
     """Per-server settings; facts stay the bot admins' business."""
@@ -82,7 +105,8 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
     async def _save(self, interaction: discord.Interaction, done: str, **values: Any) -> None:
         assert interaction.guild_id is not None  # the group is guild-only
         settings = await self.bot.store.update_guild_settings(interaction.guild_id, **values)
-        await interaction.response.send_message(f"{done}\n\n{describe(settings)}", ephemeral=True)
+        text = f"{done}\n\n{describe(settings, trivia=self.bot.config.trivia)}"
+        await interaction.response.send_message(render.clip(text, render.CONTENT_MAX), ephemeral=True)
 
     async def _set_channel(
         self, interaction: discord.Interaction, channel: discord.TextChannel, what: str, **values: Any
@@ -101,9 +125,13 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
         """Show this server's settings, and why posting is paused if it is."""
         assert interaction.guild is not None
         settings = await self.bot.store.guild_settings(interaction.guild.id)
-        channels = [settings.bts_channel_id, settings.announce_channel_id]
+        channels = [
+            settings.bts_channel_id, settings.announce_channel_id, settings.trivia_channel_id,
+            settings.on_this_day_channel_id,
+        ]  # fmt: skip
         problems = [problem for c in channels if c and (problem := channel_problem(interaction.guild, c))]
-        await interaction.response.send_message(describe(settings, problems), ephemeral=True)
+        text = describe(settings, list(dict.fromkeys(problems)), self.bot.config.trivia)
+        await interaction.response.send_message(text, ephemeral=True)
 
     @app_commands.command(name="bts-channel")
     @app_commands.describe(channel="Where new behind-the-scenes videos (and the weekly pick) are posted")
@@ -137,6 +165,30 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
             for name in names
             if wanted in fold(name)
         ][:25]
+
+    @app_commands.command(name="trivia-channel")
+    @app_commands.describe(
+        channel="Where a trivia question is posted every day (everyone answers once; right answers score)",
+        hour="The hour it is posted, in UTC (0-23); the answer shows some hours later",
+    )
+    async def trivia_channel(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        hour: app_commands.Range[int, 0, 23] | None = None,
+    ) -> None:
+        """Choose the channel (and the hour) for a daily trivia question."""
+        hour = self.bot.config.trivia.daily_hour if hour is None else hour
+        await self._set_channel(
+            interaction, channel, f"daily trivia questions, at {at_hour(hour)},", trivia_channel_id=channel.id,
+            trivia_hour=hour,
+        )  # fmt: skip
+
+    @app_commands.command(name="on-this-day")
+    @app_commands.describe(channel="Where anniversaries are posted: releases, premieres and filming days of that date")
+    async def on_this_day(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        """Choose the channel for "on this day": what happened on that date (nothing on days without one)."""
+        await self._set_channel(interaction, channel, "anniversaries", on_this_day_channel_id=channel.id)
 
     @app_commands.command(name="weekly-pick")
     @app_commands.describe(enabled="Post a random behind-the-scenes video each week in the BTS channel")

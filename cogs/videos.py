@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import ui
-from bot.app import FanBot, fan_cooldown
+from bot.app import FanBot, anywhere, fan_cooldown
 from bot.cards import card_for
 from bot.errors import NotFound
 
@@ -19,6 +19,7 @@ class Videos(commands.Cog):
         self.bot = bot
 
     @app_commands.command()
+    @anywhere()
     @app_commands.describe(topic="A video, stunt or place, for example the bike jump; leave empty for a random video")
     @fan_cooldown()
     async def bts(self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 100] | None = None) -> None:

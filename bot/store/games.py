@@ -237,12 +237,10 @@ class Games:
                     )
         return True
 
-    async def due_rounds(self, now: dt.datetime) -> list[int]:
-        """The open rounds whose time has run out, oldest first."""
-        rows = await self.db.fetch(
-            "SELECT id FROM trivia_rounds WHERE closed_at IS NULL AND closes_at <= ? ORDER BY closes_at", (_iso(now),)
-        )
-        return [round_id for (round_id,) in rows]
+    async def open_rounds(self) -> list[tuple[int, dt.datetime]]:
+        """The rounds still open, with when each closes (to close them on time after a restart)."""
+        rows = await self.db.fetch("SELECT id, closes_at FROM trivia_rounds WHERE closed_at IS NULL ORDER BY closes_at")
+        return [(round_id, dt.datetime.fromisoformat(closes_at)) for round_id, closes_at in rows]
 
     # ----------------------------------------------------------------- scores
 
