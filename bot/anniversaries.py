@@ -112,6 +112,16 @@ def anniversaries(
     return sorted((a for a in found if a.day <= today), key=lambda a: (a.day, a.text))
 
 
+def nearest_days(
+    releases: list[Release], stunts: list[Stunt], films: Mapping[str, Film], month: int, day: int, today: dt.date
+) -> list[str]:
+    """The three days of the year nearest to this one that have anniversaries ("25 January"), nearest first."""
+    asked = dt.date(2024, month, day)  # a leap year: every day of the year is in it
+    near = (asked + dt.timedelta(days=n * sign) for n in range(1, 184) for sign in (1, -1))
+    found = (d for d in near if anniversaries(releases, stunts, films, d.month, d.day, today))
+    return [f"{d.day} {d:%B}" for _, d in zip(range(3), found, strict=False)]
+
+
 _NUMERIC = re.compile(r"(?:(\d{4})-)?(\d{1,2})-(\d{1,2})")
 _DAY_MONTH = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH}|[a-z]{{3}})\.?(?:\s+\d{{4}})?", re.IGNORECASE)
 _MONTH_DAY = re.compile(rf"({_MONTH}|[a-z]{{3}})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?", re.IGNORECASE)

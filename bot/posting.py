@@ -11,13 +11,15 @@ are served as usual.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
 
+from bot.schedule import DAILY_CATCH_UP
 from bot.store import GuildSettings
 
 if TYPE_CHECKING:
@@ -122,3 +124,66 @@ class Poster:
         reason = f"Paused on {day}: {problem}. Fix that, then set the channel again with /settings."
         log.warning("Posting paused in server %s (%s): %s", guild.name, guild.id, problem)
         await self.bot.store.update_guild_settings(guild.id, disabled_reason=reason)
+
+
+def next_at(now: dt.datetime, hour: int) -> dt.datetime:
+    """The next time it is ``hour`` o'clock (UTC) after ``now``."""
+    at = now.astimezone(dt.UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return at if at > now else at + dt.timedelta(days=1)
+
+
+class DailyPosts:
+    """Runs ``post(now)`` once at start (to catch up what was missed while the bot was down), then at each hour
+    ``hours(settings)`` names for the servers' settings and at the hours after it while a late post may still go
+    out (``schedule.DAILY_CATCH_UP``: a post that failed is tried again). Nothing wakes while no server wants a
+    daily post; a settings change (the ``guild_settings_change`` event) makes it look at the hours again."""
+
+    def __init__(
+        self,
+        bot: FanBot,
+        hours: Callable[[list[GuildSettings]], Iterable[int]],
+        post: Callable[[dt.datetime], Awaitable[None]],
+    ) -> None:
+        self.bot = bot
+        self.hours = hours
+        self.post = post
+        self.task: asyncio.Task[None] | None = None
+        self.sleeping = False  # waiting for the next hour (a settings change may interrupt that, never a post)
+
+    def start(self) -> None:
+        self.bot.add_listener(self.on_guild_settings_change)
+        self.task = asyncio.create_task(self.run(catch_up=True))
+
+    def stop(self) -> None:
+        self.bot.remove_listener(self.on_guild_settings_change)
+        if self.task is not None:
+            self.task.cancel()
+
+    async def on_guild_settings_change(self, settings: GuildSettings) -> None:
+        if self.task is not None and not self.task.done():
+            if not self.sleeping:
+                return  # posting now: the hours are looked at again right after
+            self.task.cancel()
+        self.task = asyncio.create_task(self.run(catch_up=False))
+
+    async def run(self, *, catch_up: bool) -> None:
+        await self.bot.wait_until_ready()
+        if catch_up:
+            await self.post(discord.utils.utcnow())
+        retries = range(int(DAILY_CATCH_UP / dt.timedelta(hours=1)) + 1)
+        while True:
+            now = discord.utils.utcnow()
+            try:
+                hours = set(self.hours(await self.bot.store.all_guild_settings()))
+            except Exception:
+                log.exception("Daily posts: the servers' settings cannot be read; trying again in an hour")
+                hours = {(now + dt.timedelta(hours=1)).hour}
+            wake = min((next_at(now, (hour + late) % 24) for hour in hours for late in retries), default=None)
+            if wake is None:
+                return  # until a server asks for a daily post
+            self.sleeping = True
+            try:
+                await discord.utils.sleep_until(wake)
+            finally:
+                self.sleeping = False
+            await self.post(max(discord.utils.utcnow(), wake))  # never a hair before the hour it is for

@@ -105,6 +105,7 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
     async def _save(self, interaction: discord.Interaction, done: str, **values: Any) -> None:
         assert interaction.guild_id is not None  # the group is guild-only
         settings = await self.bot.store.update_guild_settings(interaction.guild_id, **values)
+        self.bot.dispatch("guild_settings_change", settings)  # daily posts look at their hours again
         text = f"{done}\n\n{describe(settings, trivia=self.bot.config.trivia)}"
         await interaction.response.send_message(render.clip(text, render.CONTENT_MAX), ephemeral=True)
 

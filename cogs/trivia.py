@@ -24,19 +24,19 @@ from typing import Any, Literal
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot import render, render_games, schedule, trivia, ui
 from bot.app import FanBot, anywhere, fan_cooldown
 from bot.errors import Invalid, NotAllowed
-from bot.posting import Post, Poster
+from bot.posting import DailyPosts, Post, Poster
+from bot.store import GuildSettings
 from bot.store.games import EVERYWHERE, RECENT, Outcome, Round, Score
 from bot.trivia import LETTERS, TOPICS, Facts, Question
 
 log = logging.getLogger(__name__)
 
 Edit = Callable[..., Awaitable[Any]]  # edits the message a round was asked in
-HOURS = [dt.time(hour, tzinfo=dt.UTC) for hour in range(24)]  # the daily posts are checked on every hour
 
 
 class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"trivia:(?P<round>[0-9]+):(?P<choice>[0-3])"):
@@ -84,13 +84,18 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
         self.rng = random.Random()
         self.timers: dict[int, asyncio.Task[None]] = {}  # round id → the task that closes it on time
         self.posting: dict[int, int] = {}  # server id → the round of the daily question being posted there
+        self.daily = DailyPosts(bot, self.daily_hours, self.post_daily)
 
     async def cog_load(self) -> None:
+        """The answer buttons of every round ever asked are handled; the open rounds (their timers were lost with
+        the last process) close on time again."""
         self.bot.add_dynamic_items(AnswerButton)
+        for round_id, closes_at in await self.bot.store.games.open_rounds():
+            self.close_at(round_id, closes_at, None)
         self.daily.start()
 
     async def cog_unload(self) -> None:
-        self.daily.cancel()
+        self.daily.stop()
         for timer in self.timers.values():
             timer.cancel()
         self.bot.remove_dynamic_items(AnswerButton)
@@ -225,11 +230,7 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
     def close_at(self, round_id: int, closes_at: dt.datetime, edit: Edit | None) -> None:
         """Close a round when its time is up, and show the answer with ``edit`` (or in the bot's own post)."""
         delay = max(0.0, (closes_at - discord.utils.utcnow()).total_seconds())
-        timer = asyncio.create_task(self._close_later(round_id, delay, edit))
-        self.timers[round_id] = timer
-        timer.add_done_callback(
-            lambda done: self.timers.pop(round_id, None) if self.timers.get(round_id) is done else None
-        )
+        self.timers[round_id] = asyncio.create_task(self._close_later(round_id, delay, edit))
 
     def stop_timer(self, round_id: int) -> None:
         timer = self.timers.pop(round_id, None)
@@ -257,18 +258,8 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
 
     # ------------------------------------------------------------------ the daily question
 
-    @tasks.loop(time=HOURS)
-    async def daily(self) -> None:
-        await asyncio.create_task(self.post_daily(discord.utils.utcnow()))
-
-    @daily.before_loop
-    async def catch_up(self) -> None:
-        """At start: close the rounds left open on time (their timers were lost) and post a question missed while
-        the bot was down, if it is recent (see ``schedule.daily_due``)."""
-        await self.bot.wait_until_ready()
-        for round_id, closes_at in await self.bot.store.games.open_rounds():
-            self.close_at(round_id, closes_at, None)
-        await asyncio.create_task(self.post_daily(discord.utils.utcnow()))
+    def daily_hours(self, servers: list[GuildSettings]) -> set[int]:
+        return {schedule.daily_hour(s, self.bot.config.trivia) for s in servers if s.trivia_channel_id}
 
     async def post_daily(self, now: dt.datetime) -> None:
         """The daily question for every server whose hour has come, once per server and day."""
@@ -290,7 +281,7 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
                     round_id = self.posting.pop(message.guild.id)
                     await self.bot.store.games.set_message(round_id, message.channel.id, message.id)
         except Exception:
-            log.exception("The daily trivia question failed; trying again next hour")
+            log.exception("The daily trivia question failed; it is tried again within the next hours")
 
     async def daily_post(self, guild: discord.Guild, channel_id: int) -> Post:
         """A server's question of the day: one it has not had among its last 50, as a round of its own."""
