@@ -20,13 +20,15 @@ import random
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.models import Film, Location, Release, Source, Stunt
 from bot.render import place_name
-from bot.store.text import STOP_WORDS, fold, place_matches
+from bot.store.text import STOP_WORDS, place_matches
+from bot.store.text import fold as _fold_uncached
 
 Topic = Literal["stunts", "locations", "releases", "numbers", "claims"]
 TOPICS: dict[Topic, str] = {
@@ -37,6 +39,7 @@ TOPICS: dict[Topic, str] = {
     "claims": "True or not",
 }
 LETTERS = "ABCD"
+fold = lru_cache(maxsize=16384)(_fold_uncached)  # the same few hundred texts are folded again and again
 _Keyed = TypeVar("_Keyed", Stunt, Location, Release)
 Claim = tuple[str, ...]  # ("stunt-film", stunt key, film key), ("release-date", release key, "2018-07-27"), …
 
@@ -72,6 +75,18 @@ class Facts:
     releases: list[Release]
     today: dt.date
 
+    @cached_property
+    def keyed(self) -> dict[str, Stunt | Location | Release]:
+        """Stunts, locations and releases by ``kind:key``."""
+        return {fact.ref: fact for fact in (*self.stunts, *self.locations, *self.releases)}
+
+    @cached_property
+    def releases_by_film(self) -> dict[str, list[Release]]:
+        by_film: dict[str, list[Release]] = {}
+        for release in self.releases:
+            by_film.setdefault(release.film, []).append(release)
+        return by_film
+
     def era(self, film: str) -> int:
         """A film's place in the series (installment, else year), to pick wrong options from nearby films."""
         known = self.films.get(film)
@@ -102,33 +117,33 @@ def holds(claim: Claim, facts: Facts) -> bool:
     if kind == "stunt-film":
         return any(s.key == subject and s.film == value for s in facts.stunts)
     if kind == "stunt-at":
-        stunt = _by_key(facts.stunts, subject)
-        place = _by_key(facts.locations, value)
+        stunt = _by_key(facts, Stunt, subject)
+        place = _by_key(facts, Location, value)
         if stunt is None or place is None:
             return False
         shot = [p for p in facts.locations if p.key in stunt.locations]
         return place in shot or _country(place) in {_country(p) for p in shot} or _named_in(place.name, stunt)
     if kind == "stood-in":
-        location = _by_key(facts.locations, subject)
+        location = _by_key(facts, Location, subject)
         return location is not None and (
             value == _country(location)
             or _mentions(f"{location.name} {location.place} {location.filmed}", STAND_INS.get(value, (fold(value),)))
         )
     if kind == "release-date":
-        release = _by_key(facts.releases, subject)
+        release = _by_key(facts, Release, subject)
         day = dt.date.fromisoformat(value)
         return release is not None and any(
-            r.film == release.film and _same_region(r.region, release.region) and abs((r.date - day).days) <= 3
-            for r in facts.releases
+            abs((r.date - day).days) <= 3 and _same_region(r.region, release.region)
+            for r in facts.releases_by_film.get(release.film, [])
         )
     if kind == "number":
-        stunt = _by_key(facts.stunts, subject)
+        stunt = _by_key(facts, Stunt, subject)
         return stunt is not None and (
             fill(claim[2], value) in stunt.numbers
             or any(_near(float(value.replace(",", "")), n) for n in numbers_in(_text(stunt)))
         )
     if kind == "location-country":
-        location = _by_key(facts.locations, subject)
+        location = _by_key(facts, Location, subject)
         return location is not None and fold(value) in {fold(location.country), fold(_country(location))}
     if kind == "film-director":
         film = facts.films.get(subject)
@@ -140,8 +155,9 @@ def holds(claim: Claim, facts: Facts) -> bool:
     raise ValueError(f"unknown claim {claim!r}")
 
 
-def _by_key(facts: Iterable[_Keyed], key: str) -> _Keyed | None:
-    return next((fact for fact in facts if fact.key == key), None)
+def _by_key(facts: Facts, kind: type[_Keyed], key: str) -> _Keyed | None:
+    found = facts.keyed.get(f"{kind.kind}:{key}")
+    return found if isinstance(found, kind) else None
 
 
 def _country(location: Location) -> str:
@@ -514,11 +530,11 @@ def _stunt_number(stunt: Stunt, line: str, answer: Blank) -> Maker:
 def _claim_text(claim: Claim, facts: Facts) -> str:
     kind, subject, value = claim
     if kind == "stunt-film":
-        stunt = _by_key(facts.stunts, subject)
+        stunt = _by_key(facts, Stunt, subject)
         assert stunt is not None
         return f"{plain_name(stunt.name)} is a stunt in *{_short_title(facts.films.get(value), value)}*."
     if kind == "location-country":
-        location = _by_key(facts.locations, subject)
+        location = _by_key(facts, Location, subject)
         assert location is not None
         return f"{plain_name(location.name)} is in {place_name(value)}."
     film = facts.films[subject]
@@ -623,6 +639,8 @@ def candidates(facts: Facts, *, spoilers: bool = False) -> list[Candidate]:
             continue
         add(f"date:{release.key}", "releases", release, _release_date(facts, release))
         for old in release.history:
+            if holds(("release-date", release.key, old.date.isoformat()), facts):
+                continue  # announced within days of the date it kept: not an outdated date to a fan
             add(f"outdated:{release.key}:{old.date.isoformat()}", "releases", release,
                 _outdated(facts, release, old.date, old.status))  # fmt: skip
     for film in facts.films.values():
