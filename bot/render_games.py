@@ -33,10 +33,13 @@ def _options(question: Question, marks: Sequence[str] = ("", "", "", "")) -> str
     )
 
 
-def _footer(embed: discord.Embed, question: Question, films: Mapping[str, Film], *, closed: bool = False) -> None:
-    parts = ["Trivia", TOPICS[question.topic], _film(films, question.film)]
+def _footer(embed: discord.Embed, question: Question, films: Mapping[str, Film] | None = None) -> None:
+    """The kind of question, and once ``films`` are given (at the reveal) its film: named while the question is
+    open, the film would give away the answer to "which film has this stunt?"."""
+    parts = ["Trivia", TOPICS[question.topic]]
+    parts += [_film(films, question.film)] if films is not None else []
     parts += ["spoilers asked for"] if question.spoiler else []
-    parts += ["closed"] if closed else []
+    parts += ["closed"] if films is not None else []
     embed.set_footer(text=render.clip(" · ".join(parts), render.FOOTER_MAX))
 
 
@@ -49,9 +52,7 @@ def how_to_answer(mode: str, asker_id: int | None, closes_at: dt.datetime) -> st
     return f"🗓 Everyone gets one answer; right answers score. The answer shows {when}."
 
 
-def question_embed(
-    question: Question, films: Mapping[str, Film], *, mode: str, asker_id: int | None, closes_at: dt.datetime
-) -> discord.Embed:
+def question_embed(question: Question, *, mode: str, asker_id: int | None, closes_at: dt.datetime) -> discord.Embed:
     """The question as asked: the prompt, the four options (the buttons repeat their letters) and who may answer
     until when."""
     description = f"{question.prompt}\n\n{_options(question)}\n\n{how_to_answer(mode, asker_id, closes_at)}"
@@ -60,7 +61,7 @@ def question_embed(
         description=render.clip(description, render.DESCRIPTION_MAX),
         colour=COLOUR,
     )
-    _footer(embed, question, films)
+    _footer(embed, question)
     return embed
 
 
@@ -103,7 +104,7 @@ def reveal_embed(played: Round, films: Mapping[str, Film], score: Score | None =
     if question.note:
         embed.add_field(name="Good to know", value=render.clip(question.note, 500), inline=False)
     embed.add_field(name="Sources", value=_source_lines(question.sources), inline=False)
-    _footer(embed, question, films, closed=True)
+    _footer(embed, question, films)
     return render.fit([embed])[0]
 
 

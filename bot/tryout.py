@@ -584,6 +584,21 @@ HINTS = (
 
 
 @asynccontextmanager
+async def simulated(bot: FanBot) -> AsyncIterator[simcord.Env]:
+    """SimCord running the bot, as ``simcord.run`` does, with its clock set to the real time first: what the bot
+    times by its clock (a trivia question's close, today's anniversaries) then agrees with the person's clock. The
+    bot's own errors are its replies, so they are not raised again at the end."""
+    env = simcord.Env(bot, check_errors=False)
+    env.backend.clock.advance((dt.datetime.now(dt.UTC) - env.now()).total_seconds())
+    await env.start()
+    try:
+        with env.time_context():
+            yield env
+    finally:
+        await env.shutdown()
+
+
+@asynccontextmanager
 async def session(config: Config, *, read: Reader | None = None) -> AsyncIterator[Session]:
     """The try-out bot on a temporary database seeded from ``config.packs``, with feeds and endpoints off."""
     with tempfile.TemporaryDirectory(prefix="mi-bot-try-") as folder:
@@ -592,7 +607,7 @@ async def session(config: Config, *, read: Reader | None = None) -> AsyncIterato
         )
         bot = create_bot(offline)
         try:
-            async with simcord.run(bot, check_errors=False) as env:  # the bot's own errors are its replies
+            async with simulated(bot) as env:
                 user = env.create_user("you")
                 guild = env.create_guild("Try-out", owner=user)
                 channel = guild.create_text_channel("general")

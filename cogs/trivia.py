@@ -67,10 +67,12 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"trivia:
 
 
 def answer_view(round_id: int, question: Question) -> discord.ui.View:
-    """The four answer buttons ("A · Ghost Protocol"); nothing in the view expires (the round does)."""
+    """The four answer buttons ("A · Ghost Protocol", without the embed's *italics*: a label shows no markdown);
+    nothing in the view expires (the round does)."""
     view = discord.ui.View(timeout=None)
     for choice, (letter, option) in enumerate(zip(LETTERS, question.options, strict=True)):
-        view.add_item(AnswerButton(round_id, choice, render.clip(f"{letter} · {option}", render.BUTTON_LABEL_MAX)))
+        label = render.clip(f"{letter} · {option.replace('*', '')}", render.BUTTON_LABEL_MAX)
+        view.add_item(AnswerButton(round_id, choice, label))
     return view
 
 
@@ -151,9 +153,7 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
             channel_id=interaction.channel_id, asker_id=interaction.user.id,
         )  # fmt: skip
         await store.games.remember([interaction.user.id], question.id, now)
-        embed = render_games.question_embed(
-            question, facts.films, mode=mode, asker_id=interaction.user.id, closes_at=closes_at
-        )
+        embed = render_games.question_embed(question, mode=mode, asker_id=interaction.user.id, closes_at=closes_at)
         await interaction.response.send_message(embed=embed, view=answer_view(round_id, question))
         self.close_at(round_id, closes_at, interaction.edit_original_response)
 
@@ -298,7 +298,7 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
         await games.remember([guild.id], question.id, now)
         self.posting[guild.id] = round_id
         self.close_at(round_id, closes_at, None)
-        embed = render_games.question_embed(question, facts.films, mode="daily", asker_id=None, closes_at=closes_at)
+        embed = render_games.question_embed(question, mode="daily", asker_id=None, closes_at=closes_at)
         return Post("❓ **Today's trivia question**", embed, answer_view(round_id, question))
 
 

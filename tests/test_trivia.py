@@ -15,6 +15,7 @@ from bot.store import FactStore
 from bot.store.games import EVERYWHERE
 from tests.test_admin import edit
 from tests.test_render import buttons
+from tests.test_tryout import mi_bot
 
 PERSONAL, RACE = 60, 45  # the configured seconds a question stays open (bot.config.TriviaConfig)
 
@@ -215,3 +216,16 @@ async def test_the_leaderboard_is_paged_names_never_ping_and_a_dm_counts_everywh
     assert everywhere.response.embeds[0].footer.text == "Page 1/2 · 12 in all"
     in_dm = await fan.user.slash("trivia scores")
     assert in_dm.response.embeds[0].title == "🏆 Trivia scores everywhere"
+
+
+def test_a_newcomer_plays_a_round_in_the_offline_try_out(tmp_path) -> None:
+    typed = ["/trivia play", "2", "/trivia scores", "/trivia play mode:race topic:Release dates", "quit"]
+    done = mi_bot(tmp_path, stdin="\n".join(typed) + "\n")
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    asked, clicked, board, race, _ = done.stdout.split("\n> ")[1:]
+    assert "┃ ❓ Trivia: " in asked and "only they answer. It closes in " in asked
+    assert "[1] A · " in asked and "[4] D · " in asked and "*" not in asked.split("[1]")[1]  # labels show no markdown
+    assert "┃ ✅ Trivia answer: " in clicked and "┃ Who answered: @you · B " in clicked
+    assert "┃ 🏆 Trivia scores in this server" in board and "1. you · " in board
+    assert "┃ ❓ Trivia: Release dates" in race and "A race" in race
+    assert "Traceback" not in done.stdout

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import trivia
+from bot import render_games, trivia
 from bot.models import Location, Release, Stunt
 from bot.store.text import fold
 from bot.trivia import Facts, Question
@@ -151,11 +151,15 @@ def test_spoiler_texts_are_never_used_even_when_spoilers_are_asked_for():
 
 def test_a_question_does_not_give_its_answer_away():
     rng = random.Random(11)
+    closes_at = dt.datetime(2026, 12, 1, 17, tzinfo=dt.UTC)
     for candidate in every_candidate():
         question = trivia.make(candidate, facts(), rng)
         answer = fold(question.options[question.right])
         if question.topic in ("stunts", "locations"):
             assert f" {answer} " not in f" {fold(question.prompt)} ", question.id
+        asked = render_games.question_embed(question, mode="race", asker_id=None, closes_at=closes_at)
+        around = f" {fold(f'{asked.title} {asked.footer.text}')} "  # the film of "which film?" is not in the footer
+        assert f" {answer} " not in around, question.id
 
 
 def test_a_number_question_blanks_the_one_number_of_its_line():
