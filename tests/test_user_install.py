@@ -127,6 +127,20 @@ async def test_trivia_is_played_and_scored_where_the_bot_is_not_a_member(fake, b
     assert board["embeds"][0]["title"] == f"🏆 Trivia scores {expected}"
 
 
+@pytest.mark.parametrize("place", PLACES)
+async def test_locations_releases_and_videos_answer_there_too(fake, bot, place) -> None:
+    where = PLACES[place]
+    asked = {
+        "location": ({"name": "helsetkopen"}, "Helsetkopen"),
+        "locations": ({"country": "norway"}, "Filming locations in Norway"),
+        "release": ({"film": "Fallout"}, "Fallout (2018)"),
+        "bts": ({"topic": "train"}, "Train Stunt"),
+    }
+    for command, (options, expected) in asked.items():
+        answer = await reply(fake, await fake.send_slash(command, options, user_id=FAN, where=where))
+        assert expected in answer["embeds"][0]["title"] and not answer.get("flags"), (command, answer)
+
+
 async def test_onthisday_and_search_answer_in_a_group_dm(fake, bot) -> None:
     day = await reply(fake, await fake.send_slash("onthisday", {"date": "27 July"}, user_id=FAN, where=GROUP_DM))
     assert "Fallout" in day["embeds"][0]["description"]
