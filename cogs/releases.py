@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot import render, ui
 from bot.app import FanBot, fan_cooldown
 from bot.cards import release_cards
+from bot.models import Film, Release
 
 
 class Releases(commands.Cog):
@@ -31,17 +32,17 @@ class Releases(commands.Cog):
     ) -> None:
         """Release dates in your own time zone, premieres, delays and retitles, and a countdown to what's next."""
         store = self.bot.store
-        films = [(await store.find("film", film)).fact] if film else list((await store.films()).values())
+        films = [(await store.find(Film, film)).fact] if film else list((await store.films()).values())
         cards = await release_cards(store, films, region or "")
         await interaction.response.send_message(embeds=render.fit([card.embed for card in cards]))
 
     @release.autocomplete("film")
     async def film_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await ui.fact_choices(self.bot.store, "film", current)
+        return await ui.fact_choices(self.bot.store, Film, current)
 
     @release.autocomplete("region")
     async def regions(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return ui.place_choices([r.region for r in await self.bot.store.facts("release")], current)
+        return ui.place_choices([r.region for r in await self.bot.store.facts(Release)], current)
 
 
 async def setup(bot: FanBot) -> None:

@@ -10,6 +10,7 @@ from bot import ui
 from bot.app import FanBot, fan_cooldown
 from bot.cards import card_for
 from bot.errors import NotFound
+from bot.models import Location, Stunt, Video
 
 
 class Videos(commands.Cog):
@@ -35,7 +36,7 @@ class Videos(commands.Cog):
 
     @bts.autocomplete("topic")
     async def topics(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await ui.fact_choices(self.bot.store, ("video", "stunt", "location"), current)
+        return await ui.fact_choices(self.bot.store, (Video, Stunt, Location), current)
 
 
 async def setup(bot: FanBot) -> None:

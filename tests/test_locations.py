@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.models import Location
 from tests.test_render import buttons, field
 
 
@@ -61,7 +62,7 @@ async def test_unknown_location_says_so_privately(fan, channel):
 
 
 async def test_locations_pages_through_every_place(fan, channel, store):
-    places = await store.facts("location")
+    places = await store.facts(Location)
     result = await fan.slash(channel, "locations")
     pages = -(-len(places) // 8)
     assert result.response.embeds[0].footer.text == f"Page 1/{pages} · {len(places)} in all"

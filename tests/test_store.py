@@ -13,8 +13,9 @@ import pytest
 
 from bot.errors import Conflict, Invalid
 from bot.pack import load_pack, parse_pack, read_yaml
-from bot.store import Author, FactStore
-from bot.store.text import match_expression
+from bot.store import Author, FactStore, open_store
+from bot.store.search import text_match
+from bot.store.sqlite.index import fts5
 from tests.conftest import PACK
 
 LUTHER, ILSA = Author(1, "luther"), Author(2, "ilsa")
@@ -23,7 +24,7 @@ LUTHER, ILSA = Author(1, "luther"), Author(2, "ilsa")
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[FactStore]:
     """A store of its own (not the bot's), seeded from the shipped pack."""
-    opened = await FactStore.open(tmp_path / "facts.sqlite3")
+    opened = await open_store(tmp_path / "facts.sqlite3")
     pack = load_pack(PACK)
     await opened.seed([pack])
     await opened.remember_pack(pack)
@@ -39,7 +40,7 @@ async def change(store: FactStore, ref: str, author: Author = LUTHER, **values: 
 
 
 def snapshot(store: FactStore) -> list[tuple]:
-    with closing(sqlite3.connect(store.path)) as db:
+    with closing(sqlite3.connect(store.backend.path)) as db:
         return db.execute("SELECT kind, key, revision, deleted, doc FROM facts ORDER BY id").fetchall()
 
 
@@ -168,6 +169,11 @@ async def test_an_import_is_one_change_that_undo_reverts_whole(store):
     await store.undo(set_id, LUTHER)
     assert [row[4] for row in snapshot(store)] == [row[4] for row in before]
     assert not any(row[3] for row in snapshot(store))
+
+
+def match_expression(terms: list[str], counts: dict[str, int], common: int) -> str:
+    """The FTS5 query a question's search terms become on SQLite."""
+    return fts5(text_match(terms, counts, common))
 
 
 def test_common_words_only_rank_what_rarer_words_found():
