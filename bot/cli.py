@@ -21,7 +21,8 @@ from bot.app import create_bot
 from bot.config import Config, ConfigError, load_config
 from bot.errors import FanBotError
 from bot.pack import PackInvalid, load_pack
-from bot.store import backup, open_store
+from bot.store import open_store
+from bot.store.sqlite import backup
 
 EXIT_USAGE = 2
 # discord.py's log format without colour codes, for logs that go to a file or a pipe rather than a terminal.

@@ -17,7 +17,8 @@ import pytest
 
 from bot.config import Config
 from bot.pack import load_pack
-from bot.store import kept_marker, open_store
+from bot.store import open_store
+from bot.store.sqlite import kept_marker
 from tests.conftest import PACK
 from tests.fake_discord import FakeDiscord
 from tests.test_admin import prefilled
