@@ -107,6 +107,8 @@ async def test_a_database_of_the_first_schema_is_migrated_with_its_data(tmp_path
         assert await store.schema_version() == LATEST_SCHEMA
         rome: Release = await store.get("release:dr1-rome-premiere")
         assert rome.type == "premiere" and (await store.get("release:dr1-us")).type == "cinema"
+        shipped = {r.key for r in load_pack(PACK).releases if r.film == "fr"}
+        assert {r.key for r in await store.facts(Release, film="fr")} == shipped  # the film column, filled in
         assert [f.key for f in await store.suggest(Stunt, "cliff motorc")][:1] == ["bike-cliff-jump"]  # word prefixes
         assert "bike-cliff-jump" in [s.key for s in await store.linked(Stunt, "location:helsetkopen")]
         assert "bts-biggest-stunt" in [v.key for v in await store.suggest(Video, "stunt")]
