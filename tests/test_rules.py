@@ -7,24 +7,20 @@ import pytest
 
 from bot import rules
 from bot.pack import PackInvalid, parse_pack, read_yaml
+from tests.test_pack import MINIMAL
 
-PACK = """
-pack: t
-version: 1
-title: T
-sources:
-  a: {url: "https://example.com/a", title: A}
-films:
-  - {key: dr1, title: Dead Reckoning, year: 2023, director: McQuarrie, sources: [a]}
-stunts:
+PACK = (
+    MINIMAL
+    + """stunts:
   - {key: speed-flying, film: dr1, name: Speed-Flying, summary: x, sources: [a]}
   - {key: wingsuit, film: dr1, name: Wingsuit, aliases: [SPEED FLYING], summary: y, sources: [a]}
 """
+)
 
 
 def test_a_pack_with_names_that_fold_alike_is_refused_at_load():
-    """ "Speed-Flying" and "SPEED FLYING" find the same thing in every look-up, so they may not name two stunts.
-    (Such a pack used to load, and then every import and unrelated undo was refused.)"""
+    """The names "Speed-Flying" and "SPEED FLYING" find the same thing in every look-up, so they may not name two
+    stunts. (Such a pack used to load, and then every import and unrelated undo was refused.)"""
     with pytest.raises(PackInvalid) as caught:
         parse_pack(read_yaml(PACK))
     assert caught.value.problems == [
