@@ -11,14 +11,12 @@ rule broken; nothing written), ``Conflict`` (someone changed it first; nothing w
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol, TypeVar, overload
+from typing import Protocol, overload
 
 from bot.models import Change, Fact, Film, Video
 from bot.pack import Pack
 from bot.store.db import Value
-from bot.store.records import Author, ChangeSet, Entry, GuildSettings, ImportPlan, SeedReport
-
-F = TypeVar("F", bound=Fact)
+from bot.store.records import Author, ChangeSet, Entry, F, GuildSettings, ImportPlan, Kinds, SeedReport
 
 
 class FactStore(Protocol):
@@ -70,9 +68,7 @@ class FactStore(Protocol):
 
     # ----------------------------------------------------------------- names and search
 
-    async def suggest(
-        self, kind: type[Fact] | Sequence[type[Fact]] | None, text: str, *, limit: int = 25
-    ) -> list[Fact]:
+    async def suggest(self, kind: Kinds, text: str, *, limit: int = 25) -> list[Fact]:
         """Facts of these kinds (None: every kind) whose names start with, contain the words of, or nearly match
         ``text``; best first."""
         ...

@@ -10,17 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, TypeGuard
 
 from bot.errors import NotFound
 from bot.models import FACT_TYPES, Fact, Kind
 from bot.store.cache import ChangeWatch
 from bot.store.db import Backend, Params, Reader, Row, Writer
-from bot.store.records import Entry
+from bot.store.records import Entry, F, Kinds
 
-F = TypeVar("F", bound=Fact)
 ENTRY_COLUMNS = "kind, doc, revision, updated_at, updated_by, edited, deleted"
-Kinds = type[Fact] | Sequence[type[Fact]] | None  # one kind of fact, several, or (None) every kind
 
 
 def now() -> dt.datetime:

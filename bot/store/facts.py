@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import TypeVar
 
 from bot.errors import NotFound
 from bot.models import FACT_TYPES, Fact, Film, Video
 from bot.store.cache import Cached
 from bot.store.core import ENTRY_COLUMNS, Core, entry_of, fact_of, marks, parse_ref
 from bot.store.db import Backend, Reader, Value
-from bot.store.records import Entry
+from bot.store.records import Entry, F
 from bot.text import fold
-
-F = TypeVar("F", bound=Fact)
 
 # The live facts that point at a fact (by its ``kind:key`` reference), in the order they were added.
 _USERS_SQL = "SELECT f.kind, f.doc FROM links l JOIN facts f ON f.id = l.fact_id WHERE l.target = ? AND NOT f.deleted"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar, overload
+from typing import overload
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -16,13 +16,12 @@ from rapidfuzz.distance import OSA
 from bot.errors import NotFound
 from bot.models import Fact, Kind, Location, Stunt, Video
 from bot.store.cache import Cached
-from bot.store.core import ENTRY_COLUMNS, Kinds, entry_of, fact_of, holds, kinds_of, marks
+from bot.store.core import ENTRY_COLUMNS, entry_of, fact_of, holds, kinds_of, marks
 from bot.store.db import Backend, Match, Term
 from bot.store.facts import Facts
-from bot.store.records import Entry
+from bot.store.records import Entry, F, Kinds
 from bot.text import fold
 
-F = TypeVar("F", bound=Fact)
 CANDIDATES = 300  # matches considered per look-up before ranking: enough for 25 choices, bounded at any size
 
 

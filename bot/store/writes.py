@@ -1,15 +1,14 @@
 """Writing facts: add, edit, remove and restore, each one transaction that also writes the look-up rows (names,
 links, the search index) and the change log, so nothing is ever half-written.
 
-Every write keeps the rules of ``bot.rules`` (checked against the live store, here), and every write of a row read
-in the same transaction is conditional on what was read (``WHERE id = ? AND revision = ?``, then the row count):
+Every write keeps the rules of ``bot.rules`` (checked against the live store, here), and a fact's row is changed
+only if it is still as it was when the change was decided (``WHERE id = ? AND revision = ?``, then the row count):
 of two processes changing one fact at once, one wins and the other is refused, losing nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import TypeVar
 
 from bot import rules
 from bot.errors import Conflict, Invalid, NotFound
@@ -18,10 +17,9 @@ from bot.store.changelog import ChangeLog
 from bot.store.core import fact_of, marks, now, parse_ref
 from bot.store.db import Document, Reader, Row, Writer
 from bot.store.names import Names
-from bot.store.records import Author, Entry
+from bot.store.records import Author, Entry, F
 from bot.text import body_text, fold
 
-F = TypeVar("F", bound=Fact)
 CHUNK = 500  # values per ``IN (…)`` list: far below every backend's limit on parameters
 
 _LIVE_SQL = "SELECT kind, key FROM facts WHERE kind = ? AND NOT deleted AND key IN ({})"
