@@ -37,7 +37,8 @@ def unavailable(problem: Callable[[BaseException], str]) -> Iterator[None]:
 
 
 class Connection:
-    """Queries on one aiosqlite connection, each cursor closed at once (an open one would block ``COMMIT``)."""
+    """Statements on one aiosqlite connection, each one trip to its thread: rows come back with the query, which
+    runs the statement to its end (an unfinished one would block ``COMMIT``)."""
 
     def __init__(self, db: aiosqlite.Connection, problem: Callable[[BaseException], str]) -> None:
         self.connection = db
@@ -45,24 +46,21 @@ class Connection:
 
     async def fetch(self, sql: str, params: Params = ()) -> list[Row]:
         with unavailable(self._problem):
-            async with self.connection.execute(sql, params) as cursor:
-                return [tuple(row) for row in await cursor.fetchall()]
+            rows = await self.connection.execute_fetchall(sql, params)
+        return [tuple(row) for row in rows]
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        with unavailable(self._problem):
-            async with self.connection.execute(sql, params) as cursor:
-                row = await cursor.fetchone()
-        return None if row is None else tuple(row)
+        rows = await self.fetch(sql, params)
+        return rows[0] if rows else None
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         with unavailable(self._problem):
-            async with self.connection.execute(sql, params) as cursor:
-                return cursor.rowcount
+            cursor = await self.connection.execute(sql, params)
+        return cursor.rowcount
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
         with unavailable(self._problem):
-            async with self.connection.executemany(sql, rows):
-                pass
+            await self.connection.executemany(sql, rows)
 
 
 class SqliteDatabase(Connection):
