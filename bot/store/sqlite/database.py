@@ -37,8 +37,8 @@ def unavailable(problem: Callable[[BaseException], str]) -> Iterator[None]:
 
 
 class Connection:
-    """Statements on one aiosqlite connection, each one trip to its thread: rows come back with the query, which
-    runs the statement to its end (an unfinished one would block ``COMMIT``)."""
+    """Statements on one aiosqlite connection. A query's cursor is closed once its rows are read (an open one would
+    block ``COMMIT``); a statement without rows is a single trip to the connection's thread."""
 
     def __init__(self, db: aiosqlite.Connection, problem: Callable[[BaseException], str]) -> None:
         self.connection = db
@@ -46,7 +46,8 @@ class Connection:
 
     async def fetch(self, sql: str, params: Params = ()) -> list[Row]:
         with unavailable(self._problem):
-            rows = await self.connection.execute_fetchall(sql, params)
+            async with self.connection.execute(sql, params) as cursor:
+                rows = await cursor.fetchall()
         return [tuple(row) for row in rows]
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
