@@ -134,6 +134,17 @@ def _field(embed: discord.Embed, name: str, value: str, *, inline: bool = False)
         embed.add_field(name=clip(name, FIELD_NAME_MAX), value=clip(value, FIELD_VALUE_MAX), inline=inline)
 
 
+def _fields(embed: discord.Embed, name: str, lines: Sequence[str]) -> None:
+    """Lines that may not fit in one field continue in the next ("In cinemas (more)"), cut at whole lines."""
+    chunk: list[str] = []
+    for line in [clip(line, FIELD_VALUE_MAX) for line in lines]:
+        if chunk and len("\n".join([*chunk, line])) > FIELD_VALUE_MAX:
+            _field(embed, name, "\n".join(chunk))
+            name, chunk = f"{name.removesuffix(' (more)')} (more)", []
+        chunk.append(line)
+    _field(embed, name, "\n".join(chunk))
+
+
 def _sources(embed: discord.Embed, sources: Sequence[Source], most: int = 6) -> None:
     """A numbered list of masked links, as many as fit in one field."""
     lines = [f"{i}. [{clip(s.title, 90).replace(']', ')')}]({s.url})" for i, s in enumerate(sources, 1)]
@@ -264,8 +275,8 @@ def release_line(release: Release) -> str:
     """One region's date in each fan's own time zone and as "in 3 days" / "2 years ago"."""
     when = f"{timestamp(release.date, 'D')} ({timestamp(release.date, 'R')})"
     what = f" ({release_what(release)})" if release.type in HOME_TYPES or release.type == "preview" else ""
-    place = f" — {clip(release.place, 200)}" if release.place else ""
-    note = f" — {clip(release.note, 200)}" if release.note else ""
+    place = f" — {clip(release.place, 80)}" if release.place else ""
+    note = f" — {clip(release.note, 160)}" if release.note else ""
     unsure = f" *(confidence: {release.confidence})*" if release.confidence != "high" else ""
     return f"**{release.region}**{what}: {when}{place}{note}{unsure}"
 
@@ -293,11 +304,18 @@ def money(figure: BoxOffice) -> str:
     return text
 
 
+RETITLE = re.compile(r"\btitle|\bretitl|\brenamed|no longer (be )?called", re.IGNORECASE)  # notes on titles
+MEASURES = ("worldwide", "domestic", "international", "opening")  # the order a card lists them in
+
+
 def box_office_line(figure: BoxOffice) -> str:
-    period = f", {figure.period}" if figure.period else ""
-    as_of = f" (as of {figure.as_of:%d %B %Y})" if figure.as_of else ""
-    note = f" — {clip(figure.note, 150)}" if figure.note else ""
-    return f"{figure.measure.capitalize()} ({figure.region}{period}): **{money(figure)}**{as_of}{note}"
+    """ "Worldwide: **about $598 million** (as of August 2025)", with where, when and any caveat, kept short."""
+    where = "" if figure.measure == "worldwide" and figure.region == "Worldwide" else figure.region
+    about = ", ".join(clip(part, 70) for part in (where, figure.period) if part)
+    as_of = f" (as of {figure.as_of:%B %Y})" if figure.as_of else ""
+    note = f" — {clip(figure.note, 100)}" if figure.note else ""
+    label = figure.measure.capitalize() + (f" ({about})" if about else "")
+    return f"{label}: **{money(figure)}**{as_of}{note}"
 
 
 def runtime_text(film: Film) -> str:
@@ -328,25 +346,26 @@ def release_card(film: Film, releases: Sequence[Release], today: dt.date, *, reg
     embed = _embed("film", f"{film.title} ({film.year})", " ".join(about))
     by_date = sorted(releases, key=lambda r: r.date)
 
-    def lines(*types: str) -> str:
-        return _whole_lines([release_line(r) for r in by_date if r.type in types], FIELD_VALUE_MAX)
+    def lines(name: str, *types: str) -> None:
+        _fields(embed, name, [release_line(r) for r in by_date if r.type in types])
 
     _field(embed, "⏳ Countdown", countdown(by_date, today))
-    _field(embed, "Premieres", lines("premiere"))
-    _field(embed, "In cinemas", lines("preview", "cinema"))
-    _field(embed, "At home", lines(*HOME_TYPES))
+    lines("Premieres", "premiere")
+    lines("In cinemas", "preview", "cinema")
+    lines("At home", *HOME_TYPES)
     history = [
         f"~~{timestamp(h.date, 'D')}~~ {h.status} ({r.region})"
         for r in by_date
         for h in sorted(r.history, key=lambda h: h.date)
     ]
     _field(embed, "Announced dates before", _whole_lines(history, FIELD_VALUE_MAX))
-    retitles = [n.text for n in film.notes if "title" in n.text.casefold() or "called" in n.text.casefold()]
+    retitles = [n.text for n in film.notes if RETITLE.search(n.text)]
     _field(embed, "Titles", bullets(retitles[:3]))
     if not region:
         _field(embed, "Runtime", runtime_text(film))
         _field(embed, "Rated", bullets(f"{r.board} ({r.region}): **{r.rating}**" for r in film.ratings))
-        _field(embed, "Box office", bullets(box_office_line(b) for b in film.box_office))
+        figures = sorted(film.box_office, key=lambda b: MEASURES.index(b.measure))
+        _field(embed, "Box office", _whole_lines([f"• {box_office_line(b)}" for b in figures], FIELD_VALUE_MAX, 4))
         _field(embed, "Reviews", bullets(f"{s.site} ({s.audience}): **{s.value}**" for s in film.scores))
     sources = list(dict.fromkeys([*(s for r in by_date for s in r.sources), *film_sources(film)]))
     _sources(embed, sources, most=4)

@@ -231,7 +231,10 @@ BROKEN = {  # (section, key, field): (the bad value, the problem reported after 
     },
     "links-and-names": {
         ("stunts", "carrier-fr", "film"): ("mi9", ".film: no film with key 'mi9'"),
-        ("locations", "venice", "aliases"): (["Rome"], ": the name 'Rome' is also used by 'rome'"),
+        ("locations", "venice", "aliases"): (
+            ["Rome (Dead Reckoning)"],
+            ": the name 'Rome (Dead Reckoning)' is also used by 'rome'",
+        ),
     },
 }
 

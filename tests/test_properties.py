@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import string
 from typing import Any
@@ -183,7 +184,8 @@ SECTIONS = ["pack", "version", "title", "sources", "films", "releases", "stunts"
 WORD = st.from_regex(r"[a-z_]{1,12}", fullmatch=True)
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(CHARACTERS, max_size=40) | DATES
 VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(WORD, inner, max_size=4))
-PATH = re.compile(r"^(line \d+, column \d+|file|pack|([\w.-]+|\[\d+\])(\[\d+\]|\.[\w-]+)*): \S")
+QUOTED = r'"(?:[^"\\]|\\.)*"'  # a key that is not a plain word, as JSON
+PATH = re.compile(rf"^(line \d+, column \d+|file|pack|([\w.-]+|{QUOTED}|\[\d+\])(\[\d+\]|\.[\w-]+|\.{QUOTED})*): \S")
 
 
 def assert_explained(data: Any) -> None:
@@ -197,7 +199,8 @@ def assert_explained(data: Any) -> None:
             assert PATH.match(problem), f"no path at the start of {problem!r}"
             top = re.split(r"[.\[:]", problem, maxsplit=1)[0]
             named = {str(key) for key in data} if isinstance(data, dict) else set()
-            assert top in SECTIONS or top in named or problem.startswith("["), problem
+            quoted = {json.dumps(str(key)) for key in named}
+            assert top in SECTIONS or top in named | quoted or problem.startswith(("[", '"')), problem
 
 
 @PROPERTY
