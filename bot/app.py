@@ -26,7 +26,7 @@ from bot import render, ui
 from bot.config import Config, DiscordConfig
 from bot.errors import FanBotError, NotAllowed, NotFound, Unreachable
 from bot.pack import load_pack, pack_digest
-from bot.store import Author, FactStore
+from bot.store import Author, FactStore, open_store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -85,7 +85,7 @@ class FanBot(commands.Bot):
     async def setup_hook(self) -> None:
         self._login_deadline.reschedule(None)  # Discord answered: the store may take its time
         self.add_dynamic_items(ui.OpenMatch)  # match buttons of any answer ever sent, before or after a restart
-        self.store = await FactStore.open(self.config.database, new=self.new_database)
+        self.store = await open_store(self.config.database, new=self.new_database)
         await self.seed()
         for module in pkgutil.iter_modules(cogs.__path__):
             await self.load_extension(f"cogs.{module.name}")

@@ -15,7 +15,7 @@ import discord
 from discord.ext import commands
 
 from bot import render
-from bot.store.text import fold
+from bot.text import fold
 
 QUESTION_MAX = 300  # longer messages are cut before searching: a question is a sentence, not an essay
 HELP_WORDS = frozenset({"", "help", "help me", "commands", "what can you do", "hi", "hello", "hey"})

@@ -24,7 +24,7 @@ from defusedxml.ElementTree import fromstring as checked_xml
 from bot import __version__
 from bot.models import YOUTUBE_HOSTS, Film, Source, Video, checked_url
 from bot.render import clip
-from bot.store.text import fold, longest_names
+from bot.text import fold, longest_names
 
 FETCH_TIMEOUT = 15.0  # seconds for one feed download
 MAX_FEED_BYTES = 2_000_000  # a channel feed holds its 15 newest videos: about 40 kB

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from bot.errors import Invalid
 from bot.models import FACT_TYPES, Fact
 from bot.render import echo
-from bot.store.text import fold
+from bot.text import fold
 
 TEXT_INPUT_MAX, LABEL_MAX, TITLE_MAX, PLACEHOLDER_MAX = 4000, 45, 45, 100
 DETAILS, SOURCES = "details", "sources"

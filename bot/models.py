@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Collection
 from functools import partial
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, Self
 from urllib.parse import quote_plus
 
 from pydantic import (
@@ -170,7 +170,8 @@ class Fact(_Model):
     def references(self) -> list[tuple[str, Kind, str]]:
         """The other facts this one points at, as (field path, kind, key); each must exist."""
         refs: list[tuple[str, Kind, str]] = []
-        for field, kind in (("film", "film"), ("locations", "location"), ("stunts", "stunt")):
+        fields: tuple[tuple[str, Kind], ...] = (("film", "film"), ("locations", "location"), ("stunts", "stunt"))
+        for field, kind in fields:
             value = getattr(self, field, None)
             if isinstance(value, str):
                 refs.append((field, kind, value))
@@ -289,7 +290,7 @@ class Release(Fact):
         what = "" if self.type == "cinema" else f"{self.type}, "
         return f"{self.region} ({what}{self.date.isoformat()})"
 
-    def keeping_history_of(self, previous: Release, today: dt.date) -> Release:
+    def keeping_history_of(self, previous: Release, today: dt.date) -> Self:
         """This release, with ``previous``'s date added to the history when the date moved."""
         if self.date == previous.date or any(h.date == previous.date for h in self.history):
             return self

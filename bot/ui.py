@@ -13,9 +13,9 @@ from discord import app_commands
 
 from bot import render
 from bot.cards import Answer, card_for
-from bot.models import Fact, Kind
+from bot.models import Fact
 from bot.store import FactStore
-from bot.store.text import place_matches
+from bot.text import place_matches
 
 PAGE_TIMEOUT = 180.0
 CHOICES_MAX = 25
@@ -158,9 +158,11 @@ class OpenMatch(discord.ui.DynamicItem[discord.ui.Button], template=r"open:(?P<r
 # ----------------------------------------------------------------------------- autocomplete
 
 
-async def fact_choices(store: FactStore, kind: Kind | Sequence[Kind], current: str) -> list[app_commands.Choice[str]]:
+async def fact_choices(
+    store: FactStore, kind: type[Fact] | Sequence[type[Fact]], current: str
+) -> list[app_commands.Choice[str]]:
     """Facts for an autocomplete: typo-tolerant and alias-aware names, the ``kind:key`` reference as value."""
-    with_kind = not isinstance(kind, str)
+    with_kind = not isinstance(kind, type)
     return [
         app_commands.Choice(name=render.choice_label(fact, with_kind=with_kind), value=fact.ref)
         for fact in await store.suggest(kind, current, limit=CHOICES_MAX)

@@ -21,7 +21,7 @@ from bot import forms, render, render_admin, ui
 from bot.app import FanBot, admin_only, ensure_admin
 from bot.cards import card_for
 from bot.errors import Invalid, NotAllowed, NotFound
-from bot.models import FACT_TYPES, Fact
+from bot.models import FACT_TYPES, Fact, Film
 from bot.pack import MAX_PACK_BYTES, read_pack
 from bot.store import Entry, ImportPlan
 
@@ -203,14 +203,14 @@ class Admin(commands.Cog):
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
 
-    async def _entry(self, text: str, *, removed_too: bool = False) -> Entry[Any]:
+    async def _entry(self, text: str, *, removed_too: bool = False) -> Entry[Fact]:
         """What the admin picked: an autocomplete value (``kind:key``) or a name; with ``removed_too``, the name
         of a removed fact too, when no live fact has it."""
         store = self.bot.store
         if removed_too and text.partition(":")[0] in KINDS:
             return await store.entry(text.strip(), include_deleted=True)
         try:
-            return await store.find(KINDS, text)  # type: ignore[arg-type]
+            return await store.find(list(FACT_TYPES.values()), text)
         except NotFound:
             if not removed_too or not await store.removed_facts(text, limit=1):
                 raise
@@ -237,7 +237,7 @@ class Admin(commands.Cog):
         if film:
             if "film" not in FACT_TYPES[kind].model_fields:
                 raise Invalid(f"A {forms.KIND_NAMES[kind]} belongs to no film: leave `film` empty.")
-            chosen["film"] = (await self.bot.store.find("film", film)).fact.key
+            chosen["film"] = (await self.bot.store.find(Film, film)).fact.key
         await interaction.response.send_modal(FactForm(kind, None, forms.prefill(kind, None, chosen)))
 
     @fact.command(name="edit")
@@ -363,7 +363,7 @@ class Admin(commands.Cog):
 
     @add.autocomplete("film")
     async def film_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await ui.fact_choices(self.bot.store, "film", current) if self.bot.is_admin(interaction.user) else []
+        return await ui.fact_choices(self.bot.store, Film, current) if self.bot.is_admin(interaction.user) else []
 
     @restore.autocomplete("fact")
     async def removed_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot import cards, chat, render, ui
 from bot.app import FanBot
 from bot.errors import FanBotError
+from bot.models import Fact, Location, Stunt
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class Chat(commands.Cog):
             return
         found = await cards.answer(store, text)
         if found is None:
-            known = await store.facts("stunt") + await store.facts("location")
+            known: list[Fact] = [*await store.facts(Stunt), *await store.facts(Location)]
             examples = random.sample(known, k=min(3, len(known)))
             await self._reply(message, content=chat.unknown(text, [fact.label for fact in examples]))
             return

@@ -17,9 +17,10 @@ from discord.ext import commands
 from bot import render, schedule
 from bot.app import FanBot
 from bot.errors import Invalid
+from bot.models import Release
 from bot.posting import channel_problem, missing_permissions
 from bot.store import GuildSettings
-from bot.store.text import fold
+from bot.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
     @app_commands.describe(region="The country or region whose release dates you follow, for example France")
     async def region(self, interaction: discord.Interaction, region: app_commands.Range[str, 1, 100]) -> None:
         """Choose the region whose release dates get countdowns (30, 7 and 1 days before, and on the day)."""
-        releases = await self.bot.store.facts("release")
+        releases = await self.bot.store.facts(Release)
         covered = schedule.regions(r for r in releases if schedule.in_region(r, region))
         if not covered:
             known = ", ".join(schedule.regions(releases)[:10])
@@ -130,7 +131,7 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
 
     @region.autocomplete("region")
     async def region_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        names = schedule.regions(await self.bot.store.facts("release"))
+        names = schedule.regions(await self.bot.store.facts(Release))
         wanted = fold(current)
         return [
             app_commands.Choice(name=render.clip(name, render.CHOICE_NAME_MAX), value=name[:100])

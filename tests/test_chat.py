@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import create_bot, intents
 from bot.config import Cooldown
+from bot.models import Location, Stunt
 from cogs.chat import CHANNEL_BUDGET
 
 # A question and what its answer must name: the card may be the stunt or its place, as long as it answers.
@@ -125,7 +126,7 @@ async def test_help_in_a_direct_message(env, fan):
 async def test_an_unknown_question_gets_a_friendly_answer_with_suggestions(fan, channel, bot, store):
     reply = await ask(fan, channel, bot, "tell me a joke")
     assert reply.content.startswith("I don't know that one yet")
-    known = [fact.label for fact in await store.facts("stunt") + await store.facts("location")]
+    known = [fact.label for fact in await store.facts(Stunt) + await store.facts(Location)]
     assert sum(f"**{label}**" in reply.content for label in known) == 3
     assert not reply.embeds
 
