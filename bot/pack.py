@@ -38,7 +38,13 @@ BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 Where = tuple[int | str, ...]  # where a value is in a pack: keys and list indexes
-LISTS = {"films": Film, "releases": Release, "stunts": Stunt, "locations": Location, "videos": Video}
+LISTS: dict[str, type[Fact]] = {
+    "films": Film,
+    "releases": Release,
+    "stunts": Stunt,
+    "locations": Location,
+    "videos": Video,
+}
 
 
 class PackInvalid(Invalid):
@@ -320,7 +326,7 @@ def _load_folder(folder: Path) -> Pack:
     if not files or files[0].name != HEADER:
         raise PackInvalid([f"{folder}: a pack folder needs a {HEADER} with 'pack', 'version' and 'title'"])
     merged: dict[str, Any] = {"sources": {}}
-    origin: dict[tuple[str, int | str], tuple[str, int | str]] = {}
+    origin: dict[tuple[int | str, int | str], tuple[str, int | str]] = {}
     problems: list[str] = []
     for file in files:
         name = file.relative_to(folder).as_posix()

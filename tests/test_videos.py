@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_render import buttons
+from tests.conftest import buttons
 
 BIGGEST_STUNT = "https://www.youtube.com/embed/-lsFs2615gw?feature=oembed"
 
