@@ -49,7 +49,7 @@ async def stunt_command(fan, fact_admin, channel, break_it):
 
 
 async def remove_button(fan, fact_admin, channel, break_it):
-    asked = await fact_admin.slash(channel, "fact remove", fact="stunt:speed-flying")
+    asked = await fact_admin.slash(channel, "fact remove", fact="stunt:carrier-fr")
     break_it()
     return await fact_admin.click(asked.response, label="Remove")
 
