@@ -12,7 +12,7 @@ import logging
 import math
 import pkgutil
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
@@ -110,7 +110,9 @@ class FanBot(commands.Bot):
     @property
     def tree(self) -> FanTree:
         """The command tree, as the ``FanTree`` it was made (whose ``on_error`` is the one error handler)."""
-        return cast(FanTree, super().tree)
+        tree = super().tree
+        assert isinstance(tree, FanTree)
+        return tree
 
     async def on_message(self, message: discord.Message) -> None:
         """The bot has slash commands only; questions in mentions and DMs are answered by the chat cog."""

@@ -47,7 +47,8 @@ class DiscordConfig(_Section):
     api_base_url: str = ""
     gateway_url: str = ""
     guild_ids: list[int] = Field(default_factory=list)
-    # How long the login may wait for answers: a server that never answers ends the start instead of hanging it.
+    # How long the login may wait for answers: a server that never answers ends the start instead of hanging it
+    # (opening and seeding the store, inside the login, is not counted).
     login_timeout_seconds: float = Field(default=10, gt=0)
 
     @field_validator("api_base_url", "gateway_url")

@@ -21,7 +21,7 @@ HELP_WORDS = frozenset({"", "help", "help me", "commands", "what can you do", "h
 EXAMPLE = "where did they film the train crash?"
 
 # Discord markup that is not part of a question: user, role and channel mentions, custom emoji, @everyone/@here.
-_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b")
+_MENTIONS_AND_EMOJI = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b")
 
 
 def addressed_to(content: str, bot_id: int) -> bool:
@@ -32,7 +32,7 @@ def addressed_to(content: str, bot_id: int) -> bool:
 
 def question(content: str, limit: int) -> str:
     """The question in a message: mentions and emoji removed, whitespace tidied, at most ``limit`` characters."""
-    return " ".join(_MARKUP.sub(" ", content).split())[:limit]
+    return " ".join(_MENTIONS_AND_EMOJI.sub(" ", content).split())[:limit]
 
 
 def wants_help(text: str) -> bool:

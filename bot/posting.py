@@ -35,7 +35,7 @@ CAUSES: tuple[Cause, ...] = ("deleted", "permissions", "refused", "unknown")
 class ChannelProblem:
     """Why the bot cannot post in a server's channel: it was deleted, the bot lacks ``permissions`` (``detail``
     names them), or Discord ``refused`` a post (``detail`` is what it said). Stored as a code when posting to the
-    server pauses (``since`` that day), and put in words only when shown (``render_admin.channel_problem``)."""
+    server pauses (``since`` that day), and put in words only when shown (``render_admin.problem_text``)."""
 
     cause: Cause
     channel_id: int = 0

@@ -153,7 +153,7 @@ def permission_name(name: str) -> str:
     return name.replace("_", " ").title()
 
 
-def channel_problem(problem: ChannelProblem) -> str:
+def problem_text(problem: ChannelProblem) -> str:
     """Why the bot cannot post in a channel, in words: "I lost the Send Messages permission in #news"."""
     channel = f"<#{problem.channel_id}>"
     if problem.cause == "deleted":
@@ -189,8 +189,8 @@ def settings_text(settings: GuildSettings, problems: Sequence[ChannelProblem] = 
         pause = ChannelProblem.from_code(settings.disabled_reason)
         since = f" since {pause.since:%d %b %Y}" if pause.since else ""
         lines.append(
-            f"⚠️ **Posting is paused**{since}: {channel_problem(pause)}. Fix that, then set the channel again with "
+            f"⚠️ **Posting is paused**{since}: {problem_text(pause)}. Fix that, then set the channel again with "
             "`/settings bts-channel` or `/settings announcements`."
         )
-    lines += [f"⚠️ Right now {channel_problem(problem)}." for problem in problems]
+    lines += [f"⚠️ Right now {problem_text(problem)}." for problem in problems]
     return render.clip("\n".join(lines), limits.CONTENT_MAX)

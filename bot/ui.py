@@ -46,7 +46,7 @@ class ExpiringView(discord.ui.View):
     so nobody clicks a dead one. Anyone else who clicks is told ``refusal``; any error goes to the bot's one error
     handler, which answers the clicker privately."""
 
-    refusal: ClassVar[str] = "These buttons belong to whoever ran the command. Run it yourself to use them."
+    refusal: ClassVar[str]  # what anyone else who clicks is told
 
     def __init__(self, asked: discord.Interaction) -> None:
         super().__init__(timeout=fan_bot(asked.client).config.timeouts.buttons_seconds)
