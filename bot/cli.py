@@ -119,8 +119,8 @@ def _fail(message: str, code: int = 1) -> int:
 
 def _log_to_stderr(level: str) -> None:
     """discord.py's logging, in colour only on a terminal (discord.py would colour a file too, inside Docker)."""
-    plain = {} if sys.stderr.isatty() else {"formatter": PLAIN_LOGS}
-    discord.utils.setup_logging(level=level, root=True, **plain)  # type: ignore[arg-type]
+    formatter = discord.utils.MISSING if sys.stderr.isatty() else PLAIN_LOGS
+    discord.utils.setup_logging(level=logging.getLevelNamesMapping()[level], root=True, formatter=formatter)
 
 
 def main(argv: list[str] | None = None) -> int:

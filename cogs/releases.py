@@ -23,10 +23,11 @@ class Releases(commands.Cog):
         film="A film, for example Fallout, Ghost Protocol or Part Two (every film, newest first, when empty)",
         region="Only the releases in this country or region, for example Germany, UK or US",
     )
+    @app_commands.autocomplete(film=ui.film_names)
     @fan_cooldown()
     async def release(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[FanBot],
         film: app_commands.Range[str, 1, 100] | None = None,
         region: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
@@ -39,12 +40,8 @@ class Releases(commands.Cog):
         cards = await release_cards(store, films, region or "")
         await ui.send_pages(interaction, [card.embed for card in cards])
 
-    @release.autocomplete("film")
-    async def film_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await ui.fact_choices(self.bot.store, Film, current)
-
     @release.autocomplete("region")
-    async def regions(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def regions(self, interaction: discord.Interaction[FanBot], current: str) -> list[app_commands.Choice[str]]:
         return ui.place_choices([r.region for r in await self.bot.store.facts(Release)], current)
 
 

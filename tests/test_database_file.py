@@ -10,7 +10,6 @@ import os
 import shutil
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,10 +18,8 @@ from bot.config import Config
 from bot.pack import load_pack
 from bot.store import open_store
 from bot.store.sqlite import kept_marker
-from tests.conftest import PACK
+from tests.conftest import PACK, outcome, prefilled, write_config
 from tests.fake_discord import FakeDiscord
-from tests.test_admin import prefilled
-from tests.test_cli import outcome
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and a POSIX subprocess are needed")
 
@@ -44,20 +41,6 @@ async def mi_bot(
     )  # fmt: skip
     out, err = await outcome(process, fake)
     return process.returncode or 0, out, err
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
-
-
-def write_config(folder: Path, database: str = "facts.sqlite3", fake: FakeDiscord | None = None) -> None:
-    """config.yaml in ``folder``: the bundled pack (left out), errors only in the log, maybe the fake Discord."""
-    text = f"database: {database}\nlog_level: ERROR\n"
-    if fake is not None:
-        text += f"discord:\n  api_base_url: {fake.api_base_url}\n  gateway_url: {fake.gateway_url}\n"
-    (folder / "config.yaml").write_text(text, encoding="utf-8")
 
 
 async def seeded(path: Path) -> Path:

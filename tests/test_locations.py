@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.models import Location
-from tests.test_render import buttons, field
+from tests.conftest import buttons, field
 
 
 async def test_location_card_shows_the_place_and_the_stunts_shot_there(fan, channel, store):

@@ -8,7 +8,7 @@ import pytest
 
 from bot.models import Release
 from bot.store import Author
-from tests.test_render import buttons, field
+from tests.conftest import buttons, field
 
 FINAL = "📅 Mission: Impossible – The Final Reckoning (2025)"
 PART_ONE = "📅 Mission: Impossible – Dead Reckoning Part One (2023)"

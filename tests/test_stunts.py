@@ -7,11 +7,10 @@ import math
 import pytest
 
 from bot import render
-from bot.config import Cooldown
+from bot.config import Budget
 from bot.models import Stunt
 from bot.store import Author
-from tests.conftest import make_config
-from tests.test_render import buttons, field
+from tests.conftest import buttons, field, make_config
 
 EDITOR = Author(1, "test")
 
@@ -179,7 +178,7 @@ async def test_mentions_in_a_fact_are_shown_but_never_ping(fan, channel, store, 
     assert callback.json["data"]["allowed_mentions"] == {"parse": []}
 
 
-@pytest.mark.parametrize("config", [Cooldown(uses=2, per_seconds=10)], indirect=True)
+@pytest.mark.parametrize("config", [Budget(uses=2, per_seconds=10)], indirect=True)
 async def test_cooldown_is_per_user_says_when_and_resets(fan, other_fan, channel, env):
     for _ in range(2):
         assert not (await fan.slash(channel, "stunt", name="bike")).ephemeral
