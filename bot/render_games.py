@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import discord
 
-from bot import render
+from bot import limits, render
 from bot.anniversaries import Anniversary
 from bot.models import Film, Source
 from bot.store.games import Round, Score
@@ -40,7 +40,7 @@ def _footer(embed: discord.Embed, question: Question, films: Mapping[str, Film] 
     parts += [_film(films, question.film)] if films is not None else []
     parts += ["spoilers asked for"] if question.spoiler else []
     parts += ["closed"] if films is not None else []
-    embed.set_footer(text=render.clip(" · ".join(parts), render.FOOTER_MAX))
+    embed.set_footer(text=render.clip(" · ".join(parts), limits.FOOTER_MAX))
 
 
 def how_to_answer(mode: str, asker_id: int | None, closes_at: dt.datetime) -> str:
@@ -58,7 +58,7 @@ def question_embed(question: Question, *, mode: str, asker_id: int | None, close
     description = f"{question.prompt}\n\n{_options(question)}\n\n{how_to_answer(mode, asker_id, closes_at)}"
     embed = discord.Embed(
         title=f"❓ Trivia: {TOPICS[question.topic]}",
-        description=render.clip(description, render.DESCRIPTION_MAX),
+        description=render.clip(description, limits.DESCRIPTION_MAX),
         colour=COLOUR,
     )
     _footer(embed, question)
@@ -91,14 +91,14 @@ def reveal_embed(played: Round, films: Mapping[str, Film], score: Score | None =
     question = played.question
     marks = ["✅ " if i == question.right else "" for i in range(4)]
     embed = discord.Embed(
-        title=f"✅ Trivia answer: {render.clip(question.answer, render.TITLE_MAX - 20)}",
-        description=render.clip(f"{question.prompt}\n\n{_options(question, marks)}", render.DESCRIPTION_MAX),
+        title=f"✅ Trivia answer: {render.clip(question.answer, limits.EMBED_TITLE_MAX - 20)}",
+        description=render.clip(f"{question.prompt}\n\n{_options(question, marks)}", limits.DESCRIPTION_MAX),
         colour=COLOUR,
     )
     if played.mode == "race":
         winner = f"🏁 <@{played.winner_id}> got it first." if played.winner_id else "🏁 Nobody got it right in time."
         embed.add_field(name="Race", value=winner, inline=False)
-    embed.add_field(name="Who answered", value=render.clip(_answers(played), render.FIELD_VALUE_MAX), inline=False)
+    embed.add_field(name="Who answered", value=render.clip(_answers(played), limits.FIELD_VALUE_MAX), inline=False)
     if score is not None:
         embed.add_field(name="Score", value=standing(score), inline=False)
     if question.note:
@@ -133,7 +133,7 @@ def anniversary_embed(anniversaries: Sequence[Anniversary], month: int, day: int
         lines.append(f"**{item.day.year}** ({ago}) · {item.text}")
     embed = discord.Embed(
         title=f"📆 On this day: {when}",
-        description=render.clip("\n".join(lines), render.DESCRIPTION_MAX),
+        description=render.clip("\n".join(lines), limits.DESCRIPTION_MAX),
         colour=COLOUR,
     )
     sources = list(dict.fromkeys(s for item in anniversaries for s in item.sources))

@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.models import Film, Location, Release, Source, Stunt
 from bot.render import place_name
-from bot.store.text import STOP_WORDS, place_matches
-from bot.store.text import fold as _fold_uncached
+from bot.text import STOP_WORDS, place_matches
+from bot.text import fold as _fold_uncached
 
 Topic = Literal["stunts", "locations", "releases", "numbers", "claims"]
 TOPICS: dict[Topic, str] = {
@@ -78,7 +78,8 @@ class Facts:
     @cached_property
     def keyed(self) -> dict[str, Stunt | Location | Release]:
         """Stunts, locations and releases by ``kind:key``."""
-        return {fact.ref: fact for fact in (*self.stunts, *self.locations, *self.releases)}
+        facts: list[Stunt | Location | Release] = [*self.stunts, *self.locations, *self.releases]
+        return {fact.ref: fact for fact in facts}
 
     @cached_property
     def releases_by_film(self) -> dict[str, list[Release]]:
@@ -366,7 +367,7 @@ def _question(
     texts = tuple(text for text, _ in options)
     claims = tuple(claim for _, claim in options)
     return Question(
-        id=id, topic=topic, film=film, prompt=prompt, options=texts, claims=claims,  # type: ignore[arg-type]
+        id=id, topic=topic, film=film, prompt=prompt, options=texts, claims=claims,
         right=options.index(right), sources=sources, note=note, spoiler=spoiler,
     )  # fmt: skip
 
@@ -490,7 +491,9 @@ def _outdated(facts: Facts, release: Release, old: dt.date, status: str) -> Make
             "Is that still right? What is the date now?"
         )
         others = [h.date for h in release.history if h.date != old]
-        wrong = [(f"{day_text(old)}, still right", ("release-date", release.key, old.isoformat()))]
+        wrong: list[tuple[str, Claim]] = [
+            (f"{day_text(old)}, still right", ("release-date", release.key, old.isoformat()))
+        ]
         wrong += [_date_claim(release, d) for d in _wrong_dates(facts, release, others, rng)]
         return _question(
             rng, id=f"outdated:{release.key}:{old.isoformat()}", topic="releases", film=release.film, prompt=prompt,

@@ -43,7 +43,7 @@ class OnThisDay(commands.Cog):
     async def dated(self) -> tuple[list[Release], list[Stunt], dict[str, Film]]:
         """The facts with dates, read now (an admin's edit shows at once)."""
         store = self.bot.store
-        return await store.facts("release"), await store.facts("stunt"), await store.films()
+        return await store.facts(Release), await store.facts(Stunt), await store.films()
 
     @app_commands.command(name="onthisday")
     @anywhere()

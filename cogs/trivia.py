@@ -26,9 +26,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render, render_games, schedule, trivia, ui
-from bot.app import FanBot, anywhere, fan_cooldown
+from bot import limits, render, render_games, schedule, trivia, ui
+from bot.app import FanBot, anywhere, fan_bot, fan_cooldown
 from bot.errors import Invalid, NotAllowed
+from bot.models import Film, Location, Release, Stunt
 from bot.posting import DailyPosts, Post, Poster
 from bot.store import GuildSettings
 from bot.store.games import EVERYWHERE, RECENT, Outcome, Round, Score
@@ -39,7 +40,9 @@ log = logging.getLogger(__name__)
 Edit = Callable[..., Awaitable[Any]]  # edits the message a round was asked in
 
 
-class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"trivia:(?P<round>[0-9]+):(?P<choice>[0-3])"):
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"trivia:(?P<round>[0-9]+):(?P<choice>[0-3])"
+):
     """One of a question's four answers. Its custom_id names the round and the option, so it works from any
     message at any time; the round (in the store) says whether it still counts."""
 
@@ -56,14 +59,16 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"trivia:
     ) -> AnswerButton:
         return cls(int(match["round"]), int(match["choice"]))
 
-    async def callback(self, interaction: discord.Interaction[FanBot]) -> None:  # type: ignore[override]
-        """Errors go to the bot's error handler (discord.py would only log them)."""
-        cog = interaction.client.get_cog(Trivia.__cog_name__)
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """discord.py only logs what a dynamic item's callback raises, so errors are handed to the bot's one error
+        handler here."""
+        bot = fan_bot(interaction.client)
+        cog = bot.get_cog(Trivia.__cog_name__)
         try:
             assert isinstance(cog, Trivia)
             await cog.answer(interaction, self.round_id, self.choice)
         except Exception as error:
-            await ui.report_error(interaction, error)
+            await bot.tree.on_error(interaction, error)
 
 
 def answer_view(round_id: int, question: Question) -> discord.ui.View:
@@ -71,7 +76,7 @@ def answer_view(round_id: int, question: Question) -> discord.ui.View:
     nothing in the view expires (the round does)."""
     view = discord.ui.View(timeout=None)
     for choice, (letter, option) in enumerate(zip(LETTERS, question.options, strict=True)):
-        label = render.clip(f"{letter} · {option.replace('*', '')}", render.BUTTON_LABEL_MAX)
+        label = render.clip(f"{letter} · {option.replace('*', '')}", limits.BUTTON_LABEL_MAX)
         view.add_item(AnswerButton(round_id, choice, label))
     return view
 
@@ -106,8 +111,8 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
         """The live facts, read now: an admin's edit changes the next question at once."""
         store = self.bot.store
         return Facts(
-            await store.films(), await store.facts("stunt"), await store.facts("location"),
-            await store.facts("release"), discord.utils.utcnow().date(),
+            await store.films(), await store.facts(Stunt), await store.facts(Location), await store.facts(Release),
+            discord.utils.utcnow().date(),
         )  # fmt: skip
 
     # ------------------------------------------------------------------ /trivia play and scores
@@ -120,6 +125,7 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
         spoilers="Also ask about stunts whose card has a plot spoiler",
     )
     @app_commands.choices(topic=[app_commands.Choice(name=name, value=key) for key, name in TOPICS.items()])
+    @app_commands.autocomplete(film=ui.film_names)
     @fan_cooldown()
     async def play(
         self,
@@ -131,12 +137,12 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
     ) -> None:
         """A multiple-choice question made from the facts: four answers, one right."""
         store = self.bot.store
-        chosen = (await store.find("film", film)).fact if film else None
+        chosen = (await store.find(Film, film)).fact if film else None
         facts = await self.facts()
         wanted: dict[str, Any] = {"film": chosen.key if chosen else None, "topic": topic, "spoilers": spoilers}
         question = trivia.pick(facts, self.rng, seen=await store.games.recent(interaction.user.id), **wanted)
         if question is None:
-            what = f"“{TOPICS[topic]}” question" if topic in TOPICS else "question"  # type: ignore[index]
+            what = f"“{TOPICS[topic]}” question" if topic in TOPICS else "question"
             about = f" about *{chosen.title}*" if chosen else ""
             if trivia.pick(facts, self.rng, **wanted) is None:
                 raise Invalid(f"No {what}{about} can be made from the facts yet.")
@@ -157,10 +163,6 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
         await interaction.response.send_message(embed=embed, view=answer_view(round_id, question))
         self.close_at(round_id, closes_at, interaction.edit_original_response)
 
-    @play.autocomplete("film")
-    async def film_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await ui.fact_choices(self.bot.store, "film", current)
-
     @app_commands.command()
     @app_commands.describe(everywhere="Everyone's points in every server, DM and group DM, not only this server's")
     @fan_cooldown()
@@ -174,12 +176,12 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
             )
             return
         where = "everywhere" if scope == EVERYWHERE else "in this server"
-        pages = render.list_pages("trivia", f"Trivia scores {where}", render_games.board_lines(board), per_page=10)
+        pages = render.pages("trivia", f"Trivia scores {where}", render_games.board_lines(board), per_page=10)
         await ui.send_pages(interaction, pages)
 
     # ------------------------------------------------------------------ answers
 
-    async def answer(self, interaction: discord.Interaction[FanBot], round_id: int, choice: int) -> None:
+    async def answer(self, interaction: discord.Interaction, round_id: int, choice: int) -> None:
         """A click on an answer: counted (once, while open), then the reveal when it closed the round, or a private
         word to the player when the round goes on (a wrong answer in a race, any daily answer)."""
         games = self.bot.store.games
@@ -209,7 +211,7 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
             text = f"{points} Everyone sees the answer {render.timestamp_at(played.closes_at, 'R')}."
         await interaction.response.send_message(text, ephemeral=True)
 
-    async def late(self, interaction: discord.Interaction[FanBot], played: Round, now: dt.datetime) -> None:
+    async def late(self, interaction: discord.Interaction, played: Round, now: dt.datetime) -> None:
         """A click after the round closed (or ran out): the message shows the answer, the clicker hears why not."""
         if not played.closed:
             await self.bot.store.games.close(played.id, now)

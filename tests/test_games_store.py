@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.models import Source
-from bot.store import FactStore
+from bot.store import open_store
 from bot.store.games import EVERYWHERE, RECENT, Outcome
 from bot.trivia import Question
 
@@ -21,7 +21,7 @@ QUESTION = Question(
 
 @pytest.fixture
 async def store(tmp_path: Path):
-    opened = await FactStore.open(tmp_path / "games.sqlite3")
+    opened = await open_store(tmp_path / "games.sqlite3")
     yield opened
     await opened.close()
 

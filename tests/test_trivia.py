@@ -11,10 +11,9 @@ from __future__ import annotations
 import asyncio
 
 from bot.app import create_bot
-from bot.store import FactStore
+from bot.store import open_store
 from bot.store.games import EVERYWHERE
-from tests.test_admin import edit
-from tests.test_render import buttons
+from tests.conftest import buttons, edit
 from tests.test_tryout import mi_bot
 
 PERSONAL, RACE = 60, 45  # the configured seconds a question stays open (bot.config.TriviaConfig)
@@ -116,7 +115,7 @@ async def test_a_race_lets_anyone_answer_once_and_the_first_right_answer_wins(
 
 async def test_two_right_answers_at_once_from_two_processes_make_one_winner(env, fan, other_fan, channel, config):
     _, played = await ask(fan, channel, mode="race")
-    stores = [env.bot.store, await FactStore.open(config.database)]  # a second process on the same database
+    stores = [env.bot.store, await open_store(config.database)]  # a second process on the same database
     try:
         right = played.question.right
         players = zip(stores, (fan, other_fan), strict=True)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bot import render_games, trivia
 from bot.models import Location, Release, Stunt
-from bot.store.text import fold
+from bot.text import fold
 from bot.trivia import Facts, Question
 from tests.test_admin import SHIPPED
 

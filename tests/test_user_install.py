@@ -18,7 +18,7 @@ import discord
 import pytest
 
 from bot.app import FanBot, create_bot
-from bot.config import Cooldown, DiscordConfig
+from bot.config import Budget, DiscordConfig
 from tests.conftest import make_config
 from tests.discord_contract import load_contract
 from tests.fake_discord import BOT_DM, GUILD, PRIVATE_CHANNEL, FakeDiscord, Where
@@ -47,7 +47,7 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
 @pytest.fixture
 async def bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[FanBot]:
     endpoints = DiscordConfig(api_base_url=fake.api_base_url, gateway_url=fake.gateway_url)
-    config = make_config(tmp_path, discord=endpoints, cooldown=Cooldown(uses=3, per_seconds=60))
+    config = make_config(tmp_path, discord=endpoints, cooldown=Budget(uses=3, per_seconds=60))
     running = create_bot(config)
     runner = asyncio.create_task(running.start(fake.token))
     try:

@@ -3,8 +3,8 @@ each player saw lately.
 
 Everything a click changes happens in one transaction, and what decides a race is one conditional ``UPDATE`` (the
 round closes only if it is still open), so of two players answering at once, in one process or two sharing the
-database, exactly one wins. The SQL is portable (``?`` placeholders, ``ON CONFLICT``, ``RETURNING``, no
-SQLite-only functions), written against the small ``Database`` interface below.
+database, exactly one wins. The SQL is portable (see ``bot.store.db``): written once against the ``Database``
+adapter, for every backend.
 
 Times are UTC and passed in by the caller (the bot's clock), stored as ISO-8601 text of one fixed width, so they
 compare as text.
@@ -13,37 +13,19 @@ compare as text.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 from bot.errors import NotFound
+from bot.store.db import Database, Reader
 from bot.trivia import Question
 
-Row = tuple[Any, ...]
-Params = Sequence[bool | int | float | str | None]
 Mode = Literal["personal", "race", "daily"]
 EVERYWHERE = 0  # the scope of a player's points across every server, DM and group DM
 RECENT = 50  # a player is not asked a question again within their last this many
 BOARD_MAX = 100  # players a leaderboard lists
-
-
-class Reader(Protocol):
-    async def fetch(self, sql: str, params: Params = ()) -> list[Row]: ...
-
-    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None: ...
-
-
-class Writer(Reader, Protocol):
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement; how many rows it changed."""
-        ...
-
-
-class Database(Reader, Protocol):
-    def transaction(self) -> AbstractAsyncContextManager[Writer]: ...
 
 
 @dataclass(frozen=True)
