@@ -7,7 +7,7 @@ import logging
 
 import discord
 
-from bot.posting import ChannelProblem, Poster
+from bot.posting import ChannelProblem, Post, Poster
 from tests.conftest import posts
 
 
@@ -28,8 +28,8 @@ async def test_an_item_is_posted_once_to_every_server_with_a_channel(env, bot, s
     env.create_guild("No settings").create_text_channel("general")
     poster = Poster(bot)
 
-    assert await poster.publish("video:x", bts_of, content="New video") == 2
-    assert await poster.publish("video:x", bts_of, content="New video") == 0  # a repeat (a restart, a race)
+    assert len(await poster.publish("video:x", bts_of, Post("New video"))) == 2
+    assert len(await poster.publish("video:x", bts_of, Post("New video"))) == 0  # a repeat (a restart, a race)
     assert posts(first) == posts(second) == ["New video"]
 
 
@@ -39,7 +39,7 @@ async def test_a_broken_channel_pauses_only_its_server_with_the_problem_as_a_cod
     env.inject_error("POST", f"/channels/{refused.id}/messages", status=403, code=50013, message="Missing Permissions")
     caplog.set_level(logging.WARNING, logger="bot.posting")
 
-    assert await Poster(bot).publish("video:x", bts_of, content="New video") == 1
+    assert len(await Poster(bot).publish("video:x", bts_of, Post("New video"))) == 1
 
     assert posts(fine) == ["New video"]
     today = discord.utils.utcnow().date()
@@ -55,10 +55,10 @@ async def test_a_paused_server_gets_nothing_until_its_channel_is_set_again(env, 
     paused = ChannelProblem("deleted", 1).code()
     await store.update_guild_settings(bts.guild.id, disabled_reason=paused)
     poster = Poster(bot)
-    assert await poster.publish("video:x", bts_of, content="New video") == 0
+    assert len(await poster.publish("video:x", bts_of, Post("New video"))) == 0
 
     await store.update_guild_settings(bts.guild.id, disabled_reason=None)  # what setting a channel does
-    assert await poster.publish("video:y", bts_of, content="Newer video") == 1
+    assert len(await poster.publish("video:y", bts_of, Post("Newer video"))) == 1
     assert posts(bts) == ["Newer video"]
 
 
@@ -66,7 +66,7 @@ async def test_a_passing_failure_is_not_a_pause_and_the_item_may_be_posted_later
     bts = await server_with_bts(env, store, "Flaky")
     env.inject_error("POST", f"/channels/{bts.id}/messages", status=400, message="injected by the test", times=1)
     poster = Poster(bot)
-    assert await poster.publish("video:x", bts_of, content="New video") == 0
+    assert len(await poster.publish("video:x", bts_of, Post("New video"))) == 0
     assert (await store.guild_settings(bts.guild.id)).disabled_reason is None
-    assert await poster.publish("video:x", bts_of, content="New video") == 1
+    assert len(await poster.publish("video:x", bts_of, Post("New video"))) == 1
     assert posts(bts) == ["New video"]
