@@ -12,7 +12,6 @@ import json
 import logging
 import math
 import pkgutil
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,17 +23,15 @@ from discord import app_commands
 from discord.ext import commands
 
 import cogs
-from bot import render, ui
-from bot.config import Config, DiscordConfig
+from bot import limits, render
+from bot.config import Budget, Config, DiscordConfig
 from bot.errors import FanBotError, NotAllowed, NotFound, Unreachable
 from bot.pack import load_pack, pack_digest
-from bot.store import Author, FactStore
+from bot.store import Author, FactStore, open_store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-# Seconds the login may wait for answers from Discord (or discord.api_base_url): a server that never answers ends
-# the start instead of hanging it. Opening and seeding the store (setup_hook, inside the login) is not counted.
-LOGIN_TIMEOUT = 10.0
+APOLOGY = "Sorry, something went wrong on my side. The team has been told; please try again later."
 
 
 def intents() -> discord.Intents:
@@ -74,6 +71,37 @@ async def seed(store: FactStore, paths: Sequence[Path]) -> None:
     log.info("Data packs loaded: %s", report)
 
 
+class FanTree(app_commands.CommandTree["FanBot"]):
+    """The command tree, and the bot's one error handler: slash commands, buttons, forms and answers to mentions
+    all end here when something goes wrong."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+        """Tell whoever acted, privately: what to fix, or a short apology (the traceback goes to the log). Any
+        interaction may come here, as discord.py types those of views, forms and dynamic items."""
+        command = interaction.command
+        what = f"/{command.qualified_name}" if command else f"A {interaction.type.name.replace('_', ' ')}"
+        during = f"{what} of {interaction.user} ({interaction.user.id})"
+        await reply_privately(interaction, self.explain(error, during))
+
+    @staticmethod
+    def explain(error: BaseException, during: str) -> str:
+        """The reply to an error: an error a user can fix in its own words, else a short apology; an unexpected
+        error is logged with its traceback, saying ``during`` what it happened."""
+        cause = getattr(error, "original", error)
+        if isinstance(cause, NotFound):
+            message = render.not_found(cause.what, cause.query, cause.suggestions)
+        elif isinstance(cause, FanBotError):
+            message = str(cause)
+        elif isinstance(cause, app_commands.CommandOnCooldown):
+            message = f"Easy, agent: try again in {math.ceil(cause.retry_after)} s."
+        elif isinstance(cause, app_commands.CheckFailure):
+            message = str(cause) or "You can't use this command here."
+        else:
+            log.error("%s failed", during, exc_info=cause)
+            message = APOLOGY
+        return render.clip(message, limits.CONTENT_MAX)
+
+
 class FanBot(commands.Bot):
     """The fan bot. ``store`` is open from ``setup_hook`` until ``close``."""
 
@@ -88,19 +116,25 @@ class FanBot(commands.Bot):
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            tree_cls=FanTree,
         )
         self.config = config
         self.force_sync = force_sync
         self.new_database = new_database
-        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+
+    @property
+    def tree(self) -> FanTree:
+        """The command tree, as the ``FanTree`` it was made (whose ``on_error`` is the one error handler)."""
+        tree = super().tree
+        assert isinstance(tree, FanTree)
+        return tree
 
     async def on_message(self, message: discord.Message) -> None:
         """The bot has slash commands only; questions in mentions and DMs are answered by the chat cog."""
 
     async def setup_hook(self) -> None:
         self._login_deadline.reschedule(None)  # Discord answered: the store may take its time
-        self.add_dynamic_items(ui.OpenMatch)  # match buttons of any answer ever sent, before or after a restart
-        self.store = await FactStore.open(self.config.database, new=self.new_database)
+        self.store = await open_store(self.config.database, new=self.new_database)
         await seed(self.store, self.config.packs)
         for module in pkgutil.iter_modules(cogs.__path__):
             await self.load_extension(f"cogs.{module.name}")
@@ -111,13 +145,13 @@ class FanBot(commands.Bot):
 
     async def sync_commands(self) -> None:
         """Sync the command tree only when it changed since the last sync (Discord limits command creates)."""
-        guilds = [discord.Object(id=g) for g in self.config.discord.guild_ids] or [None]
+        guilds: list[discord.Object | None] = [discord.Object(id=g) for g in self.config.discord.guild_ids] or [None]
         for guild in guilds:
             if guild is not None:
                 self.tree.copy_global_to(guild=guild)
             payload = json.dumps(self.command_payload(guild), sort_keys=True)
             digest = hashlib.sha256(payload.encode()).hexdigest()
-            scope = f"commands_digest:{guild.id if guild else 'global'}"
+            scope = f"commands_digest:{guild.id if guild is not None else 'global'}"
             if not self.force_sync and await self.store.get_meta(scope) == digest:
                 log.info("Commands unchanged since the last sync (%s); not syncing", scope)
                 continue
@@ -130,14 +164,15 @@ class FanBot(commands.Bot):
         point_at(self.config.discord)
         where = self.config.discord.api_base_url or "Discord"
         hint = "check discord.api_base_url" if self.config.discord.api_base_url else "check the network connection"
-        self._login_deadline = asyncio.timeout(LOGIN_TIMEOUT)
+        timeout = self.config.discord.login_timeout_seconds
+        self._login_deadline = asyncio.timeout(timeout)
         try:
             async with self._login_deadline:
                 await super().login(token)
         except TimeoutError:
             if not self._login_deadline.expired():
                 raise
-            raise Unreachable(f"{where} did not answer the login within {LOGIN_TIMEOUT:.0f} s: {hint}") from None
+            raise Unreachable(f"{where} did not answer the login within {timeout:g} s: {hint}") from None
         except discord.HTTPException as exc:
             raise Unreachable(answered(where, exc, hint)) from None
         except aiohttp.ClientError as exc:
@@ -160,28 +195,6 @@ class FanBot(commands.Bot):
     def author(user: discord.abc.User) -> Author:
         return Author(user.id, str(user))
 
-    # ------------------------------------------------------------------ the one error handler
-
-    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        """Turn errors a user can fix into a short ephemeral reply; log everything else with its traceback."""
-        cause = getattr(error, "original", error)
-        if isinstance(cause, NotFound):
-            message = render.not_found(cause.what, cause.query, cause.suggestions)
-        elif isinstance(cause, FanBotError):
-            message = str(cause)
-        elif isinstance(cause, app_commands.CommandOnCooldown):
-            message = f"Easy, agent: try again in {math.ceil(cause.retry_after)} s."
-        elif isinstance(cause, app_commands.CheckFailure):
-            message = str(cause) or "You can't use this command here."
-        else:
-            log.error(
-                "Command %s failed:\n%s",
-                interaction.command.qualified_name if interaction.command else "?",
-                "".join(traceback.format_exception(cause)),
-            )
-            message = "Sorry, something went wrong on my side. The team has been told; please try again later."
-        await reply_privately(interaction, render.clip(message, render.CONTENT_MAX))
-
 
 async def reply_privately(interaction: discord.Interaction, message: str) -> None:
     """An ephemeral answer, as a followup when the interaction was already acknowledged."""
@@ -197,17 +210,52 @@ async def reply_privately(interaction: discord.Interaction, message: str) -> Non
 def fan_cooldown() -> Callable[[T], T]:
     """A few uses per user per window (config ``cooldown``), answered with when to try again."""
 
-    def bucket(interaction: discord.Interaction) -> app_commands.Cooldown:
-        config = interaction.client.config.cooldown  # type: ignore[attr-defined]
-        return app_commands.Cooldown(config.uses, config.per_seconds)
+    def bucket(interaction: discord.Interaction[FanBot]) -> app_commands.Cooldown:
+        return cooldown(interaction.client.config.cooldown)
 
     return app_commands.checks.dynamic_cooldown(bucket, key=lambda interaction: interaction.user.id)
 
 
+# Where commands may be installed and used. A fan command works wherever a fan is: in servers that added the bot,
+# in DMs with it, and (installed to a user's account) in group DMs and in servers the bot is not in, where its
+# answer is the interaction's own reply, as it always is. Admin and server settings stay in servers that added it.
+
+
+def anywhere() -> Callable[[T], T]:
+    """A fan command (or group), for server and user installs, in servers, DMs and group DMs."""
+
+    def decorate(command: T) -> T:
+        command = app_commands.allowed_installs(guilds=True, users=True)(command)
+        return app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)(command)
+
+    return decorate
+
+
+def server_only() -> Callable[[T], T]:
+    """An admin or settings command (or group): installed with the bot in a server, used only there."""
+
+    def decorate(command: T) -> T:
+        command = app_commands.allowed_installs(guilds=True, users=False)(command)
+        return app_commands.guild_only()(command)  # contexts: servers only, and dm_permission false to match
+
+    return decorate
+
+
+def fan_bot(client: discord.Client) -> FanBot:
+    """The bot, from an interaction that discord.py types as any client's (those of views, forms and dynamic
+    items): it is always this bot's."""
+    assert isinstance(client, FanBot)
+    return client
+
+
+def cooldown(budget: Budget) -> app_commands.Cooldown:
+    """A budget of the config as discord.py's cooldown (slash commands and mentions use the same)."""
+    return app_commands.Cooldown(budget.uses, budget.per_seconds)
+
+
 def ensure_admin(interaction: discord.Interaction) -> None:
     """Refuse, and log who tried, unless the user is a bot admin (commands, admin forms and buttons all ask)."""
-    bot: FanBot = interaction.client  # type: ignore[assignment]
-    if bot.is_admin(interaction.user):
+    if fan_bot(interaction.client).is_admin(interaction.user):
         return
     what = f"/{interaction.command.qualified_name}" if interaction.command else "an admin form or button"
     log.warning("Refused %s to %s (%s): not a bot admin", what, interaction.user, interaction.user.id)
@@ -217,7 +265,7 @@ def ensure_admin(interaction: discord.Interaction) -> None:
 def admin_only() -> Callable[[T], T]:
     """Checked when the command runs, because a server can override the admin group's default permissions."""
 
-    async def predicate(interaction: discord.Interaction) -> bool:
+    async def predicate(interaction: discord.Interaction[FanBot]) -> bool:
         try:
             ensure_admin(interaction)
         except NotAllowed as refusal:  # a check must fail with CheckFailure to reach the tree's error handler

@@ -9,27 +9,27 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from bot import render
+from bot import limits, render
 from bot.errors import NotFound
 from bot.models import Fact, Film, Location, Release, Stunt, Video
 from bot.render import Card, Stamp
 from bot.store import Entry, FactStore
-from bot.store.text import closest, place_matches
+from bot.text import closest, place_matches
 
 
-async def card_for(store: FactStore, entry: Entry) -> Card:
+async def card_for(store: FactStore, entry: Entry[Fact]) -> Card:
     """The card of one fact; a release date is shown on its film's release card."""
     fact = entry.fact
     stamp = Stamp(entry.updated_at, entry.updated_by) if entry.edited else Stamp()  # pack facts carry no date
     films = await store.films()
     if isinstance(fact, Stunt):
-        places = await store.facts("location", keys=fact.locations)
+        places = await store.facts(Location, keys=fact.locations)
         places.sort(key=lambda place: fact.locations.index(place.key))
-        videos = await store.linked("video", fact.ref)
+        videos = await store.linked(Video, fact.ref)
         return render.stunt_card(fact, films.get(fact.film), places, videos, stamp)
     if isinstance(fact, Location):
-        stunts = await store.linked("stunt", fact.ref)
-        videos = await store.linked("video", fact.ref)
+        stunts = await store.linked(Stunt, fact.ref)
+        videos = await store.linked(Video, fact.ref)
         return render.location_card(fact, films.get(fact.film), stunts, videos, stamp)
     if isinstance(fact, Video):
         return render.video_message(fact, films.get(fact.film), stamp)
@@ -43,7 +43,7 @@ async def release_cards(store: FactStore, films: list[Film], region: str = "") -
 
     Raises ``NotFound`` (suggesting the regions there are) when no release of these films matches the region.
     """
-    releases = {film.key: await store.facts("release", film=film.key) for film in films}
+    releases = {film.key: await store.facts(Release, film=film.key) for film in films}
     if region:
         everywhere = [r.region for film_releases in releases.values() for r in film_releases]
         releases = {key: [r for r in found if place_matches(r.region, region)] for key, found in releases.items()}
@@ -74,4 +74,4 @@ async def answer(store: FactStore, question: str) -> Answer | None:
     best, others = matches[0], matches[1:]
     card = await card_for(store, await store.entry(best.ref))
     content = "\n".join(part for part in (render.search_header(question, others), card.content) if part)
-    return Answer(dataclasses.replace(card, content=render.clip(content, render.CONTENT_MAX)), others)
+    return Answer(dataclasses.replace(card, content=render.clip(content, limits.CONTENT_MAX)), others)

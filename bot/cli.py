@@ -21,7 +21,8 @@ from bot.app import create_bot, seed
 from bot.config import Config, ConfigError, load_config
 from bot.errors import FanBotError
 from bot.pack import PackInvalid, load_pack
-from bot.store import FactStore, backup
+from bot.store import open_store
+from bot.store.sqlite import backup
 
 EXIT_USAGE = 2
 # discord.py's log format without colour codes, for logs that go to a file or a pipe rather than a terminal.
@@ -96,7 +97,7 @@ async def check(config: Config) -> None:
         pack = load_pack(path)
         sizes = ", ".join(f"{len(getattr(pack, name))} {name}" for name in ("films", "stunts", "locations", "videos"))
         print(f"{path}: pack {pack.pack!r} version {pack.version}: {sizes}, {len(pack.releases)} release dates")
-    store = await FactStore.open(config.database)
+    store = await open_store(config.database)
     try:
         await seed(store, config.packs)
         counts = await store.counts()
@@ -117,8 +118,8 @@ def _fail(message: str, code: int = 1) -> int:
 
 def _log_to_stderr(level: str) -> None:
     """discord.py's logging, in colour only on a terminal (discord.py would colour a file too, inside Docker)."""
-    plain = {} if sys.stderr.isatty() else {"formatter": PLAIN_LOGS}
-    discord.utils.setup_logging(level=level, root=True, **plain)  # type: ignore[arg-type]
+    formatter = discord.utils.MISSING if sys.stderr.isatty() else PLAIN_LOGS
+    discord.utils.setup_logging(level=logging.getLevelNamesMapping()[level], root=True, formatter=formatter)
 
 
 def main(argv: list[str] | None = None) -> int:

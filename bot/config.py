@@ -47,6 +47,9 @@ class DiscordConfig(_Section):
     api_base_url: str = ""
     gateway_url: str = ""
     guild_ids: list[int] = Field(default_factory=list)
+    # How long the login may wait for answers: a server that never answers ends the start instead of hanging it
+    # (opening and seeding the store, inside the login, is not counted).
+    login_timeout_seconds: float = Field(default=10, gt=0)
 
     @field_validator("api_base_url", "gateway_url")
     @classmethod
@@ -67,11 +70,53 @@ class Feed(_Section):
 class VideosConfig(_Section):
     feeds: list[Feed] = Field(default_factory=list)
     poll_minutes: float = Field(default=30, gt=0)
+    fetch_timeout_seconds: float = Field(default=15, gt=0)  # one feed download
+    max_feed_bytes: int = Field(default=2_000_000, ge=1)  # a channel feed of its 15 newest videos is about 40 kB
 
 
-class Cooldown(_Section):
+class NewsConfig(_Section):
+    """Release news: how often the change log is read for moved dates and new titles."""
+
+    check_minutes: float = Field(default=60, gt=0)
+
+
+class PostingConfig(_Section):
+    """Posts to many servers are paced: at most 4 a second by default, far below Discord's 50."""
+
+    gap_seconds: float = Field(default=0.25, ge=0)
+
+
+class Budget(_Section):
+    """At most ``uses`` per ``per_seconds`` seconds."""
+
     uses: int = Field(default=5, ge=1)
     per_seconds: float = Field(default=10, gt=0)
+
+
+class TriviaConfig(_Section):
+    """How long a trivia question stays open, and when the daily posts go out (hours in UTC). A question asked
+    with /trivia is revealed at its close by editing the reply, which Discord allows for 15 minutes: hence the
+    10-minute cap."""
+
+    answer_seconds: float = Field(default=60, gt=0, le=600)
+    race_seconds: float = Field(default=45, gt=0, le=600)
+    daily_hour: int = Field(default=17, ge=0, le=23)
+    daily_open_hours: float = Field(default=12, gt=0, le=23)
+    on_this_day_hour: int = Field(default=8, ge=0, le=23)
+
+
+class MentionsConfig(_Section):
+    """Questions asked by mentioning the bot (or in a direct message)."""
+
+    channel_budget: Budget = Budget(uses=10, per_seconds=60)  # answers per channel, however many people ask
+    question_max: int = Field(default=300, ge=1)  # longer questions are cut: a question is a sentence, not an essay
+
+
+class TimeoutsConfig(_Section):
+    """How long buttons (page turning, confirmations) and admin forms keep working after they are shown."""
+
+    buttons_seconds: float = Field(default=180, gt=0)
+    forms_seconds: float = Field(default=900, gt=0)
 
 
 class Config(_Section):
@@ -80,7 +125,12 @@ class Config(_Section):
     admins: Admins = Admins()
     discord: DiscordConfig = DiscordConfig()
     videos: VideosConfig = VideosConfig()
-    cooldown: Cooldown = Cooldown()
+    news: NewsConfig = NewsConfig()
+    posting: PostingConfig = PostingConfig()
+    cooldown: Budget = Budget()  # fan commands and questions, per person
+    mentions: MentionsConfig = MentionsConfig()
+    timeouts: TimeoutsConfig = TimeoutsConfig()
+    trivia: TriviaConfig = TriviaConfig()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     token: str = Field(default="", exclude=True, repr=False)
 

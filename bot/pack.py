@@ -26,8 +26,9 @@ from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner, ScannerError
 
+from bot import rules
 from bot.errors import Invalid
-from bot.models import FACT_TYPES, Fact, Film, Key, Location, Name, Release, Source, Stunt, Video
+from bot.models import Fact, Film, Key, Location, Name, Release, Source, Stunt, Video
 
 MAX_PACK_BYTES = 2_000_000
 # Reading gives up after this many seconds of its thread's CPU time: the largest file allowed takes about 1.5 s
@@ -46,7 +47,14 @@ BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 Where = tuple[int | str, ...]  # where a value is in a pack: keys and list indexes
-LISTS = {"films": Film, "releases": Release, "stunts": Stunt, "locations": Location, "videos": Video}
+LISTS: dict[str, type[Fact]] = {
+    "films": Film,
+    "releases": Release,
+    "stunts": Stunt,
+    "locations": Location,
+    "videos": Video,
+}
+SAME_NAME = " (names count as the same when they differ only in case, accents, spaces or punctuation)"
 
 
 class PackInvalid(Invalid):
@@ -92,6 +100,11 @@ class _PackReading(Composer, SafeConstructor, Resolver):
     and nesting too deep for a pack ends in a ``RecursionError`` instead of deep in C.
     """
 
+    # The parser's, from the class this one is mixed with: PyYAML's Python parser, or libyaml's.
+    check_event: Callable[..., bool]
+    peek_event: Callable[[], Any]
+    dispose: Callable[[], None]
+
     def __init__(self) -> None:
         Composer.__init__(self)
         SafeConstructor.__init__(self)
@@ -99,6 +112,13 @@ class _PackReading(Composer, SafeConstructor, Resolver):
         self.seconds = PARSE_SECONDS
         self.deadline = time.thread_time() + self.seconds
         self.nodes = 0
+
+    def read(self) -> Any:
+        """The document's data (what ``yaml.load`` does with a loader)."""
+        try:
+            return self.get_single_data()
+        finally:
+            self.dispose()
 
     def _in_time(self) -> None:
         """Look at the clock every ``CLOCK_EVERY`` nodes: reading a thread's CPU time is a system call."""
@@ -189,14 +209,15 @@ class _PackLoader(_PackReading, Reader, Scanner, Parser):
         super().__init__()
 
 
-FAST_LOADER: type[_PackReading] | None = None
+FAST_LOADER: Callable[[str], _PackReading] | None = None
 if yaml.__with_libyaml__:  # PyYAML's wheels are built with libyaml; a build without it reads in Python alone
+    from yaml._yaml import CParser
 
-    class _FastPackLoader(_PackReading, yaml.cyaml.CParser):
+    class _FastPackLoader(_PackReading, CParser):
         """libyaml's reader and parser in C: a pack reads about four times faster than with ``_PackLoader``."""
 
         def __init__(self, text: str) -> None:
-            yaml.cyaml.CParser.__init__(self, text)
+            CParser.__init__(self, text)
             super().__init__()
 
     FAST_LOADER = _FastPackLoader
@@ -208,10 +229,10 @@ def _load(text: str) -> Any:
     find expected ',' or ']'"), and it is the same on every installation."""
     if FAST_LOADER is not None:
         try:
-            return yaml.load(text, Loader=FAST_LOADER)
+            return FAST_LOADER(text).read()
         except (ReaderError, ScannerError, ParserError, UnicodeEncodeError):  # not valid YAML, or not text
             pass
-    return yaml.load(text, Loader=_PackLoader)
+    return _PackLoader(text).read()
 
 
 def _decode(data: bytes) -> str:
@@ -296,29 +317,23 @@ def parse_pack(data: Any, locate: Locate = _path) -> Pack:
 
 
 def consistency_problems(pack: Pack, locate: Locate = _path) -> list[str]:
-    """Duplicate keys, names used twice within a kind, and references to facts that are not in the pack."""
+    """Duplicate keys, and the rules of ``bot.rules``: names used twice within a kind, references to facts that
+    are not in the pack."""
+    where = [(field, i) for field in LISTS for i in range(len(getattr(pack, field)))]
+    facts = [fact for field in LISTS for fact in getattr(pack, field)]
     problems: list[str] = []
-    keys: dict[str, set[str]] = {kind: set() for kind in FACT_TYPES}
-    for field, cls in LISTS.items():
-        names: dict[str, str] = {}
-        for i, fact in enumerate(getattr(pack, field)):
-            if fact.key in keys[cls.kind]:
-                problems.append(f"{locate((field, i, 'key'))}: {fact.key!r} is used twice")
-            keys[cls.kind].add(fact.key)
-            if cls is Release:
-                continue
-            for name in fact.names:
-                folded = name.casefold()
-                if folded in names and names[folded] != fact.key:
-                    problems.append(f"{locate((field, i))}: the name {name!r} is also used by {names[folded]!r}")
-                names[folded] = fact.key
-    for field in LISTS:
-        for i, fact in enumerate(getattr(pack, field)):
-            problems += [
-                f"{locate((field, i, *_split(path)))}: no {kind} with key {key!r}"
-                for path, kind, key in fact.references()
-                if key not in keys[kind]
-            ]
+    keys: set[tuple[str, str]] = set()
+    for (field, i), fact in zip(where, facts, strict=True):
+        if (fact.kind, fact.key) in keys:
+            problems.append(f"{locate((field, i, 'key'))}: {fact.key!r} is used twice")
+        keys.add((fact.kind, fact.key))
+    for clash in rules.name_clashes(facts):
+        field, i = where[clash.index]
+        problems.append(f"{locate((field, i))}: the name {clash.name!r} is also used by {clash.other!r}{SAME_NAME}")
+    problems += [
+        f"{locate((*where[ref.index], *_split(ref.path)))}: no {ref.kind} with key {ref.key!r}"
+        for ref in rules.dangling(facts, keys)
+    ]
     return problems
 
 
@@ -370,7 +385,7 @@ def _load_folder(folder: Path) -> Pack:
     if not files or files[0].name != HEADER:
         raise PackInvalid([f"{folder}: a pack folder needs a {HEADER} with 'pack', 'version' and 'title'"])
     merged: dict[str, Any] = {"sources": {}}
-    origin: dict[tuple[str, int | str], tuple[str, int | str]] = {}
+    origin: dict[tuple[int | str, int | str], tuple[str, int | str]] = {}
     problems: list[str] = []
     for file in files:
         name = file.relative_to(folder).as_posix()

@@ -1,22 +1,26 @@
-"""Posting one item (a new video, a piece of release news, the weekly pick) to many servers' channels.
+"""Posting one item (a new video, a piece of release news, the weekly pick, the daily question and anniversaries)
+to many servers' channels.
 
 Each server gets an item at most once: the post is claimed in the store before it is sent and the claim is
 released if sending failed, so neither a restart nor two loops racing can post it twice. Sends are paced
-(``POST_GAP`` apart) so that hundreds of servers never burst into Discord's global rate limit; discord.py
-still waits out any 429 it gets. A server whose channel was deleted, or where the bot lost permission, has
-its posting paused with a log line and a reason its managers see in ``/settings show``; the other servers
-are served as usual.
+(config ``posting.gap_seconds`` apart) so that hundreds of servers never burst into Discord's global rate limit;
+discord.py still waits out any 429 it gets. A server whose channel was deleted, or where the bot lost permission,
+has its posting paused with a log line and the problem stored as a code (``ChannelProblem``), which its managers
+see in words in ``/settings show``; the other servers are served as usual.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import datetime as dt
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Literal
 
 import discord
 
+from bot.schedule import DAILY_CATCH_UP
 from bot.store import GuildSettings
 
 if TYPE_CHECKING:
@@ -24,23 +28,66 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-POST_GAP = 0.25  # seconds between two posts of one loop: at most 4 a second, far below Discord's 50
 NEEDED = ("view_channel", "send_messages", "embed_links")  # embed links: the video player and cards
+Cause = Literal["deleted", "permissions", "refused", "unknown"]
+CAUSES: tuple[Cause, ...] = ("deleted", "permissions", "refused", "unknown")
+
+
+@dataclasses.dataclass(frozen=True)
+class ChannelProblem:
+    """Why the bot cannot post in a server's channel: it was deleted, the bot lacks ``permissions`` (``detail``
+    names them), or Discord ``refused`` a post (``detail`` is what it said). Stored as a code when posting to the
+    server pauses (``since`` that day), and put in words only when shown (``render_admin.problem_text``)."""
+
+    cause: Cause
+    channel_id: int = 0
+    detail: str = ""
+    since: dt.date | None = None
+
+    def code(self) -> str:
+        """``cause day channel detail``, for example ``permissions 2026-01-05 1234 send_messages,embed_links``."""
+        day = self.since.isoformat() if self.since else "-"
+        return f"{self.cause} {day} {self.channel_id} {self.detail}".rstrip()
+
+    @classmethod
+    def from_code(cls, code: str) -> ChannelProblem:
+        """The problem a code stands for; what is no code (a reason stored by an older version) is ``unknown``."""
+        cause, day, channel_id, detail = [*code.split(" ", 3), "", "", ""][:4]
+        known = next((c for c in CAUSES if c == cause), None)
+        try:
+            if known is None:
+                raise ValueError(cause)
+            return cls(known, int(channel_id), detail, None if day == "-" else dt.date.fromisoformat(day))
+        except ValueError:
+            return cls("unknown")
 
 
 def missing_permissions(channel: discord.abc.GuildChannel) -> list[str]:
-    """What the bot lacks to post in ``channel``, as Discord names it ("Send Messages")."""
+    """What the bot lacks to post in ``channel`` (permission names such as ``send_messages``)."""
     granted = channel.permissions_for(channel.guild.me)
-    return [name.replace("_", " ").title() for name in NEEDED if not getattr(granted, name)]
+    return [name for name in NEEDED if not getattr(granted, name)]
 
 
-def channel_problem(guild: discord.Guild, channel_id: int) -> str | None:
+def channel_problem(guild: discord.Guild, channel_id: int) -> ChannelProblem | None:
     """Why the bot cannot post in a channel it was given (deleted, or a permission lost); None if it can."""
     channel = guild.get_channel(channel_id)
     if not isinstance(channel, discord.TextChannel):
-        return f"the channel I post in (id {channel_id}) was deleted"
+        return ChannelProblem("deleted", channel_id)
     missing = missing_permissions(channel)
-    return f"I lost the {', '.join(missing)} permission in {channel.mention}" if missing else None
+    return ChannelProblem("permissions", channel_id, ",".join(missing)) if missing else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Post:
+    """What one server is sent."""
+
+    content: str = ""
+    embed: discord.Embed | None = None
+    view: discord.ui.View | None = None
+
+
+# A post made for each server, after its claim and just before sending (a daily question: its own round there).
+Compose = Callable[[discord.Guild, int], Awaitable[Post]]
 
 
 class Poster:
@@ -51,16 +98,13 @@ class Poster:
         self._next_send = 0.0
 
     async def publish(
-        self,
-        item: str,
-        channel_of: Callable[[GuildSettings], int | None],
-        *,
-        content: str,
-        embed: discord.Embed | None = None,
-    ) -> int:
+        self, item: str, channel_of: Callable[[GuildSettings], int | None], post: Post | Compose
+    ) -> list[discord.Message]:
         """Post to each server for which ``channel_of(settings)`` names a channel, unless it is paused or has
-        the item already; returns how many got it. Settings are read now, so a pause just made is respected."""
-        sent = 0
+        the item already; returns the messages sent. ``post`` is the same for every server, or made for each
+        (with the server and the channel) once it is claimed. Settings are read now, so a pause just made is
+        respected."""
+        sent = []
         for settings in await self.bot.store.all_guild_settings():
             channel_id = channel_of(settings)
             guild = self.bot.get_guild(settings.guild_id)
@@ -69,43 +113,108 @@ class Poster:
             await self._wait_turn()  # before the claim: a shutdown while waiting leaves nothing claimed
             if not await self.bot.store.claim_post(guild.id, item):
                 continue
-            problem = await self._send(guild, channel_id, content, embed)
-            if problem is None:
-                sent += 1
+            made = post if isinstance(post, Post) else await post(guild, channel_id)
+            outcome = await self._send(guild, channel_id, made)
+            if isinstance(outcome, discord.Message):
+                sent.append(outcome)
                 continue
             await self.bot.store.release_post(guild.id, item)
-            if problem:
-                await self.pause(guild, problem)
+            if isinstance(outcome, ChannelProblem):
+                await self.pause(guild, outcome)
         return sent
 
-    async def _send(
-        self, guild: discord.Guild, channel_id: int, content: str, embed: discord.Embed | None
-    ) -> str | None:
-        """None when posted; else why the server's posting must pause ("" for a passing failure)."""
-        problem = channel_problem(guild, channel_id)
+    async def _send(self, guild: discord.Guild, channel_id: int, post: Post) -> discord.Message | ChannelProblem | None:
+        """The message posted; else why the server's posting must pause (None for a passing failure)."""
         channel = guild.get_channel(channel_id)
+        problem = channel_problem(guild, channel_id)
         if problem or not isinstance(channel, discord.TextChannel):
             return problem
         try:
-            await channel.send(content=content, embed=embed or discord.utils.MISSING)
+            return await channel.send(
+                content=post.content or None,
+                embed=post.embed or discord.utils.MISSING,
+                view=post.view or discord.utils.MISSING,
+            )
         except (discord.Forbidden, discord.NotFound) as exc:
-            return f"Discord refused my post in {channel.mention} ({exc.text or exc.status})"
+            return ChannelProblem("refused", channel.id, exc.text or str(exc.status))
         except discord.HTTPException as exc:
             log.warning("Could not post in channel %s of server %s (%s); not retried", channel.id, guild.id, exc)
-            return ""
+            return None
         finally:
-            self._next_send = asyncio.get_running_loop().time() + POST_GAP
-        return None
+            self._next_send = asyncio.get_running_loop().time() + self.bot.config.posting.gap_seconds
 
     async def _wait_turn(self) -> None:
-        """Wait until ``POST_GAP`` has passed since this poster's last send (no wait after skipped servers)."""
+        """Wait until ``posting.gap_seconds`` have passed since this poster's last send (no wait after skipped
+        servers)."""
         wait = self._next_send - asyncio.get_running_loop().time()
         if wait > 0:
             await asyncio.sleep(wait)
 
-    async def pause(self, guild: discord.Guild, problem: str) -> None:
+    async def pause(self, guild: discord.Guild, problem: ChannelProblem) -> None:
         """Stop posting to a server until a manager sets a channel again."""
-        day = discord.utils.utcnow().strftime("%d %b %Y")
-        reason = f"Paused on {day}: {problem}. Fix that, then set the channel again with /settings."
-        log.warning("Posting paused in server %s (%s): %s", guild.name, guild.id, problem)
-        await self.bot.store.update_guild_settings(guild.id, disabled_reason=reason)
+        code = dataclasses.replace(problem, since=discord.utils.utcnow().date()).code()
+        log.warning("Posting paused in server %s (%s): %s", guild.name, guild.id, code)
+        await self.bot.store.update_guild_settings(guild.id, disabled_reason=code)
+
+
+def next_at(now: dt.datetime, hour: int) -> dt.datetime:
+    """The next time it is ``hour`` o'clock (UTC) after ``now``."""
+    at = now.astimezone(dt.UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return at if at > now else at + dt.timedelta(days=1)
+
+
+class DailyPosts:
+    """Runs ``post(now)`` once at start (to catch up what was missed while the bot was down), then at each hour
+    ``hours(settings)`` names for the servers' settings and at the hours after it while a late post may still go
+    out (``schedule.DAILY_CATCH_UP``: a post that failed is tried again). Nothing wakes while no server wants a
+    daily post; a settings change (the ``guild_settings_change`` event) makes it look at the hours again."""
+
+    def __init__(
+        self,
+        bot: FanBot,
+        hours: Callable[[list[GuildSettings]], Iterable[int]],
+        post: Callable[[dt.datetime], Awaitable[None]],
+    ) -> None:
+        self.bot = bot
+        self.hours = hours
+        self.post = post
+        self.task: asyncio.Task[None] | None = None
+        self.sleeping = False  # waiting for the next hour (a settings change may interrupt that, never a post)
+
+    def start(self) -> None:
+        self.bot.add_listener(self.on_guild_settings_change)
+        self.task = asyncio.create_task(self.run(catch_up=True))
+
+    def stop(self) -> None:
+        self.bot.remove_listener(self.on_guild_settings_change)
+        if self.task is not None:
+            self.task.cancel()
+
+    async def on_guild_settings_change(self, settings: GuildSettings) -> None:
+        if self.task is not None and not self.task.done():
+            if not self.sleeping:
+                return  # posting now: the hours are looked at again right after
+            self.task.cancel()
+        self.task = asyncio.create_task(self.run(catch_up=False))
+
+    async def run(self, *, catch_up: bool) -> None:
+        await self.bot.wait_until_ready()
+        if catch_up:
+            await self.post(discord.utils.utcnow())
+        retries = range(int(DAILY_CATCH_UP / dt.timedelta(hours=1)) + 1)
+        while True:
+            now = discord.utils.utcnow()
+            try:
+                hours = set(self.hours(await self.bot.store.all_guild_settings()))
+            except Exception:
+                log.exception("Daily posts: the servers' settings cannot be read; trying again in an hour")
+                hours = {(now + dt.timedelta(hours=1)).hour}
+            wake = min((next_at(now, (hour + late) % 24) for hour in hours for late in retries), default=None)
+            if wake is None:
+                return  # until a server asks for a daily post
+            self.sleeping = True
+            try:
+                await discord.utils.sleep_until(wake)
+            finally:
+                self.sleeping = False
+            await self.post(max(discord.utils.utcnow(), wake))  # never a hair before the hour it is for

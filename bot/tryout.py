@@ -32,9 +32,9 @@ import discord
 import simcord
 from discord import AppCommandOptionType as OptionType
 
-from bot.app import FanBot, create_bot
-from bot.chat import EXAMPLE
+from bot.app import FanBot, create_bot, fan_bot
 from bot.config import Admins, Config, DiscordConfig, VideosConfig
+from bot.conversation import EXAMPLE
 
 Json = dict[str, Any]
 Reader = Callable[[str], str]
@@ -103,7 +103,7 @@ def parse(line: str, schema: Sequence[Json], entities: Entities | None = None) -
     path, rest = [spec["name"]], words[1] if len(words) > 1 else ""
     while subs := [o for o in spec.get("options") or [] if o["type"] in _SUBCOMMANDS]:
         word, _, rest = rest.strip().partition(" ")
-        spec = next((o for o in subs if o["name"] == word.casefold()), None)  # type: ignore[assignment]
+        spec = next((o for o in subs if o["name"] == word.casefold()), None)
         if spec is None:
             choices = ", ".join(o["name"] for o in subs)
             raise Rejected(f"/{' '.join(path)} needs one of: {choices}.")
@@ -227,8 +227,7 @@ _STYLES = (
     (re.compile(r"`([^`\n]+)`"), r"\1"),
 )
 _ESCAPED = re.compile(r"\\([^0-9A-Za-z\s])")  # as Discord reads it: a backslash shows the next character as it is
-_HIDDEN = 0xF0000  # escaped markup characters wait in this private-use plane while the markup is read
-_SHOWN = {_HIDDEN + code: code for code in range(128)}
+_PRIVATE_USE = range(0xF0000, 0x110000, 128)  # blocks where escaped markup characters wait while markup is read
 _UNITS = (("year", 365.25 * 86400), ("month", 30.44 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
 
 
@@ -250,11 +249,18 @@ def _relative(seconds: float) -> str:
     return "now" if count == 0 else f"in {amount}" if seconds > 0 else f"{amount} ago"
 
 
+def _hiding_place(text: str) -> int:
+    """The first private-use block that ``text`` itself does not use: what waits there is surely an escape."""
+    used = {ord(character) >> 7 for character in text}
+    return next(block for block in _PRIVATE_USE if block >> 7 not in used)
+
+
 def plain(text: str, now: dt.datetime, names: Mapping[int, str] | None = None) -> str:
     """Discord markdown as readable plain text: local dates, "title (url)" links, names for mentions; escaped
     characters (``\\*``) as they are."""
     names = names or {}
-    text = _ESCAPED.sub(lambda m: chr(_HIDDEN + ord(m[1])) if m[1].isascii() else m[1], text)
+    hidden = _hiding_place(text)
+    text = _ESCAPED.sub(lambda m: chr(hidden + ord(m[1])) if m[1].isascii() else m[1], text)
     text = _TIMESTAMP.sub(
         lambda m: when(dt.datetime.fromtimestamp(int(m.group(1)), dt.UTC), m.group(2) or "f", now), text
     )
@@ -264,7 +270,7 @@ def plain(text: str, now: dt.datetime, names: Mapping[int, str] | None = None) -
     text = _CUSTOM_EMOJI.sub(r":\1:", text)
     for pattern, replacement in _STYLES:
         text = pattern.sub(replacement, text)
-    return text.translate(_SHOWN)
+    return text.translate({hidden + code: code for code in range(128)})
 
 
 def embed_lines(embed: discord.Embed, now: dt.datetime, names: Mapping[int, str] | None = None) -> list[str]:
@@ -294,13 +300,9 @@ def _children(message: discord.Message) -> list[discord.Component]:
     return [child for row in message.components for child in getattr(row, "children", [row])]
 
 
-def _clickable(component: discord.Component) -> bool:
-    return isinstance(component, discord.Button) and component.custom_id is not None
-
-
 def buttons(message: discord.Message) -> list[discord.Button]:
     """The message's clickable buttons in order: what ``[1]``, ``[2]``… in ``message_text`` stand for."""
-    return [c for c in _children(message) if _clickable(c)]  # type: ignore[misc]
+    return [c for c in _children(message) if isinstance(c, discord.Button) and c.custom_id is not None]
 
 
 def _button_label(button: discord.Button) -> str:
@@ -318,8 +320,7 @@ def message_text(
     lines += [f"📎 {a.filename} ({a.size:,} bytes)" for a in message.attachments]
     row: list[str] = []
     for child in _children(message):
-        if _clickable(child):
-            assert isinstance(child, discord.Button)
+        if isinstance(child, discord.Button) and child.custom_id is not None:
             row.append(f"[{first + len(row)}] {_button_label(child)}" + (" (disabled)" if child.disabled else ""))
         elif isinstance(child, discord.Button) and child.url:
             lines.append(f"🔗 {_button_label(child)}: {child.url}")
@@ -384,10 +385,10 @@ class Session:
         read: Reader | None = None,
     ) -> None:
         self.env, self.channel, self.you, self.read = env, channel, you, read
-        self.bot: FanBot = env.bot  # type: ignore[assignment]
+        self.bot = fan_bot(env.bot)
         self.schema = self.bot.command_payload(None)
         channels = you.guild.channels
-        self.entities = {
+        self.entities: Entities = {
             OptionType.channel: channels,
             OptionType.user: {you.name: you},
             OptionType.mentionable: {you.name: you},
@@ -483,7 +484,8 @@ class Session:
         if result.modal is not None:
             await self.fill(result)
             return
-        messages = [m for m in (result.response, *result.followups) if m is not None] or ([source] if source else [])
+        sent: list[Shown] = [m for m in (result.response, *result.followups) if m is not None]
+        messages = sent or ([source] if source else [])
         if not messages:
             print("(the bot is still thinking…)" if result.deferred else "(the bot did not answer)")
         await self.print_messages(messages)
@@ -497,7 +499,10 @@ class Session:
             print(message_text(message, now, first=len(self.menu) + 1, names=self.names))
             for attachment in message.attachments:
                 print(await self.save(attachment))
-            self.menu += [None if b.disabled else partial(self.click, shown, b.custom_id) for b in buttons(message)]
+            self.menu += [
+                partial(self.click, shown, b.custom_id) if b.custom_id and not b.disabled else None
+                for b in buttons(message)
+            ]
 
     async def click(self, message: Shown, custom_id: str) -> None:
         await self.show(await self.you.click(message, custom_id=custom_id), source=message)
@@ -584,6 +589,21 @@ HINTS = (
 
 
 @asynccontextmanager
+async def simulated(bot: FanBot) -> AsyncIterator[simcord.Env]:
+    """SimCord running the bot, as ``simcord.run`` does, with its clock set to the real time first: what the bot
+    times by its clock (a trivia question's close, today's anniversaries) then agrees with the person's clock. The
+    bot's own errors are its replies, so they are not raised again at the end."""
+    env = simcord.Env(bot, check_errors=False)
+    env.backend.clock.advance((dt.datetime.now(dt.UTC) - env.now()).total_seconds())
+    await env.start()
+    try:
+        with env.time_context():
+            yield env
+    finally:
+        await env.shutdown()
+
+
+@asynccontextmanager
 async def session(config: Config, *, read: Reader | None = None) -> AsyncIterator[Session]:
     """The try-out bot on a temporary database seeded from ``config.packs``, with feeds and endpoints off."""
     with tempfile.TemporaryDirectory(prefix="mi-bot-try-") as folder:
@@ -592,7 +612,7 @@ async def session(config: Config, *, read: Reader | None = None) -> AsyncIterato
         )
         bot = create_bot(offline)
         try:
-            async with simcord.run(bot, check_errors=False) as env:  # the bot's own errors are its replies
+            async with simulated(bot) as env:
                 user = env.create_user("you")
                 guild = env.create_guild("Try-out", owner=user)
                 channel = guild.create_text_channel("general")

@@ -7,10 +7,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render, ui
-from bot.app import FanBot, fan_cooldown
+from bot.app import FanBot, anywhere, fan_cooldown
 from bot.cards import card_for
 from bot.errors import NotFound
-from bot.store.text import closest, place_matches
+from bot.models import Location
+from bot.text import closest, place_matches
 
 
 class Locations(commands.Cog):
@@ -20,25 +21,29 @@ class Locations(commands.Cog):
         self.bot = bot
 
     @app_commands.command()
+    @anywhere()
     @app_commands.describe(name="A filming location, for example Rome or Helsetkopen")
     @fan_cooldown()
-    async def location(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
+    async def location(self, interaction: discord.Interaction[FanBot], name: app_commands.Range[str, 1, 100]) -> None:
         """Show one filming location: the place, what was filmed there and the stunts shot there."""
-        entry = await self.bot.store.find("location", name)
+        entry = await self.bot.store.find(Location, name)
         await ui.send_card(interaction, await card_for(self.bot.store, entry))
 
     @location.autocomplete("name")
-    async def location_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await ui.fact_choices(self.bot.store, "location", current)
+    async def location_names(
+        self, interaction: discord.Interaction[FanBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await ui.fact_choices(self.bot.store, Location, current)
 
     @app_commands.command()
+    @anywhere()
     @app_commands.describe(country="Only the places in this country, for example Norway, Italy or UK")
     @fan_cooldown()
     async def locations(
-        self, interaction: discord.Interaction, country: app_commands.Range[str, 1, 100] | None = None
+        self, interaction: discord.Interaction[FanBot], country: app_commands.Range[str, 1, 100] | None = None
     ) -> None:
         """List the filming locations, page by page."""
-        places = await self.bot.store.facts("location")
+        places = await self.bot.store.facts(Location)
         if country:
             matching = [p for p in places if place_matches(p.country, country)]
             if not matching:
@@ -47,11 +52,11 @@ class Locations(commands.Cog):
         title = f"Filming locations in {', '.join(dict.fromkeys(p.country for p in places))}" if country else None
         films = await self.bot.store.films()
         lines = [render.location_line(p, films) for p in places]
-        await ui.send_pages(interaction, render.list_pages("location", title or "Every filming location", lines))
+        await ui.send_pages(interaction, render.pages("location", title or "Every filming location", lines))
 
     @locations.autocomplete("country")
-    async def countries(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return ui.place_choices([p.country for p in await self.bot.store.facts("location")], current)
+    async def countries(self, interaction: discord.Interaction[FanBot], current: str) -> list[app_commands.Choice[str]]:
+        return ui.place_choices([p.country for p in await self.bot.store.facts(Location)], current)
 
 
 async def setup(bot: FanBot) -> None:

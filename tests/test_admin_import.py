@@ -19,9 +19,7 @@ from bot.config import Admins
 from bot.models import FACT_TYPES
 from bot.pack import MAX_PACK_BYTES, load_pack
 from bot.render import clip, timestamp
-from tests.conftest import PACK, pack_as_one_file
-from tests.test_admin import db_state, edit
-from tests.test_concurrency import in_flight
+from tests.conftest import PACK, changed, db_state, edit, export, find, in_flight, index, pack_as_one_file
 
 SHIPPED = {fact.ref: fact for fact in load_pack(PACK).facts()}
 TRAIN_VIDEO, CARRIER = SHIPPED["video:bts-train"], SHIPPED["stunt:carrier-fr"]
@@ -36,25 +34,6 @@ g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
 h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
 i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 """
-
-
-async def export(admin, channel) -> bytes:
-    result = await admin.slash(channel, "fact export")
-    assert result.ephemeral
-    (attachment,) = result.response.attachments
-    assert attachment.filename.endswith(".yaml")
-    return await attachment.read()
-
-
-def changed(data: bytes, change) -> bytes:
-    """The exported file after an admin edited it (parsed and written back, as a YAML editor would)."""
-    document = yaml.safe_load(data)
-    change(document)
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False).encode()
-
-
-def find(document: dict, section: str, key: str) -> dict:
-    return next(item for item in document[section] if item["key"] == key)
 
 
 def drop(document: dict, section: str, key: str) -> None:
@@ -127,7 +106,7 @@ async def test_a_dry_run_of_many_changes_stays_within_discords_limits(fact_admin
     )
     summary = shown.response.embeds[0]
     (field,) = summary.fields
-    moved = len([f for kind in FACT_TYPES for f in await store.facts(kind) if len(f.sources) > 1])
+    moved = len([f for kind in FACT_TYPES.values() for f in await store.facts(kind) if len(f.sources) > 1])
     assert field.name == f"✏️ Changed ({moved})" and field.value.rstrip().split("\n")[-1].startswith("… and ")
     assert len(field.value) <= 1024 and len(summary) <= 6000  # and the contract check validates the whole request
 
@@ -218,10 +197,6 @@ async def test_a_bad_file_is_refused_privately_and_nothing_changes(
     assert result.ephemeral and expected in message.content
     assert not message.components
     assert db_state(config.database) == before
-
-
-def index(data: bytes, section: str, key: str) -> int:
-    return next(i for i, item in enumerate(yaml.safe_load(data)[section]) if item["key"] == key)
 
 
 BROKEN = {  # (section, key, field): (the bad value, the problem reported after the item's path)

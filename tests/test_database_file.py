@@ -10,18 +10,16 @@ import os
 import shutil
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.config import Config
 from bot.pack import load_pack
-from bot.store import FactStore, kept_marker
-from tests.conftest import PACK, seeded_copy
+from bot.store import open_store
+from bot.store.sqlite import kept_marker
+from tests.conftest import PACK, outcome, prefilled, seeded_copy, write_config
 from tests.fake_discord import FakeDiscord
-from tests.test_admin import prefilled
-from tests.test_cli import outcome
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and a POSIX subprocess are needed")
 
@@ -43,20 +41,6 @@ async def mi_bot(
     )  # fmt: skip
     out, err = await outcome(process, fake)
     return process.returncode or 0, out, err
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
-
-
-def write_config(folder: Path, database: str = "facts.sqlite3", fake: FakeDiscord | None = None) -> None:
-    """config.yaml in ``folder``: the bundled pack (left out), errors only in the log, maybe the fake Discord."""
-    text = f"database: {database}\nlog_level: ERROR\n"
-    if fake is not None:
-        text += f"discord:\n  api_base_url: {fake.api_base_url}\n  gateway_url: {fake.gateway_url}\n"
-    (folder / "config.yaml").write_text(text, encoding="utf-8")
 
 
 def remove_database(path: Path) -> None:
@@ -185,7 +169,7 @@ async def test_a_store_with_admin_changes_from_before_the_marker_gets_one_when_o
     await save_summary(fact_admin, channel)
     await bot.close()
     kept_marker(config.database).unlink()
-    store = await FactStore.open(config.database)
+    store = await open_store(config.database)
     await store.close()
     assert kept_marker(config.database).exists()
 
@@ -219,7 +203,7 @@ async def test_a_backup_taken_while_the_bot_runs_restores_every_admin_change(
     code, _, _ = await mi_bot(tmp_path, "run", fake=fake)
     assert code == 1  # refused, as above
     shutil.copy(backup, config.database)  # restored as the README says
-    store = await FactStore.open(config.database)
+    store = await open_store(config.database)
     try:
         assert (await store.get("stunt:speed-flying")).summary == NEW_SUMMARY
     finally:

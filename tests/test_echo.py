@@ -8,13 +8,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import forms, render
 from bot.tryout import plain
-from tests.test_chat import ask
-from tests.test_tryout import UTC_NOW
+from tests.conftest import UTC_NOW, ask
 
 HOSTILE = "[free nitro](https://evil.example/nitro) **now** ||x|| `y` <t:0:R> <#1> @here # big"
 ESCAPED = r"\[free nitro\](https\://evil.example/nitro) \*\*now\*\* \|\|x\|\| \`y\` \<t:0:R> \<#1> \@here # big"
@@ -42,6 +41,7 @@ def test_every_markup_character_is_escaped_on_one_line():
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.characters(exclude_categories=("Cs",)), max_size=300), st.integers(1, 200))
+@example("\U000f0000 \\*", 10)  # a private-use character typed, where the try-out's reader hides escapes
 def test_any_text_is_echoed_inert_and_reads_as_typed(text, limit):
     echoed = render.echo(text, limit)
     assert_escaped(echoed)

@@ -10,7 +10,7 @@ import pytest
 from bot.app import create_bot
 from bot.models import KINDS, Key
 from bot.ui import OpenMatch
-from tests.test_render import buttons
+from tests.conftest import buttons
 
 STUNT, PLACE, FILM, VIDEO = "🎬 ", "📍 ", "📅 ", "🎥 "
 TRAIN_CRASH = "Orient Express train crash (Darlton Quarry)"

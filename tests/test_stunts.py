@@ -7,11 +7,10 @@ import math
 import pytest
 
 from bot import render
-from bot.config import Cooldown
+from bot.config import Budget
 from bot.models import Stunt
 from bot.store import Author
-from tests.conftest import make_config
-from tests.test_render import buttons, field
+from tests.conftest import buttons, field, make_config
 
 EDITOR = Author(1, "test")
 
@@ -108,7 +107,7 @@ async def test_a_chosen_suggestion_opens_that_exact_stunt(fan, channel):
 
 
 async def test_stunts_lists_every_stunt_in_pages_the_asker_can_turn(fan, other_fan, channel, store):
-    count = len(await store.facts("stunt"))
+    count = len(await store.facts(Stunt))
     pages = math.ceil(count / render.PAGE_SIZE)
     result = await fan.slash(channel, "stunts")
     first = result.response.embeds[0]
@@ -145,7 +144,7 @@ async def test_stunts_of_one_film(fan, channel, store, film):
     result = await fan.slash(channel, "stunts", film=film)
     page = result.response.embeds[0]
     assert page.title == "🎬 Stunts of Mission: Impossible – The Final Reckoning"
-    assert page.description.count("\n") + 1 == len(await store.facts("stunt", film="fr"))
+    assert page.description.count("\n") + 1 == len(await store.facts(Stunt, film="fr"))
     assert "Biplane" in page.description and "Motorcycle" not in page.description
     assert result.response.components == []  # one page: no buttons
 
@@ -179,7 +178,7 @@ async def test_mentions_in_a_fact_are_shown_but_never_ping(fan, channel, store, 
     assert callback.json["data"]["allowed_mentions"] == {"parse": []}
 
 
-@pytest.mark.parametrize("config", [Cooldown(uses=2, per_seconds=10)], indirect=True)
+@pytest.mark.parametrize("config", [Budget(uses=2, per_seconds=10)], indirect=True)
 async def test_cooldown_is_per_user_says_when_and_resets(fan, other_fan, channel, env):
     for _ in range(2):
         assert not (await fan.slash(channel, "stunt", name="bike")).ephemeral
