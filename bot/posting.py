@@ -1,8 +1,8 @@
 """Posting one item (a new video, a piece of release news, the weekly pick, the daily question and anniversaries)
 to many servers' channels.
 
-Each server gets an item at most once: the post is claimed in the store before it is sent and the claim is
-released if sending failed, so neither a restart nor two loops racing can post it twice. Sends are paced
+Each server gets an item at most once: the post is claimed in the store before it is made and sent, and the
+claim is released if either failed, so neither a restart nor two loops racing can post it twice. Sends are paced
 (config ``posting.gap_seconds`` apart) so that hundreds of servers never burst into Discord's global rate limit;
 discord.py still waits out any 429 it gets. A server whose channel was deleted, or where the bot lost permission,
 has its posting paused with a log line and the problem stored as a code (``ChannelProblem``), which its managers
@@ -79,11 +79,13 @@ def channel_problem(guild: discord.Guild, channel_id: int) -> ChannelProblem | N
 
 @dataclasses.dataclass(frozen=True)
 class Post:
-    """What one server is sent."""
+    """What one server is sent. ``settle``, if given, is told how sending went: the message, or None when it
+    failed (a post made for one server undoes what making it stored)."""
 
     content: str = ""
     embed: discord.Embed | None = None
     view: discord.ui.View | None = None
+    settle: Callable[[discord.Message | None], Awaitable[None]] | None = None
 
 
 # A post made for each server, after its claim and just before sending (a daily question: its own round there).
@@ -102,8 +104,8 @@ class Poster:
     ) -> list[discord.Message]:
         """Post to each server for which ``channel_of(settings)`` names a channel, unless it is paused or has
         the item already; returns the messages sent. ``post`` is the same for every server, or made for each
-        (with the server and the channel) once it is claimed. Settings are read now, so a pause just made is
-        respected."""
+        (with the server and the channel) once it is claimed; a server whose post could not be made or sent may
+        get it from a later call. Settings are read now, so a pause just made is respected."""
         sent = []
         for settings in await self.bot.store.all_guild_settings():
             channel_id = channel_of(settings)
@@ -113,15 +115,30 @@ class Poster:
             await self._wait_turn()  # before the claim: a shutdown while waiting leaves nothing claimed
             if not await self.bot.store.claim_post(guild.id, item):
                 continue
-            made = post if isinstance(post, Post) else await post(guild, channel_id)
-            outcome = await self._send(guild, channel_id, made)
-            if isinstance(outcome, discord.Message):
-                sent.append(outcome)
-                continue
-            await self.bot.store.release_post(guild.id, item)
-            if isinstance(outcome, ChannelProblem):
-                await self.pause(guild, outcome)
+            message = await self._post(guild, channel_id, post)
+            if message is None:  # released, so that a later try (the catch-up hours of a daily post) may post it
+                await self.bot.store.release_post(guild.id, item)
+            else:
+                sent.append(message)
         return sent
+
+    async def _post(self, guild: discord.Guild, channel_id: int, post: Post | Compose) -> discord.Message | None:
+        """Make and send one server's post; None if either failed (a broken channel pauses the server)."""
+        try:
+            made = post if isinstance(post, Post) else await post(guild, channel_id)
+        except Exception:  # no question possible there, the store busy for a moment: the other servers go on
+            log.exception("Could not make the post for server %s", guild.id)
+            return None
+        outcome = await self._send(guild, channel_id, made)
+        message = outcome if isinstance(outcome, discord.Message) else None
+        if made.settle is not None:
+            try:
+                await made.settle(message)
+            except Exception:  # what was posted stays posted
+                log.exception("Could not record how the post to server %s went", guild.id)
+        if isinstance(outcome, ChannelProblem):
+            await self.pause(guild, outcome)
+        return message
 
     async def _send(self, guild: discord.Guild, channel_id: int, post: Post) -> discord.Message | ChannelProblem | None:
         """The message posted; else why the server's posting must pause (None for a passing failure)."""

@@ -124,8 +124,8 @@ class Backend(Protocol):
         ...
 
     def keep(self) -> None:
-        """Record that the database holds what no pack can re-create (admin changes, settings), so that losing it
-        stops the next start instead of starting empty."""
+        """Record that the database holds what no pack can re-create (admin changes, settings, trivia), so that
+        losing it stops the next start instead of starting empty."""
         ...
 
     async def schema_version(self) -> int: ...

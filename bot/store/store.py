@@ -22,7 +22,7 @@ class Store(Search, Undo, Packs, Posting):
 
     @cached_property
     def games(self) -> Games:
-        return Games(self.db)
+        return Games(self.backend)
 
     async def schema_version(self) -> int:
         return await self.backend.schema_version()
