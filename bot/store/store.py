@@ -19,5 +19,8 @@ class Store(Search, Undo, Packs, Posting):
     async def schema_version(self) -> int:
         return await self.backend.schema_version()
 
+    async def lead(self) -> bool:
+        return await self.backend.lead()
+
     async def close(self) -> None:
         await self.backend.close()
