@@ -6,6 +6,10 @@ released if sending failed, so neither a restart nor two loops racing can post i
 still waits out any 429 it gets. A server whose channel was deleted, or where the bot lost permission, has
 its posting paused with a log line and a reason its managers see in ``/settings show``; the other servers
 are served as usual.
+
+One process posts for all (``FactStore.lead``). When the shards are spread over several processes, a server on
+another process's shards is not in this one's cache: its post goes by channel id over REST (Discord serves any
+channel to any shard), and Discord's refusal is what tells that the channel or a permission is gone.
 """
 
 from __future__ import annotations
@@ -63,35 +67,43 @@ class Poster:
         sent = 0
         for settings in await self.bot.store.all_guild_settings():
             channel_id = channel_of(settings)
-            guild = self.bot.get_guild(settings.guild_id)
-            if channel_id is None or settings.disabled_reason or guild is None or guild.unavailable:
+            guild_id = settings.guild_id
+            guild = self.bot.get_guild(guild_id)
+            if channel_id is None or settings.disabled_reason or (guild is None and self.bot.serves(guild_id)):
+                continue  # a server of this process's shards that is not in the cache has removed the bot
+            if guild is not None and guild.unavailable:
                 continue  # an unavailable server (a Discord outage) is skipped, not paused
             await self._wait_turn()  # before the claim: a shutdown while waiting leaves nothing claimed
-            if not await self.bot.store.claim_post(guild.id, item):
+            if not await self.bot.store.claim_post(guild_id, item):
                 continue
-            problem = await self._send(guild, channel_id, content, embed)
+            problem = await self._send(guild_id, guild, channel_id, content, embed)
             if problem is None:
                 sent += 1
                 continue
-            await self.bot.store.release_post(guild.id, item)
+            await self.bot.store.release_post(guild_id, item)
             if problem:
-                await self.pause(guild, problem)
+                await self.pause(guild_id, problem)
         return sent
 
     async def _send(
-        self, guild: discord.Guild, channel_id: int, content: str, embed: discord.Embed | None
+        self, guild_id: int, guild: discord.Guild | None, channel_id: int, content: str, embed: discord.Embed | None
     ) -> str | None:
-        """None when posted; else why the server's posting must pause ("" for a passing failure)."""
-        problem = channel_problem(guild, channel_id)
-        channel = guild.get_channel(channel_id)
-        if problem or not isinstance(channel, discord.TextChannel):
-            return problem
+        """None when posted; else why the server's posting must pause ("" for a passing failure). ``guild`` is None
+        for a server on another process's shards."""
+        channel: discord.abc.Messageable | None
+        if guild is None:
+            channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
+        else:
+            problem = channel_problem(guild, channel_id)
+            channel = guild.get_channel(channel_id)  # type: ignore[assignment]
+            if problem or not isinstance(channel, discord.TextChannel):
+                return problem
         try:
             await channel.send(content=content, embed=embed or discord.utils.MISSING)
         except (discord.Forbidden, discord.NotFound) as exc:
-            return f"Discord refused my post in {channel.mention} ({exc.text or exc.status})"
+            return f"Discord refused my post in <#{channel_id}> ({exc.text or exc.status})"
         except discord.HTTPException as exc:
-            log.warning("Could not post in channel %s of server %s (%s); not retried", channel.id, guild.id, exc)
+            log.warning("Could not post in channel %s of server %s (%s); not retried", channel_id, guild_id, exc)
             return ""
         finally:
             self._next_send = asyncio.get_running_loop().time() + POST_GAP
@@ -103,9 +115,9 @@ class Poster:
         if wait > 0:
             await asyncio.sleep(wait)
 
-    async def pause(self, guild: discord.Guild, problem: str) -> None:
+    async def pause(self, guild_id: int, problem: str) -> None:
         """Stop posting to a server until a manager sets a channel again."""
         day = discord.utils.utcnow().strftime("%d %b %Y")
         reason = f"Paused on {day}: {problem}. Fix that, then set the channel again with /settings."
-        log.warning("Posting paused in server %s (%s): %s", guild.name, guild.id, problem)
-        await self.bot.store.update_guild_settings(guild.id, disabled_reason=reason)
+        log.warning("Posting paused in server %s: %s", guild_id, problem)
+        await self.bot.store.update_guild_settings(guild_id, disabled_reason=reason)
