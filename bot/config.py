@@ -33,6 +33,16 @@ def default_database() -> Path:
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
+def database_setting(value: Any) -> Any:
+    """What ``database:`` (or ``mi-bot db copy --from/--to``) names: a ``postgresql://`` URL stays text; anything
+    else is a SQLite file's path."""
+    if isinstance(value, str) and "://" in value:
+        if not value.startswith(POSTGRES_SCHEMES):
+            raise ValueError("must be a SQLite file's path or a postgresql:// URL")
+        return value
+    return Path(value) if isinstance(value, str) else value
+
+
 def redacted(url: str) -> str:
     """A database URL with its password replaced by ``***``: what messages and logs may show."""
     parts = urlsplit(url)
@@ -117,12 +127,7 @@ class Config(_Section):
     @field_validator("database", mode="before")
     @classmethod
     def _database(cls, value: Any) -> Any:
-        """A ``postgresql://`` URL stays text; anything else is a SQLite file's path."""
-        if isinstance(value, str) and "://" in value:
-            if not value.startswith(POSTGRES_SCHEMES):
-                raise ValueError("must be a SQLite file's path or a postgresql:// URL")
-            return value
-        return Path(value) if isinstance(value, str) else value
+        return database_setting(value)
 
     def relative_to(self, folder: Path) -> Config:
         """Resolve relative paths (and ``~``) against ``folder``, the config file's."""

@@ -21,7 +21,7 @@ from bot.store.records import PACK_AUTHOR, Author, ChangeSet, Entry, GuildSettin
 from bot.store.store import Store
 
 
-async def open_store(database: Path | str, *, new: bool = False) -> FactStore:
+async def open_store(database: Path | str, *, new: bool = False) -> Store:
     """Open (creating and migrating as needed) the store at ``database``: a SQLite file (see
     ``SqliteBackend.open`` for what ``new`` allows and what is refused) or a ``postgresql://`` URL."""
     if isinstance(database, Path):

@@ -7,14 +7,15 @@ Each part is a small class in its own module that names the parts it builds on a
 
 from __future__ import annotations
 
+from bot.store.copying import Copying
 from bot.store.packs import Packs
 from bot.store.posting import Posting
 from bot.store.search import Search
 from bot.store.undo import Undo
 
 
-class Store(Search, Undo, Packs, Posting):
-    """Facts, look-ups, search, writes, history and undo, packs, settings and posting, on one database."""
+class Store(Search, Undo, Packs, Posting, Copying):
+    """Facts, look-ups, search, writes, history and undo, packs, settings, posting and copying, on one database."""
 
     async def schema_version(self) -> int:
         return await self.backend.schema_version()
