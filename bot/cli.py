@@ -72,16 +72,17 @@ def parser() -> argparse.ArgumentParser:
     copy = _options(
         actions.add_parser("copy", help="copy every fact, change, setting and post record to another database")
     )
-    for option, what in (("--from", "source"), ("--to", "target")):
-        help_ = f"the {what}: a SQLite file or a postgresql:// URL"
-        copy.add_argument(option, dest=what, required=True, type=_database, help=help_)
+    where = "a SQLite file or a postgresql:// URL"
+    copy.add_argument("--from", dest="source", type=_database, help=f"the source, {where} (default: database:)")
+    copy.add_argument("--to", dest="target", required=True, type=_database, help=f"the target, {where}")
     copy.add_argument("--replace", action="store_true", help="replace what the target holds (else it must be empty)")
     return cli
 
 
 def _database(text: str) -> Path | str:
     try:
-        return database_setting(text)  # type: ignore[no-any-return]
+        database = database_setting(text)
+        return database.expanduser() if isinstance(database, Path) else database  # type: ignore[no-any-return]
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -185,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         elif command == "db" and args.action == "backup":
             backup(config, args.path)
         elif command == "db":
-            asyncio.run(copy(args.source, args.target, replace=args.replace))
+            asyncio.run(copy(args.source or config.database, args.target, replace=args.replace))
         elif command == "try":
             from bot import tryout  # SimCord is needed only offline
 
