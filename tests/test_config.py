@@ -54,6 +54,8 @@ def test_the_example_file_is_valid_and_documents_every_key() -> None:
         "api_base_url",
         "gateway_url",
         "guild_ids",
+        "shard_count",
+        "shard_ids",
         "videos",
         "feeds",
         "poll_minutes",
