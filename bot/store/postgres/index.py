@@ -8,6 +8,7 @@ folded name (a generated column), for autocomplete. Both have GIN indexes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from bot.models import Kind
@@ -56,13 +57,26 @@ class TsvectorIndex:
         )
 
     async def ranked(self, db: Reader, match: Match, limit: int) -> list[Row]:
-        # Ranked on the index alone: only the best rows' documents are read.
+        """Scored as bm25 scores on SQLite: each term's weighted frequency (``ts_rank``) times its inverse document
+        frequency, so that a rare word of the question counts for more than a common one. Ranked on the index
+        alone: only the best rows' documents are read."""
+        terms = [_term(term) for term in dict.fromkeys(term for group in match.groups for term in group)]
+        one = "to_tsquery('simple', unaccent(?))"
+        counts = await db.fetch_one(
+            "SELECT "
+            + ", ".join(f"(SELECT count(*) FROM search_docs WHERE document @@ {one})" for _ in terms)
+            + ", (SELECT count(*) FROM search_docs)",
+            terms,
+        )
+        assert counts is not None
+        *having, total = counts
+        idf = [math.log((total - n + 0.5) / (n + 0.5) + 1) for n in having]
+        score = " + ".join(f"{weight!r} * ts_rank({WEIGHTS}, s.document, {one})" for weight in idf)
         return await db.fetch(
-            f"SELECT f.kind, f.doc, m.score FROM (SELECT s.fact_id, ts_rank({WEIGHTS}, s.document, q) AS score "
-            "FROM search_docs s, to_tsquery('simple', unaccent(?)) q WHERE s.document @@ q "
-            "ORDER BY score DESC LIMIT ?) m JOIN facts f ON f.id = m.fact_id WHERE NOT f.deleted "
-            "ORDER BY m.score DESC, f.id",
-            (tsquery(match), limit),
+            f"SELECT f.kind, f.doc, m.score FROM (SELECT s.fact_id, {score} AS score FROM search_docs s "
+            f"WHERE s.document @@ {one} ORDER BY score DESC LIMIT ?) m JOIN facts f ON f.id = m.fact_id "
+            "WHERE NOT f.deleted ORDER BY m.score DESC, f.id",
+            (*terms, tsquery(match), limit),
         )
 
     async def vocabulary(self, db: Reader) -> dict[str, int]:
