@@ -29,7 +29,7 @@ from simcord import Env
 
 from bot.app import FanBot, create_bot
 from bot.config import BUNDLED_PACK, Admins, Config, Cooldown
-from bot.errors import FanBotError
+from bot.errors import FanBotError, StoreUnavailable
 from bot.pack import dump_pack, load_pack
 from bot.store import FactStore, open_store
 from tests.discord_contract import load_contract
@@ -121,12 +121,15 @@ def _postgres_unavailable(reason: str) -> None:
 def postgres_server() -> Iterator[str]:
     """The URL of a database on the tests' PostgreSQL server (with the template databases made)."""
     try:
-        import asyncpg  # noqa: F401
+        import asyncpg
     except ImportError:
         _postgres_unavailable("asyncpg is not installed (pip install -e '.[test]')")
     given = os.environ.get("MI_BOT_TEST_DATABASE_URL", "").strip()
     if given:
-        _make_templates(given)
+        try:
+            _make_templates(given)
+        except (OSError, StoreUnavailable, asyncpg.PostgresError) as exc:
+            _postgres_unavailable(f"MI_BOT_TEST_DATABASE_URL cannot be used ({exc})")
         yield given
         return
     try:
