@@ -38,7 +38,7 @@ from discord.ext import commands
 from generate import SHIPPED, shipped_pack
 
 from bot.app import create_bot
-from bot.config import Config, Cooldown
+from bot.config import Budget, Config
 from bot.models import Fact
 
 TARGET_RATIO = 1.3
@@ -237,7 +237,7 @@ def main() -> None:
     logging.basicConfig(level=logging.CRITICAL)  # the expected "not found" replies are logged by discord.py
     rng = random.Random(2023)
     with tempfile.TemporaryDirectory() as tmp:
-        config = Config(database=Path(tmp) / "facts.sqlite3", packs=[SHIPPED], cooldown=Cooldown(uses=10**9))
+        config = Config(database=Path(tmp) / "facts.sqlite3", packs=[SHIPPED], cooldown=Budget(uses=10**9))
         bot = Side("bot", create_bot(config))
         calls = mix(args.calls + args.block, bot.commands(), rng)
         base = Side("baseline", BaselineBot(*bot.run(bot.sample_answers())))

@@ -41,8 +41,8 @@ from e2e import BaselineBot, Call, mix  # noqa: E402
 
 from bot.app import point_at  # noqa: E402
 from bot.config import DiscordConfig  # noqa: E402
+from tests.conftest import bot_environment, is_command_sync, write_config  # noqa: E402
 from tests.fake_discord import FakeDiscord  # noqa: E402
-from tests.test_smoke import bot_environment, is_command_sync, write_config  # noqa: E402
 
 DEADLINE_S = 3.0  # Discord's time to answer an interaction
 STEP_S = 30.0  # for a process to start, sync and become ready
@@ -130,7 +130,7 @@ async def measure(commands: int, rounds: int, patience: float) -> dict[str, Any]
         try:
             for side in (bot, baseline):
                 await side.fake.start()
-            config = write_config(folder, bot.fake.api_base_url, bot.fake.gateway_url)
+            config = write_config(folder, fake=bot.fake)
             await bot.start(["-m", "bot", "--config", str(config), "run"], folder / "bot.log")
             answer = await bot.fake.wait_response(await bot.fake.send_slash("stunt", {"name": "motorbike"}), STEP_S)
             card = folder / "card.json"

@@ -12,7 +12,6 @@ import json
 import logging
 import math
 import pkgutil
-import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -23,17 +22,15 @@ from discord import app_commands
 from discord.ext import commands
 
 import cogs
-from bot import render, ui
-from bot.config import Config, DiscordConfig
+from bot import limits, render
+from bot.config import Budget, Config, DiscordConfig
 from bot.errors import FanBotError, NotAllowed, NotFound, Unreachable
 from bot.pack import load_pack, pack_digest
 from bot.store import Author, FactStore, open_store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-# Seconds the login may wait for answers from Discord (or discord.api_base_url): a server that never answers ends
-# the start instead of hanging it. Opening and seeding the store (setup_hook, inside the login) is not counted.
-LOGIN_TIMEOUT = 10.0
+APOLOGY = "Sorry, something went wrong on my side. The team has been told; please try again later."
 
 
 def intents() -> discord.Intents:
@@ -60,6 +57,37 @@ def answered(where: str, error: discord.HTTPException, hint: str) -> str:
     return f"{said} ({response.content_type}, not Discord's JSON): {hint}"
 
 
+class FanTree(app_commands.CommandTree["FanBot"]):
+    """The command tree, and the bot's one error handler: slash commands, buttons, forms and answers to mentions
+    all end here when something goes wrong."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+        """Tell whoever acted, privately: what to fix, or a short apology (the traceback goes to the log). Any
+        interaction may come here, as discord.py types those of views, forms and dynamic items."""
+        command = interaction.command
+        what = f"/{command.qualified_name}" if command else f"A {interaction.type.name.replace('_', ' ')}"
+        during = f"{what} of {interaction.user} ({interaction.user.id})"
+        await reply_privately(interaction, self.explain(error, during))
+
+    @staticmethod
+    def explain(error: BaseException, during: str) -> str:
+        """The reply to an error: an error a user can fix in its own words, else a short apology; an unexpected
+        error is logged with its traceback, saying ``during`` what it happened."""
+        cause = getattr(error, "original", error)
+        if isinstance(cause, NotFound):
+            message = render.not_found(cause.what, cause.query, cause.suggestions)
+        elif isinstance(cause, FanBotError):
+            message = str(cause)
+        elif isinstance(cause, app_commands.CommandOnCooldown):
+            message = f"Easy, agent: try again in {math.ceil(cause.retry_after)} s."
+        elif isinstance(cause, app_commands.CheckFailure):
+            message = str(cause) or "You can't use this command here."
+        else:
+            log.error("%s failed", during, exc_info=cause)
+            message = APOLOGY
+        return render.clip(message, limits.CONTENT_MAX)
+
+
 class FanBot(commands.Bot):
     """The fan bot. ``store`` is open from ``setup_hook`` until ``close``."""
 
@@ -70,26 +98,32 @@ class FanBot(commands.Bot):
         # A text-only bot: discord.py's warnings that voice would need PyNaCl and davey do not concern it.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         count, ids = config.discord.shard_count, config.discord.shard_ids
-        shards = {} if count is None else {"shard_count": count, "shard_ids": ids}  # see ShardedFanBot
+        shards: dict[str, Any] = {} if count is None else {"shard_count": count, "shard_ids": ids}  # ShardedFanBot
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands: see on_message
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            tree_cls=FanTree,
             **shards,
         )
         self.config = config
         self.force_sync = force_sync
         self.new_database = new_database
-        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+
+    @property
+    def tree(self) -> FanTree:
+        """The command tree, as the ``FanTree`` it was made (whose ``on_error`` is the one error handler)."""
+        tree = super().tree
+        assert isinstance(tree, FanTree)
+        return tree
 
     async def on_message(self, message: discord.Message) -> None:
         """The bot has slash commands only; questions in mentions and DMs are answered by the chat cog."""
 
     async def setup_hook(self) -> None:
         self._login_deadline.reschedule(None)  # Discord answered: the store may take its time
-        self.add_dynamic_items(ui.OpenMatch)  # match buttons of any answer ever sent, before or after a restart
-        self.store = await open_store(self.config.database, new=self.new_database)
+        self.store = await open_store(self.config.database, new=self.new_database, postgresql=self.config.postgresql)
         await self.seed()
         for module in pkgutil.iter_modules(cogs.__path__):
             await self.load_extension(f"cogs.{module.name}")
@@ -112,13 +146,13 @@ class FanBot(commands.Bot):
 
     async def sync_commands(self) -> None:
         """Sync the command tree only when it changed since the last sync (Discord limits command creates)."""
-        guilds = [discord.Object(id=g) for g in self.config.discord.guild_ids] or [None]
+        guilds: list[discord.Object | None] = [discord.Object(id=g) for g in self.config.discord.guild_ids] or [None]
         for guild in guilds:
             if guild is not None:
                 self.tree.copy_global_to(guild=guild)
             payload = json.dumps(self.command_payload(guild), sort_keys=True)
             digest = hashlib.sha256(payload.encode()).hexdigest()
-            scope = f"commands_digest:{guild.id if guild else 'global'}"
+            scope = f"commands_digest:{guild.id if guild is not None else 'global'}"
             if not self.force_sync and await self.store.get_meta(scope) == digest:
                 log.info("Commands unchanged since the last sync (%s); not syncing", scope)
                 continue
@@ -131,14 +165,15 @@ class FanBot(commands.Bot):
         point_at(self.config.discord)
         where = self.config.discord.api_base_url or "Discord"
         hint = "check discord.api_base_url" if self.config.discord.api_base_url else "check the network connection"
-        self._login_deadline = asyncio.timeout(LOGIN_TIMEOUT)
+        timeout = self.config.discord.login_timeout_seconds
+        self._login_deadline = asyncio.timeout(timeout)
         try:
             async with self._login_deadline:
                 await super().login(token)
         except TimeoutError:
             if not self._login_deadline.expired():
                 raise
-            raise Unreachable(f"{where} did not answer the login within {LOGIN_TIMEOUT:.0f} s: {hint}") from None
+            raise Unreachable(f"{where} did not answer the login within {timeout:g} s: {hint}") from None
         except discord.HTTPException as exc:
             raise Unreachable(answered(where, exc, hint)) from None
         except aiohttp.ClientError as exc:
@@ -168,28 +203,6 @@ class FanBot(commands.Bot):
     def author(user: discord.abc.User) -> Author:
         return Author(user.id, str(user))
 
-    # ------------------------------------------------------------------ the one error handler
-
-    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        """Turn errors a user can fix into a short ephemeral reply; log everything else with its traceback."""
-        cause = getattr(error, "original", error)
-        if isinstance(cause, NotFound):
-            message = render.not_found(cause.what, cause.query, cause.suggestions)
-        elif isinstance(cause, FanBotError):
-            message = str(cause)
-        elif isinstance(cause, app_commands.CommandOnCooldown):
-            message = f"Easy, agent: try again in {math.ceil(cause.retry_after)} s."
-        elif isinstance(cause, app_commands.CheckFailure):
-            message = str(cause) or "You can't use this command here."
-        else:
-            log.error(
-                "Command %s failed:\n%s",
-                interaction.command.qualified_name if interaction.command else "?",
-                "".join(traceback.format_exception(cause)),
-            )
-            message = "Sorry, something went wrong on my side. The team has been told; please try again later."
-        await reply_privately(interaction, render.clip(message, render.CONTENT_MAX))
-
 
 async def reply_privately(interaction: discord.Interaction, message: str) -> None:
     """An ephemeral answer, as a followup when the interaction was already acknowledged."""
@@ -205,17 +218,27 @@ async def reply_privately(interaction: discord.Interaction, message: str) -> Non
 def fan_cooldown() -> Callable[[T], T]:
     """A few uses per user per window (config ``cooldown``), answered with when to try again."""
 
-    def bucket(interaction: discord.Interaction) -> app_commands.Cooldown:
-        config = interaction.client.config.cooldown  # type: ignore[attr-defined]
-        return app_commands.Cooldown(config.uses, config.per_seconds)
+    def bucket(interaction: discord.Interaction[FanBot]) -> app_commands.Cooldown:
+        return cooldown(interaction.client.config.cooldown)
 
     return app_commands.checks.dynamic_cooldown(bucket, key=lambda interaction: interaction.user.id)
 
 
+def fan_bot(client: discord.Client) -> FanBot:
+    """The bot, from an interaction that discord.py types as any client's (those of views, forms and dynamic
+    items): it is always this bot's."""
+    assert isinstance(client, FanBot)
+    return client
+
+
+def cooldown(budget: Budget) -> app_commands.Cooldown:
+    """A budget of the config as discord.py's cooldown (slash commands and mentions use the same)."""
+    return app_commands.Cooldown(budget.uses, budget.per_seconds)
+
+
 def ensure_admin(interaction: discord.Interaction) -> None:
     """Refuse, and log who tried, unless the user is a bot admin (commands, admin forms and buttons all ask)."""
-    bot: FanBot = interaction.client  # type: ignore[assignment]
-    if bot.is_admin(interaction.user):
+    if fan_bot(interaction.client).is_admin(interaction.user):
         return
     what = f"/{interaction.command.qualified_name}" if interaction.command else "an admin form or button"
     log.warning("Refused %s to %s (%s): not a bot admin", what, interaction.user, interaction.user.id)
@@ -225,7 +248,7 @@ def ensure_admin(interaction: discord.Interaction) -> None:
 def admin_only() -> Callable[[T], T]:
     """Checked when the command runs, because a server can override the admin group's default permissions."""
 
-    async def predicate(interaction: discord.Interaction) -> bool:
+    async def predicate(interaction: discord.Interaction[FanBot]) -> bool:
         try:
             ensure_admin(interaction)
         except NotAllowed as refusal:  # a check must fail with CheckFailure to reach the tree's error handler

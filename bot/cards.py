@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from bot import render
+from bot import limits, render
 from bot.errors import NotFound
 from bot.models import Fact, Film, Location, Release, Stunt, Video
 from bot.render import Card, Stamp
@@ -74,4 +74,4 @@ async def answer(store: FactStore, question: str) -> Answer | None:
     best, others = matches[0], matches[1:]
     card = await card_for(store, await store.entry(best.ref))
     content = "\n".join(part for part in (render.search_header(question, others), card.content) if part)
-    return Answer(dataclasses.replace(card, content=render.clip(content, render.CONTENT_MAX)), others)
+    return Answer(dataclasses.replace(card, content=render.clip(content, limits.CONTENT_MAX)), others)

@@ -18,7 +18,7 @@ import discord
 
 from bot import __version__
 from bot.app import create_bot
-from bot.config import Config, ConfigError, database_setting, load_config, shown
+from bot.config import Config, ConfigError, PostgresConfig, database_setting, load_config, shown
 from bot.errors import FanBotError, Invalid
 from bot.pack import PackInvalid, load_pack
 from bot.store import open_store
@@ -82,7 +82,7 @@ def parser() -> argparse.ArgumentParser:
 def _database(text: str) -> Path | str:
     try:
         database = database_setting(text)
-        return database.expanduser() if isinstance(database, Path) else database  # type: ignore[no-any-return]
+        return database.expanduser() if isinstance(database, Path) else database
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -113,7 +113,7 @@ async def check(config: Config) -> None:
         sizes = ", ".join(f"{len(getattr(pack, name))} {name}" for name in ("films", "stunts", "locations", "videos"))
         print(f"{path}: pack {pack.pack!r} version {pack.version}: {sizes}, {len(pack.releases)} release dates")
     bot = create_bot(config)
-    bot.store = await open_store(config.database)
+    bot.store = await open_store(config.database, postgresql=config.postgresql)
     try:
         await bot.seed()
         counts = await bot.store.counts()
@@ -136,15 +136,15 @@ def backup(config: Config, path: Path) -> None:
     print(f"Backed up {config.database} ({facts} facts) to {path}")
 
 
-async def copy(source: Path | str, target: Path | str, *, replace: bool) -> None:
+async def copy(source: Path | str, target: Path | str, settings: PostgresConfig, *, replace: bool) -> None:
     """Copy one store into another, one line per table; counts are compared by the store before it commits."""
     if source == target:
         raise Invalid("--from and --to name the same database.")
     if isinstance(source, Path) and not source.is_file():
         raise Invalid(f"There is no fact database at {source} to copy.")
-    origin = await open_store(source)
+    origin = await open_store(source, postgresql=settings)
     try:
-        destination = await open_store(target, new=True)
+        destination = await open_store(target, new=True, postgresql=settings)
         try:
             copied = await destination.copy_from(origin, replace=replace)
         finally:
@@ -163,8 +163,8 @@ def _fail(message: str, code: int = 1) -> int:
 
 def _log_to_stderr(level: str) -> None:
     """discord.py's logging, in colour only on a terminal (discord.py would colour a file too, inside Docker)."""
-    plain = {} if sys.stderr.isatty() else {"formatter": PLAIN_LOGS}
-    discord.utils.setup_logging(level=level, root=True, **plain)  # type: ignore[arg-type]
+    formatter = discord.utils.MISSING if sys.stderr.isatty() else PLAIN_LOGS
+    discord.utils.setup_logging(level=logging.getLevelNamesMapping()[level], root=True, formatter=formatter)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         elif command == "db" and args.action == "backup":
             backup(config, args.path)
         elif command == "db":
-            asyncio.run(copy(args.source or config.database, args.target, replace=args.replace))
+            asyncio.run(copy(args.source or config.database, args.target, config.postgresql, replace=args.replace))
         elif command == "try":
             from bot import tryout  # SimCord is needed only offline
 

@@ -75,6 +75,9 @@ class DiscordConfig(_Section):
     api_base_url: str = ""
     gateway_url: str = ""
     guild_ids: list[int] = Field(default_factory=list)
+    # How long the login may wait for answers: a server that never answers ends the start instead of hanging it
+    # (opening and seeding the store, inside the login, is not counted).
+    login_timeout_seconds: float = Field(default=10, gt=0)
     shard_count: int | None = Field(default=None, ge=1)
     shard_ids: list[int] | None = None
 
@@ -107,20 +110,65 @@ class Feed(_Section):
 class VideosConfig(_Section):
     feeds: list[Feed] = Field(default_factory=list)
     poll_minutes: float = Field(default=30, gt=0)
+    fetch_timeout_seconds: float = Field(default=15, gt=0)  # one feed download
+    max_feed_bytes: int = Field(default=2_000_000, ge=1)  # a channel feed of its 15 newest videos is about 40 kB
 
 
-class Cooldown(_Section):
+class NewsConfig(_Section):
+    """Release news: how often the change log is read for moved dates and new titles."""
+
+    check_minutes: float = Field(default=60, gt=0)
+
+
+class PostingConfig(_Section):
+    """Posts to many servers are paced: at most 4 a second by default, far below Discord's 50."""
+
+    gap_seconds: float = Field(default=0.25, ge=0)
+
+
+class Budget(_Section):
+    """At most ``uses`` per ``per_seconds`` seconds."""
+
     uses: int = Field(default=5, ge=1)
     per_seconds: float = Field(default=10, gt=0)
 
 
+class MentionsConfig(_Section):
+    """Questions asked by mentioning the bot (or in a direct message)."""
+
+    channel_budget: Budget = Budget(uses=10, per_seconds=60)  # answers per channel, however many people ask
+    question_max: int = Field(default=300, ge=1)  # longer questions are cut: a question is a sentence, not an essay
+
+
+class TimeoutsConfig(_Section):
+    """How long buttons (page turning, confirmations) and admin forms keep working after they are shown."""
+
+    buttons_seconds: float = Field(default=180, gt=0)
+    forms_seconds: float = Field(default=900, gt=0)
+
+
+class PostgresConfig(_Section):
+    """A PostgreSQL database (``database: postgresql://…``): its connections, and how often the processes on it
+    stand in the election of the one that posts."""
+
+    pool_size: int = Field(default=10, ge=1)  # connections per process: reads run side by side, writes take turns
+    connect_timeout_seconds: float = Field(default=10, gt=0)  # a server that never answers ends the wait
+    # How often a process that does not post tries to become the poster (and the poster checks its connection).
+    election_seconds: float = Field(default=15, gt=0)
+
+
 class Config(_Section):
     database: Path | str = Field(default_factory=default_database)  # a SQLite file, or a postgresql:// URL (str)
+    postgresql: PostgresConfig = PostgresConfig()
     packs: list[Path] = Field(default_factory=lambda: [BUNDLED_PACK])
     admins: Admins = Admins()
     discord: DiscordConfig = DiscordConfig()
     videos: VideosConfig = VideosConfig()
-    cooldown: Cooldown = Cooldown()
+    news: NewsConfig = NewsConfig()
+    posting: PostingConfig = PostingConfig()
+    cooldown: Budget = Budget()  # fan commands and questions, per person
+    mentions: MentionsConfig = MentionsConfig()
+    timeouts: TimeoutsConfig = TimeoutsConfig()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     token: str = Field(default="", exclude=True, repr=False)
 

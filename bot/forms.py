@@ -24,11 +24,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.errors import Invalid
-from bot.models import FACT_TYPES, Fact
-from bot.render import echo
+from bot.limits import INPUT_TEXT_MAX, MODAL_TITLE_MAX
+from bot.models import FACT_TYPES, NAME_MAX, TEXT_MAX, URL_MAX, Fact
+from bot.render import KIND_NAMES, clip, echo
 from bot.text import fold
 
-TEXT_INPUT_MAX, LABEL_MAX, TITLE_MAX, PLACEHOLDER_MAX = 4000, 45, 45, 100
 DETAILS, SOURCES = "details", "sources"
 SHOWN_ERRORS = 6
 
@@ -42,7 +42,7 @@ class Input:
     fields: tuple[str, ...] = ()
     paragraph: bool = False
     required: bool = True
-    max_length: int = TEXT_INPUT_MAX
+    max_length: int = INPUT_TEXT_MAX
     placeholder: str = ""
 
     @property
@@ -72,21 +72,21 @@ _SOURCES = Input(
 
 FORMS: dict[str, tuple[Input, ...]] = {
     "film": (
-        Input("title", "Title", max_length=200),
-        Input("summary", "Summary", paragraph=True, required=False, max_length=1500),
+        Input("title", "Title", max_length=NAME_MAX),
+        Input("summary", "Summary", paragraph=True, required=False, max_length=TEXT_MAX),
         _details("year", "installment", "director", "aliases", "previous_titles", "key"),
         _SOURCES,
     ),
     "release": (
-        Input("region", "Region", max_length=200, placeholder="United States"),
+        Input("region", "Region", max_length=NAME_MAX, placeholder="United States"),
         Input("date", "Date (YYYY-MM-DD)", max_length=10, placeholder="2025-05-23"),
-        Input("note", "Note", paragraph=True, required=False, max_length=1500),
+        Input("note", "Note", paragraph=True, required=False, max_length=TEXT_MAX),
         _details("film", "type", "place", "platform", "formats", "confidence", "key"),
         _SOURCES,
     ),
     "stunt": (
-        Input("name", "Name", max_length=200),
-        Input("summary", "What happened", paragraph=True, max_length=1500),
+        Input("name", "Name", max_length=NAME_MAX),
+        Input("summary", "What happened", paragraph=True, max_length=TEXT_MAX),
         _details("film", "locations", "aliases", "filmed", "people", "spoiler", "confidence", "key"),
         Input(
             "extras",
@@ -99,28 +99,26 @@ FORMS: dict[str, tuple[Input, ...]] = {
         _SOURCES,
     ),
     "location": (
-        Input("name", "Name", max_length=200),
-        Input("place", "Place", paragraph=True, max_length=1500),
-        Input("filmed", "What was filmed there", paragraph=True, max_length=1500),
+        Input("name", "Name", max_length=NAME_MAX),
+        Input("place", "Place", paragraph=True, max_length=TEXT_MAX),
+        Input("filmed", "What was filmed there", paragraph=True, max_length=TEXT_MAX),
         _details("film", "country", "when", "aliases", "key"),
         _SOURCES,
     ),
     "video": (
-        Input("title", "Title", max_length=200),
+        Input("title", "Title", max_length=NAME_MAX),
         Input(
             "url",
             "Verified link (YouTube or Vimeo)",
             required=False,
-            max_length=500,
+            max_length=URL_MAX,
             placeholder="https://www.youtube.com/watch?v=... (empty when not verified)",
         ),
-        Input("shows", "What it shows", paragraph=True, required=False, max_length=1500),
+        Input("shows", "What it shows", paragraph=True, required=False, max_length=TEXT_MAX),
         _details("film", "published", "stunts", "locations", "aliases", "key"),
         _SOURCES,
     ),
 }
-
-KIND_NAMES = {"film": "film", "release": "release date", "stunt": "stunt", "location": "location", "video": "video"}
 
 
 def form(kind: str) -> tuple[Input, ...]:
@@ -133,7 +131,7 @@ def form(kind: str) -> tuple[Input, ...]:
 def title(kind: str, fact: Fact | None) -> str:
     """The modal title (Discord allows 45 characters)."""
     text = f"Edit {kind}: {fact.label}" if fact else f"Add a {KIND_NAMES[kind]}"
-    return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1] + "…"
+    return clip(text, MODAL_TITLE_MAX)
 
 
 # ----------------------------------------------------------------------------- fact → modal text
@@ -175,11 +173,11 @@ def prefill(kind: str, fact: Fact | None, chosen: Mapping[str, Any] | None = Non
             values[spec.id] = _details_text(kind, fields, data)
         else:
             values[spec.id] = _text(data.get(spec.field))
-    too_long = [s.label for s in form(kind) if len(values[s.id]) > TEXT_INPUT_MAX]
+    too_long = [s.label for s in form(kind) if len(values[s.id]) > INPUT_TEXT_MAX]
     if too_long:
         raise Invalid(
             f"{fact.label if fact else kind} is too long to edit in a form ({', '.join(too_long)} over "
-            f"{TEXT_INPUT_MAX} characters). Use /fact export, edit the file, then /fact import."
+            f"{INPUT_TEXT_MAX} characters). Use /fact export, edit the file, then /fact import."
         )
     return values
 
@@ -269,7 +267,7 @@ def fact_from_form(kind: str, values: Mapping[str, str], base: Fact | None = Non
     try:
         return FACT_TYPES[kind].model_validate(data)
     except ValidationError as exc:
-        problems = [describe(error, kind) for error in exc.errors()]
+        problems = [field_problem(error, kind) for error in exc.errors()]
         more = f"\n… and {len(problems) - SHOWN_ERRORS} more" if len(problems) > SHOWN_ERRORS else ""
         raise Invalid("Nothing was saved:\n" + "\n".join(f"• {p}" for p in problems[:SHOWN_ERRORS]) + more) from None
 
@@ -287,19 +285,20 @@ def _where(loc: tuple[int | str, ...], kind: str) -> str:
     if spec.fields:
         where += f" › {field}"
     rest = list(loc[1:])
-    if rest and isinstance(rest[0], int):
-        where += f", line {rest.pop(0) + 1}" if spec.id == SOURCES else f" #{rest.pop(0) + 1}"
+    if rest and isinstance(number := rest[0], int):
+        rest.pop(0)
+        where += f", line {number + 1}" if spec.id == SOURCES else f" #{number + 1}"
     return where + "".join(f" › {part}" for part in rest)
 
 
-def describe(error: Mapping[str, Any], kind: str) -> str:
+def field_problem(error: Mapping[str, Any], kind: str) -> str:
     """One pydantic error as a sentence naming the input, the field and the limit."""
     kind_of, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     where = _where(tuple(error["loc"]), kind)
     if kind_of == "missing" or (kind_of == "string_too_short" and ctx.get("min_length") == 1):
         problem = "cannot be empty"
     elif kind_of == "string_too_long":
-        problem = f"at most {ctx['max_length']} characters (this has {len(value)})"
+        problem = f"at most {ctx['max_length']} characters (this has {len(str(value))})"
     elif kind_of == "too_short":
         problem = f"needs at least {ctx['min_length']}"
     elif kind_of.startswith(("date_", "datetime_")):

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Collection
 from functools import partial
-from typing import Annotated, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 from urllib.parse import quote_plus
 
 from pydantic import (
@@ -27,11 +27,15 @@ from pydantic import (
     model_validator,
 )
 
-KINDS = ("film", "release", "stunt", "location", "video")
+from bot.limits import BUTTON_URL_MAX
+
 Kind = Literal["film", "release", "stunt", "location", "video"]
+KINDS: tuple[Kind, ...] = ("film", "release", "stunt", "location", "video")
+
+# The longest text a field of a fact may hold: a name or title, a paragraph, a line of a list, a link.
+NAME_MAX, TEXT_MAX, LINE_MAX, URL_MAX = 200, 1500, 500, 500
 
 SEARCH_URL = "https://www.youtube.com/results?search_query="
-LINK_URL_MAX = 512
 YOUTUBE_HOSTS = frozenset({"youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be"})
 VIDEO_HOSTS = YOUTUBE_HOSTS | {"vimeo.com", "www.vimeo.com"}
 
@@ -93,13 +97,13 @@ def _is_ip(text: str, kind: type[ipaddress.IPv4Address | ipaddress.IPv6Address])
 
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1500)]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(checked_url)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_MAX)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=LINE_MAX)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=URL_MAX), AfterValidator(checked_url)]
 VideoUrl = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=500),
+    StringConstraints(strip_whitespace=True, max_length=URL_MAX),
     AfterValidator(partial(checked_url, hosts=VIDEO_HOSTS)),
 ]
 Confidence = Literal["high", "medium", "low"]
@@ -358,7 +362,7 @@ class Video(Fact):
         """A YouTube search for the exact title: what fans get when no verified link is known. The title is
         shortened if needed so the link fits in a link button (Discord allows 512 characters)."""
         title = self.title
-        while len(SEARCH_URL + quote_plus(title)) > LINK_URL_MAX:
+        while len(SEARCH_URL + quote_plus(title)) > BUTTON_URL_MAX:
             title = title[:-1]
         return SEARCH_URL + quote_plus(title.strip())
 
@@ -376,8 +380,8 @@ class Change(_Model):
     author_id: int | None
     author_name: str
     at: dt.datetime
-    before: dict | None
-    after: dict | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
     undone: bool = False
 
     @property
@@ -386,6 +390,6 @@ class Change(_Model):
         return changed_fields(self.before or {}, self.after or {})
 
 
-def changed_fields(before: dict, after: dict) -> list[str]:
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """Top-level fields whose values differ between two versions of a fact."""
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))

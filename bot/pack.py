@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -208,9 +209,15 @@ def read_pack(data: str | bytes) -> Pack:
 
 
 def _path(loc: Iterable[int | str]) -> str:
+    """``stunts[3].numbers[0]``; a key that is not a plain word is quoted (``sources."\\u00a0"``), so that
+    blank or odd keys still name where they are."""
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            out += f"[{part}]"
+            continue
+        name = part if re.fullmatch(r"[\w-]+", str(part), re.ASCII) else json.dumps(str(part))
+        out += f".{name}" if out else name
     return out or "pack"
 
 

@@ -2,10 +2,10 @@
 
 Each server gets an item at most once: the post is claimed in the store before it is sent and the claim is
 released if sending failed, so neither a restart nor two loops racing can post it twice. Sends are paced
-(``POST_GAP`` apart) so that hundreds of servers never burst into Discord's global rate limit; discord.py
-still waits out any 429 it gets. A server whose channel was deleted, or where the bot lost permission, has
-its posting paused with a log line and a reason its managers see in ``/settings show``; the other servers
-are served as usual.
+(config ``posting.gap_seconds`` apart) so that hundreds of servers never burst into Discord's global rate limit;
+discord.py still waits out any 429 it gets. A server whose channel was deleted, or where the bot lost permission,
+has its posting paused with a log line and the problem stored as a code (``ChannelProblem``), which its managers
+see in words in ``/settings show``; the other servers are served as usual.
 
 One process posts for all (``FactStore.lead``). When the shards are spread over several processes, a server on
 another process's shards is not in this one's cache: its post goes by channel id over REST (Discord serves any
@@ -15,9 +15,11 @@ channel to any shard), and Discord's refusal is what tells that the channel or a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import discord
 
@@ -28,23 +30,53 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-POST_GAP = 0.25  # seconds between two posts of one loop: at most 4 a second, far below Discord's 50
 NEEDED = ("view_channel", "send_messages", "embed_links")  # embed links: the video player and cards
+Cause = Literal["deleted", "permissions", "refused", "unknown"]
+CAUSES: tuple[Cause, ...] = ("deleted", "permissions", "refused", "unknown")
+
+
+@dataclasses.dataclass(frozen=True)
+class ChannelProblem:
+    """Why the bot cannot post in a server's channel: it was deleted, the bot lacks ``permissions`` (``detail``
+    names them), or Discord ``refused`` a post (``detail`` is what it said). Stored as a code when posting to the
+    server pauses (``since`` that day), and put in words only when shown (``render_admin.problem_text``)."""
+
+    cause: Cause
+    channel_id: int = 0
+    detail: str = ""
+    since: dt.date | None = None
+
+    def code(self) -> str:
+        """``cause day channel detail``, for example ``permissions 2026-01-05 1234 send_messages,embed_links``."""
+        day = self.since.isoformat() if self.since else "-"
+        return f"{self.cause} {day} {self.channel_id} {self.detail}".rstrip()
+
+    @classmethod
+    def from_code(cls, code: str) -> ChannelProblem:
+        """The problem a code stands for; what is no code (a reason stored by an older version) is ``unknown``."""
+        cause, day, channel_id, detail = [*code.split(" ", 3), "", "", ""][:4]
+        known = next((c for c in CAUSES if c == cause), None)
+        try:
+            if known is None:
+                raise ValueError(cause)
+            return cls(known, int(channel_id), detail, None if day == "-" else dt.date.fromisoformat(day))
+        except ValueError:
+            return cls("unknown")
 
 
 def missing_permissions(channel: discord.abc.GuildChannel) -> list[str]:
-    """What the bot lacks to post in ``channel``, as Discord names it ("Send Messages")."""
+    """What the bot lacks to post in ``channel`` (permission names such as ``send_messages``)."""
     granted = channel.permissions_for(channel.guild.me)
-    return [name.replace("_", " ").title() for name in NEEDED if not getattr(granted, name)]
+    return [name for name in NEEDED if not getattr(granted, name)]
 
 
-def channel_problem(guild: discord.Guild, channel_id: int) -> str | None:
+def channel_problem(guild: discord.Guild, channel_id: int) -> ChannelProblem | None:
     """Why the bot cannot post in a channel it was given (deleted, or a permission lost); None if it can."""
     channel = guild.get_channel(channel_id)
     if not isinstance(channel, discord.TextChannel):
-        return f"the channel I post in (id {channel_id}) was deleted"
+        return ChannelProblem("deleted", channel_id)
     missing = missing_permissions(channel)
-    return f"I lost the {', '.join(missing)} permission in {channel.mention}" if missing else None
+    return ChannelProblem("permissions", channel_id, ",".join(missing)) if missing else None
 
 
 class Poster:
@@ -76,48 +108,49 @@ class Poster:
             await self._wait_turn()  # before the claim: a shutdown while waiting leaves nothing claimed
             if not await self.bot.store.claim_post(guild_id, item):
                 continue
-            problem = await self._send(guild_id, guild, channel_id, content, embed)
-            if problem is None:
+            outcome = await self._send(guild_id, guild, channel_id, content, embed)
+            if outcome is True:
                 sent += 1
                 continue
             await self.bot.store.release_post(guild_id, item)
-            if problem:
-                await self.pause(guild_id, problem)
+            if isinstance(outcome, ChannelProblem):
+                await self.pause(guild_id, outcome)
         return sent
 
     async def _send(
         self, guild_id: int, guild: discord.Guild | None, channel_id: int, content: str, embed: discord.Embed | None
-    ) -> str | None:
-        """None when posted; else why the server's posting must pause ("" for a passing failure). ``guild`` is None
-        for a server on another process's shards."""
-        channel: discord.abc.Messageable | None
+    ) -> bool | ChannelProblem:
+        """True when posted, False for a passing failure, else why the server's posting must pause. ``guild`` is
+        None for a server on another process's shards: only Discord's answer can tell what is wrong there."""
+        channel: discord.abc.Messageable
         if guild is None:
             channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
         else:
             problem = channel_problem(guild, channel_id)
-            channel = guild.get_channel(channel_id)  # type: ignore[assignment]
-            if problem or not isinstance(channel, discord.TextChannel):
-                return problem
+            found = guild.get_channel(channel_id)
+            if problem or not isinstance(found, discord.TextChannel):
+                return problem or False
+            channel = found
         try:
             await channel.send(content=content, embed=embed or discord.utils.MISSING)
         except (discord.Forbidden, discord.NotFound) as exc:
-            return f"Discord refused my post in <#{channel_id}> ({exc.text or exc.status})"
+            return ChannelProblem("refused", channel_id, exc.text or str(exc.status))
         except discord.HTTPException as exc:
             log.warning("Could not post in channel %s of server %s (%s); not retried", channel_id, guild_id, exc)
-            return ""
+            return False
         finally:
-            self._next_send = asyncio.get_running_loop().time() + POST_GAP
-        return None
+            self._next_send = asyncio.get_running_loop().time() + self.bot.config.posting.gap_seconds
+        return True
 
     async def _wait_turn(self) -> None:
-        """Wait until ``POST_GAP`` has passed since this poster's last send (no wait after skipped servers)."""
+        """Wait until ``posting.gap_seconds`` have passed since this poster's last send (no wait after skipped
+        servers)."""
         wait = self._next_send - asyncio.get_running_loop().time()
         if wait > 0:
             await asyncio.sleep(wait)
 
-    async def pause(self, guild_id: int, problem: str) -> None:
+    async def pause(self, guild_id: int, problem: ChannelProblem) -> None:
         """Stop posting to a server until a manager sets a channel again."""
-        day = discord.utils.utcnow().strftime("%d %b %Y")
-        reason = f"Paused on {day}: {problem}. Fix that, then set the channel again with /settings."
-        log.warning("Posting paused in server %s: %s", guild_id, problem)
-        await self.bot.store.update_guild_settings(guild_id, disabled_reason=reason)
+        code = dataclasses.replace(problem, since=discord.utils.utcnow().date()).code()
+        log.warning("Posting paused in server %s: %s", guild_id, code)
+        await self.bot.store.update_guild_settings(guild_id, disabled_reason=code)

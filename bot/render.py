@@ -12,17 +12,29 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import discord
 
+from bot.limits import (
+    BUTTON_LABEL_MAX,
+    BUTTONS_PER_ROW,
+    CHOICE_NAME_MAX,
+    DESCRIPTION_MAX,
+    EMBED_TITLE_MAX,
+    EMBED_TOTAL_MAX,
+    EMBEDS_MAX,
+    FIELD_NAME_MAX,
+    FIELD_VALUE_MAX,
+    FIELDS_MAX,
+    FOOTER_MAX,
+)
 from bot.models import BoxOffice, Fact, Film, Location, Release, Source, Stunt, Video
 
-TITLE_MAX, DESCRIPTION_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_MAX = 256, 4096, 256, 1024, 2048
-EMBED_TOTAL_MAX, CONTENT_MAX, FIELDS_MAX, EMBEDS_MAX = 6000, 2000, 25, 10
-BUTTON_LABEL_MAX, CHOICE_NAME_MAX, LINK_BUTTONS_MAX = 80, 100, 5
-PAGE_SIZE = 8
+LINK_BUTTONS_MAX = BUTTONS_PER_ROW  # a card's video links fill one row
+PAGE_SIZE = 8  # entries on a page of a list
+PAGE_CHARS = 3000  # characters on a page: a description may hold 4096, and long pages are hard to read
 
 COLOURS = {
     "stunt": discord.Colour(0xD7263D),
@@ -31,9 +43,18 @@ COLOURS = {
     "release": discord.Colour(0x1B6CA8),
     "video": discord.Colour(0x8E44AD),
     "search": discord.Colour(0x4A4A4A),
+    "history": discord.Colour(0x4A4A4A),
+    "import": discord.Colour(0x4A4A4A),
 }
-ICONS = {"stunt": "🎬", "location": "📍", "film": "📅", "release": "📅", "video": "🎥"}
-KIND_NAMES = {"stunt": "Stunt", "location": "Filming location", "film": "Release dates", "video": "Video"}
+ICONS = {"stunt": "🎬", "location": "📍", "film": "📅", "release": "📅", "video": "🎥", "history": "🕓", "import": "📥"}
+# What each kind of fact is called in a sentence ("Add a filming location").
+KIND_NAMES = {
+    "film": "film",
+    "release": "release date",
+    "stunt": "stunt",
+    "location": "filming location",
+    "video": "video",
+}
 
 
 def clip(text: str, limit: int) -> str:
@@ -68,12 +89,12 @@ def timestamp(day: dt.date, style: str) -> str:
 
 def bullets(lines: Iterable[str]) -> str:
     """A bulleted list for a field, cut at a whole line, ending "… and N more" when not everything fits."""
-    return _whole_lines([f"• {line}" for line in lines], FIELD_VALUE_MAX)
+    return whole_lines([f"• {line}" for line in lines])
 
 
-def _whole_lines(lines: Sequence[str], limit: int, most: int | None = None) -> str:
+def whole_lines(lines: Sequence[str], limit: int = FIELD_VALUE_MAX, most: int | None = None) -> str:
     """Lines joined, at most ``most`` of them, cut at a whole line with "… and N more" when they do not all
-    fit in ``limit`` characters."""
+    fit in ``limit`` characters (an embed field's, unless told)."""
     lines = [clip(line, limit - 20) for line in lines]
     shown = lines[:most]
     if len(shown) == len(lines) and len("\n".join(lines)) <= limit:
@@ -86,10 +107,16 @@ def _whole_lines(lines: Sequence[str], limit: int, most: int | None = None) -> s
     return "\n".join([*kept, f"… and {len(lines) - len(kept)} more"])
 
 
-def choice_label(fact: Fact, *, with_kind: bool = False) -> str:
-    """An autocomplete choice name (at most 100 characters)."""
-    label = f"{fact.kind}: {fact.label}" if with_kind else fact.label
-    return clip(label, CHOICE_NAME_MAX)
+def choice_label(fact: Fact, films: Mapping[str, Film], *, with_kind: bool = False, removed: bool = False) -> str:
+    """An autocomplete choice name: the fact's label (a release date's with its film), its kind first when the
+    choices mix kinds, marked when it was removed; at most 100 characters."""
+    label = fact.label
+    if isinstance(fact, Release):
+        label = f"{film_title(films.get(fact.film), fact.film)} – {label}"
+    if with_kind:
+        label = f"{fact.kind}: {label}"
+    mark = " (removed)" if removed else ""
+    return clip(label, CHOICE_NAME_MAX - len(mark)) + mark
 
 
 def film_title(film: Film | None, key: str) -> str:
@@ -104,7 +131,7 @@ class Card:
     content: str | None = None
     links: list[tuple[str, str]] = field(default_factory=list)
 
-    def link_buttons(self) -> list[discord.ui.Button]:
+    def link_buttons(self) -> list[discord.ui.Button[discord.ui.View]]:
         """Link buttons need no callback, so they keep working after a restart."""
         return [discord.ui.Button(label=clip(label, BUTTON_LABEL_MAX), url=url) for label, url in self.links]
 
@@ -123,7 +150,7 @@ class Card:
 
 def _embed(kind: str, title: str, description: str = "") -> discord.Embed:
     return discord.Embed(
-        title=clip(f"{ICONS[kind]} {title}", TITLE_MAX),
+        title=clip(f"{ICONS[kind]} {title}", EMBED_TITLE_MAX),
         description=clip(description, DESCRIPTION_MAX) or None,
         colour=COLOURS[kind],
     )
@@ -134,10 +161,21 @@ def _field(embed: discord.Embed, name: str, value: str, *, inline: bool = False)
         embed.add_field(name=clip(name, FIELD_NAME_MAX), value=clip(value, FIELD_VALUE_MAX), inline=inline)
 
 
+def _fields(embed: discord.Embed, name: str, lines: Sequence[str]) -> None:
+    """Lines that may not fit in one field continue in the next ("In cinemas (more)"), cut at whole lines."""
+    chunk: list[str] = []
+    for line in [clip(line, FIELD_VALUE_MAX) for line in lines]:
+        if chunk and len("\n".join([*chunk, line])) > FIELD_VALUE_MAX:
+            _field(embed, name, "\n".join(chunk))
+            name, chunk = f"{name.removesuffix(' (more)')} (more)", []
+        chunk.append(line)
+    _field(embed, name, "\n".join(chunk))
+
+
 def _sources(embed: discord.Embed, sources: Sequence[Source], most: int = 6) -> None:
     """A numbered list of masked links, as many as fit in one field."""
     lines = [f"{i}. [{clip(s.title, 90).replace(']', ')')}]({s.url})" for i, s in enumerate(sources, 1)]
-    _field(embed, "Sources", _whole_lines(lines, FIELD_VALUE_MAX, most))
+    _field(embed, "Sources", whole_lines(lines, most=most))
 
 
 @dataclass(frozen=True)
@@ -150,9 +188,10 @@ class Stamp:
 
 def _finish(embed: discord.Embed, kind: str, about: str, sources: int, stamp: Stamp) -> discord.Embed:
     """The footer every card has (kind, film, number of sources, who edited it) and the size limit."""
+    name = "Release dates" if kind == "film" else KIND_NAMES[kind].capitalize()  # a film's card is its releases'
     counted = f"{sources} source{'s' if sources != 1 else ''}"
     edited = f" · edited by {stamp.edited_by}" if stamp.edited_by else ""
-    embed.set_footer(text=clip(f"{KIND_NAMES[kind]} · {about} · {counted}{edited}", FOOTER_MAX))
+    embed.set_footer(text=clip(f"{name} · {about} · {counted}{edited}", FOOTER_MAX))
     embed.timestamp = stamp.updated_at
     return fit([embed])[0]
 
@@ -264,8 +303,8 @@ def release_line(release: Release) -> str:
     """One region's date in each fan's own time zone and as "in 3 days" / "2 years ago"."""
     when = f"{timestamp(release.date, 'D')} ({timestamp(release.date, 'R')})"
     what = f" ({release_what(release)})" if release.type in HOME_TYPES or release.type == "preview" else ""
-    place = f" — {clip(release.place, 200)}" if release.place else ""
-    note = f" — {clip(release.note, 200)}" if release.note else ""
+    place = f" — {clip(release.place, 80)}" if release.place else ""
+    note = f" — {clip(release.note, 160)}" if release.note else ""
     unsure = f" *(confidence: {release.confidence})*" if release.confidence != "high" else ""
     return f"**{release.region}**{what}: {when}{place}{note}{unsure}"
 
@@ -293,11 +332,18 @@ def money(figure: BoxOffice) -> str:
     return text
 
 
+RETITLE = re.compile(r"\btitle|\bretitl|\brenamed|no longer (be )?called", re.IGNORECASE)  # notes on titles
+MEASURES = ("worldwide", "domestic", "international", "opening")  # the order a card lists them in
+
+
 def box_office_line(figure: BoxOffice) -> str:
-    period = f", {figure.period}" if figure.period else ""
-    as_of = f" (as of {figure.as_of:%d %B %Y})" if figure.as_of else ""
-    note = f" — {clip(figure.note, 150)}" if figure.note else ""
-    return f"{figure.measure.capitalize()} ({figure.region}{period}): **{money(figure)}**{as_of}{note}"
+    """ "Worldwide: **about $598 million** (as of August 2025)", with where, when and any caveat, kept short."""
+    where = "" if figure.measure == "worldwide" and figure.region == "Worldwide" else figure.region
+    about = ", ".join(clip(part, 70) for part in (where, figure.period) if part)
+    as_of = f" (as of {figure.as_of:%B %Y})" if figure.as_of else ""
+    note = f" — {clip(figure.note, 100)}" if figure.note else ""
+    label = figure.measure.capitalize() + (f" ({about})" if about else "")
+    return f"{label}: **{money(figure)}**{as_of}{note}"
 
 
 def runtime_text(film: Film) -> str:
@@ -328,25 +374,26 @@ def release_card(film: Film, releases: Sequence[Release], today: dt.date, *, reg
     embed = _embed("film", f"{film.title} ({film.year})", " ".join(about))
     by_date = sorted(releases, key=lambda r: r.date)
 
-    def lines(*types: str) -> str:
-        return _whole_lines([release_line(r) for r in by_date if r.type in types], FIELD_VALUE_MAX)
+    def lines(name: str, *types: str) -> None:
+        _fields(embed, name, [release_line(r) for r in by_date if r.type in types])
 
     _field(embed, "⏳ Countdown", countdown(by_date, today))
-    _field(embed, "Premieres", lines("premiere"))
-    _field(embed, "In cinemas", lines("preview", "cinema"))
-    _field(embed, "At home", lines(*HOME_TYPES))
+    lines("Premieres", "premiere")
+    lines("In cinemas", "preview", "cinema")
+    lines("At home", *HOME_TYPES)
     history = [
         f"~~{timestamp(h.date, 'D')}~~ {h.status} ({r.region})"
         for r in by_date
         for h in sorted(r.history, key=lambda h: h.date)
     ]
-    _field(embed, "Announced dates before", _whole_lines(history, FIELD_VALUE_MAX))
-    retitles = [n.text for n in film.notes if "title" in n.text.casefold() or "called" in n.text.casefold()]
+    _field(embed, "Announced dates before", whole_lines(history))
+    retitles = [n.text for n in film.notes if RETITLE.search(n.text)]
     _field(embed, "Titles", bullets(retitles[:3]))
     if not region:
         _field(embed, "Runtime", runtime_text(film))
         _field(embed, "Rated", bullets(f"{r.board} ({r.region}): **{r.rating}**" for r in film.ratings))
-        _field(embed, "Box office", bullets(box_office_line(b) for b in film.box_office))
+        figures = sorted(film.box_office, key=lambda b: MEASURES.index(b.measure))
+        _field(embed, "Box office", whole_lines([f"• {box_office_line(b)}" for b in figures], most=4))
         _field(embed, "Reviews", bullets(f"{s.site} ({s.audience}): **{s.value}**" for s in film.scores))
     sources = list(dict.fromkeys([*(s for r in by_date for s in r.sources), *film_sources(film)]))
     _sources(embed, sources, most=4)
@@ -379,15 +426,30 @@ def video_message(video: Video, film: Film | None, stamp: Stamp = Stamp()) -> Ca
 # ----------------------------------------------------------------------------- lists and search results
 
 
-def list_pages(kind: str, title: str, lines: Sequence[str], *, per_page: int = PAGE_SIZE) -> list[discord.Embed]:
-    """A long list as pages of embeds; the page counter is in the footer."""
-    chunks = [lines[i : i + per_page] for i in range(0, len(lines), per_page)] or [[]]
-    pages = []
+def pages(
+    kind: str,
+    title: str,
+    entries: Sequence[str],
+    *,
+    footer: str | None = None,
+    per_page: int | None = PAGE_SIZE,
+    gap: str = "\n",
+) -> list[discord.Embed]:
+    """A long list as pages of embeds for the paginator: at most ``per_page`` entries (None: any number) and
+    ``PAGE_CHARS`` characters a page, an entry never split. The footer counts the pages, then says ``footer``
+    (by default how many entries there are)."""
+    chunks: list[list[str]] = [[]]
+    for entry in (clip(entry, PAGE_CHARS) for entry in entries):
+        if chunks[-1] and (len(chunks[-1]) == per_page or len(gap.join([*chunks[-1], entry])) > PAGE_CHARS):
+            chunks.append([])
+        chunks[-1].append(entry)
+    about = f"{len(entries)} in all" if footer is None else footer
+    embeds = []
     for number, chunk in enumerate(chunks, 1):
-        embed = _embed(kind, title, "\n".join(clip(line, 400) for line in chunk) or "Nothing here yet.")
-        embed.set_footer(text=f"Page {number}/{len(chunks)} · {len(lines)} in all")
-        pages.append(embed)
-    return pages
+        embed = _embed(kind, title, gap.join(chunk) or "Nothing here yet.")
+        embed.set_footer(text=clip(f"Page {number}/{len(chunks)} · {about}", FOOTER_MAX))
+        embeds.append(embed)
+    return embeds
 
 
 def stunt_line(stunt: Stunt, films: dict[str, Film]) -> str:

@@ -1,4 +1,5 @@
-"""Pure rendering for admins: change history as a readable diff, import dry runs, autocomplete labels.
+"""Pure rendering for admins and server managers: change history as a readable diff, import dry runs, the
+server's settings and why posting there paused.
 
 Like ``bot.render``: no I/O, and everything stays within Discord's limits, so it can be tested on its own.
 """
@@ -10,13 +11,12 @@ from typing import Any
 
 import discord
 
-from bot import render
-from bot.models import Change, Fact, Film, Release, changed_fields
-from bot.store import ChangeSet, ImportPlan
+from bot import limits, render
+from bot.models import Change, Fact, changed_fields
+from bot.posting import ChannelProblem
+from bot.store import ChangeSet, GuildSettings, ImportPlan
 
 VALUE_MAX = 150  # one value in a diff line
-PAGE_CHARS = 3000  # history entries per page, well under the 4096 of a description
-COLOUR = discord.Colour(0x4A4A4A)
 
 ACTIONS = {
     "add": "added",
@@ -28,20 +28,10 @@ ACTIONS = {
 }
 
 
-def fact_choice(fact: Fact, films: Mapping[str, Film], *, removed: bool = False) -> str:
-    """An autocomplete label naming the kind (and, for a release date, its film), marked when it was removed."""
-    label = fact.label
-    if isinstance(fact, Release):
-        film = films.get(fact.film)
-        label = f"{film.title if film else fact.film} – {label}"
-    mark = " (removed)" if removed else ""
-    return render.clip(f"{fact.kind}: {label}", render.CHOICE_NAME_MAX - len(mark)) + mark
-
-
 def change_choice(change: ChangeSet) -> str:
     """``#12 edited release … — luther_admin, 03 Jun 14:05``."""
     label = f"#{change.id} {change.summary} — {change.author_name}, {change.at:%d %b %H:%M}"
-    return render.clip(label, render.CHOICE_NAME_MAX)
+    return render.clip(label, limits.CHOICE_NAME_MAX)
 
 
 # ----------------------------------------------------------------------------- diffs
@@ -91,36 +81,17 @@ def change_entry(change: Change) -> str:
 
 def history_pages(fact: Fact, changes: Sequence[Change]) -> list[discord.Embed]:
     """The history of one fact, newest first, as pages of embeds (for the paginator)."""
-    entries = [render.clip(change_entry(c), PAGE_CHARS) for c in changes] or ["No changes recorded yet."]
-    chunks: list[list[str]] = [[]]
-    for entry in entries:
-        if chunks[-1] and len("\n\n".join([*chunks[-1], entry])) > PAGE_CHARS:
-            chunks.append([])
-        chunks[-1].append(entry)
-    pages = []
-    for number, chunk in enumerate(chunks, 1):
-        embed = discord.Embed(
-            title=render.clip(f"🕓 History of {fact.kind} {fact.label}", render.TITLE_MAX),
-            description="\n\n".join(chunk),
-            colour=COLOUR,
-        )
-        embed.set_footer(text=f"Page {number}/{len(chunks)} · {len(changes)} change(s) · /fact undo reverts one")
-        pages.append(embed)
-    return pages
+    return render.pages(
+        "history",
+        f"History of {fact.kind} {fact.label}",
+        [change_entry(c) for c in changes] or ["No changes recorded yet."],
+        footer=f"{len(changes)} change(s) · /fact undo reverts one",
+        per_page=None,
+        gap="\n\n",
+    )
 
 
 # ----------------------------------------------------------------------------- import dry run
-
-
-def _listing(lines: Sequence[str]) -> str:
-    """As many lines as fit in one embed field, then how many more."""
-    shown: list[str] = []
-    for i, line in enumerate(lines):
-        more = f"\n… and {len(lines) - i} more"
-        if len("\n".join([*shown, line])) + len(more) > render.FIELD_VALUE_MAX:
-            return "\n".join(shown) + more
-        shown.append(line)
-    return "\n".join(shown)
 
 
 def _name(fact: Fact) -> str:
@@ -149,9 +120,9 @@ def import_summary(plan: ImportPlan, filename: str) -> discord.Embed:
     if plan.mass_removal:
         lines.insert(0, f"**⚠️ This removes {_removal(plan)}.** Apply asks you once more before it does.")
     embed = discord.Embed(
-        title=render.clip(f"📥 Import dry run: {filename}", render.TITLE_MAX),
+        title=render.clip(f"{render.ICONS['import']} Import dry run: {filename}", limits.EMBED_TITLE_MAX),
         description="\n".join(lines),
-        colour=COLOUR,
+        colour=render.COLOURS["import"],
     )
     sections = [
         ("➕ Added", [_name(f) for f in plan.added]),
@@ -161,10 +132,65 @@ def import_summary(plan: ImportPlan, filename: str) -> discord.Embed:
     ]
     for title, lines in sections:
         if lines:
-            embed.add_field(name=f"{title} ({len(lines)})", value=_listing(lines), inline=False)
+            embed.add_field(name=f"{title} ({len(lines)})", value=render.whole_lines(lines), inline=False)
     return render.fit([embed])[0]
 
 
 def mass_removal_question(plan: ImportPlan) -> str:
     """The second confirmation of an import that removes many facts."""
     return f"**Really remove {_removal(plan)}?** They are not in the file. `/fact undo` of the import brings them back."
+
+
+# ----------------------------------------------------------------------------- server settings
+
+
+def on_off(flag: bool) -> str:
+    return "on" if flag else "off"
+
+
+def permission_name(name: str) -> str:
+    """A permission as Discord's client names it: ``send_messages`` → "Send Messages"."""
+    return name.replace("_", " ").title()
+
+
+def problem_text(problem: ChannelProblem) -> str:
+    """Why the bot cannot post in a channel, in words: "I lost the Send Messages permission in #news"."""
+    channel = f"<#{problem.channel_id}>"
+    if problem.cause == "deleted":
+        return f"the channel I post in (id {problem.channel_id}) was deleted"
+    if problem.cause == "permissions":
+        return f"I lost the {', '.join(map(permission_name, problem.detail.split(',')))} permission in {channel}"
+    if problem.cause == "refused":
+        return f"Discord refused my post in {channel} ({problem.detail})"
+    return "a channel I post in stopped working"
+
+
+def _channel(channel_id: int | None, command: str) -> str:
+    return f"<#{channel_id}>" if channel_id else f"nowhere (`/settings {command}`)"
+
+
+def settings_text(settings: GuildSettings, problems: Sequence[ChannelProblem] = ()) -> str:
+    """The /settings show text: every setting, why posting is paused if it is, and ``problems`` with the
+    channels now."""
+    bts = _channel(settings.bts_channel_id, "bts-channel")
+    news = _channel(settings.announce_channel_id, "announcements")
+    region = "not set (`/settings region`): no countdowns"
+    if settings.region:
+        region = f"**{render.echo(settings.region, 100)}**"
+    lines = [
+        "**This server's settings**",
+        f"🎥 New behind-the-scenes videos go to: {bts}",
+        f"🎲 Weekly pick of a video (in the same channel): {on_off(settings.weekly_pick)}",
+        f"📅 Release news goes to: {news}",
+        f"🌍 Region for release news: {region}",
+        f"💬 Answers when someone mentions me: {on_off(settings.mention_replies)}",
+    ]
+    if settings.disabled_reason:
+        pause = ChannelProblem.from_code(settings.disabled_reason)
+        since = f" since {pause.since:%d %b %Y}" if pause.since else ""
+        lines.append(
+            f"⚠️ **Posting is paused**{since}: {problem_text(pause)}. Fix that, then set the channel again with "
+            "`/settings bts-channel` or `/settings announcements`."
+        )
+    lines += [f"⚠️ Right now {problem_text(problem)}." for problem in problems]
+    return render.clip("\n".join(lines), limits.CONTENT_MAX)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.models import Change, Film, Release
-from bot.render import clip, release_what, timestamp
+from bot.render import film_title, release_what, timestamp
 from bot.text import place_matches
 
 MILESTONES = (30, 7, 1, 0)  # days before a release when its region hears about it
@@ -29,7 +29,7 @@ def news_day(now: dt.datetime) -> dt.date:
 
 
 @dataclass(frozen=True)
-class News:
+class Announcement:
     """One piece of news: ``item`` names it in the post log (so it is posted once per server)."""
 
     item: str
@@ -59,13 +59,9 @@ def due_milestone(release_day: dt.date, today: dt.date) -> int | None:
     return min(due, default=None)
 
 
-def _title(film: Film | None, key: str) -> str:
-    return clip(film.title if film else key, 200)
-
-
 def _opens(release: Release) -> str:
     """What happens on the day: "opens in **France**", "comes out in **France** (streaming on Paramount+)"."""
-    region = clip(release.region, 200)
+    region = release.region
     if release.type == "cinema":
         return f"opens in **{region}**"
     return f"comes out in **{region}** ({release_what(release)})"
@@ -75,7 +71,7 @@ def _when(day: dt.date) -> str:
     return f"{timestamp(day, 'D')} ({timestamp(day, 'R')})"
 
 
-def milestone_news(releases: Iterable[Release], films: Mapping[str, Film], today: dt.date) -> list[News]:
+def milestone_news(releases: Iterable[Release], films: Mapping[str, Film], today: dt.date) -> list[Announcement]:
     """The countdown posts due today, one per release at most; the text counts the days actually left."""
     news = []
     for release in releases:
@@ -83,18 +79,18 @@ def milestone_news(releases: Iterable[Release], films: Mapping[str, Film], today
         if days is None or release.premiere:
             continue
         left = (release.date - today).days
-        title = _title(films.get(release.film), release.film)
+        title = film_title(films.get(release.film), release.film)
         if left <= 0:
             what = "" if release.type == "cinema" else f" ({release_what(release)})"
-            text = f"🎬 **Out now in {clip(release.region, 200)}{what}:** *{title}* since {_when(release.date)}."
+            text = f"🎬 **Out now in {release.region}{what}:** *{title}* since {_when(release.date)}."
         else:
             count = "1 day" if left == 1 else f"{left} days"
             text = f"⏳ **{count} to go:** *{title}* {_opens(release)} on {_when(release.date)}."
-        news.append(News(f"release:{release.key}:{release.date.isoformat()}:{days}d", text, release))
+        news.append(Announcement(f"release:{release.key}:{release.date.isoformat()}:{days}d", text, release))
     return news
 
 
-def change_news(change: Change, films: Mapping[str, Film], now: dt.datetime) -> News | None:
+def change_news(change: Change, films: Mapping[str, Film], now: dt.datetime) -> Announcement | None:
     """What a change means for fans: an upcoming release added or moved, or a film retitled; else None.
     A change older than a day is skipped (caught up after downtime, not replayed)."""
     if change.after is None or now - change.at > CATCH_UP:
@@ -105,14 +101,14 @@ def change_news(change: Change, films: Mapping[str, Film], now: dt.datetime) -> 
         before, after = change.before or {}, change.after
         if not before.get("title") or before["title"] == after["title"]:
             return None
-        return News(item, f"🎬 **New title:** *{clip(before['title'], 200)}* is now *{clip(after['title'], 200)}*.")
+        return Announcement(item, f"🎬 **New title:** *{before['title']}* is now *{after['title']}*.")
     if kind != "release":
         return None
     release = Release.model_validate(change.after)
     old = Release.model_validate(change.before) if change.before else None
     if release.premiere or release.date < news_day(now) or (old is not None and old.date == release.date):
         return None
-    title = _title(films.get(release.film), release.film)
+    title = film_title(films.get(release.film), release.film)
     if old is None:
         text = f"📅 **New release date:** *{title}* {_opens(release)} on {_when(release.date)}."
     else:
@@ -120,7 +116,7 @@ def change_news(change: Change, films: Mapping[str, Film], now: dt.datetime) -> 
             f"📅 **Date change:** *{title}* now {_opens(release)} on {_when(release.date)}, "
             f"not {timestamp(old.date, 'D')}."
         )
-    return News(item, text, release)
+    return Announcement(item, text, release)
 
 
 def week_item(day: dt.date) -> str:

@@ -32,9 +32,9 @@ import discord
 import simcord
 from discord import AppCommandOptionType as OptionType
 
-from bot.app import FanBot, create_bot
-from bot.chat import EXAMPLE
+from bot.app import create_bot, fan_bot
 from bot.config import Admins, Config, DiscordConfig, VideosConfig
+from bot.conversation import EXAMPLE
 
 Json = dict[str, Any]
 Reader = Callable[[str], str]
@@ -103,7 +103,7 @@ def parse(line: str, schema: Sequence[Json], entities: Entities | None = None) -
     path, rest = [spec["name"]], words[1] if len(words) > 1 else ""
     while subs := [o for o in spec.get("options") or [] if o["type"] in _SUBCOMMANDS]:
         word, _, rest = rest.strip().partition(" ")
-        spec = next((o for o in subs if o["name"] == word.casefold()), None)  # type: ignore[assignment]
+        spec = next((o for o in subs if o["name"] == word.casefold()), None)
         if spec is None:
             choices = ", ".join(o["name"] for o in subs)
             raise Rejected(f"/{' '.join(path)} needs one of: {choices}.")
@@ -294,13 +294,9 @@ def _children(message: discord.Message) -> list[discord.Component]:
     return [child for row in message.components for child in getattr(row, "children", [row])]
 
 
-def _clickable(component: discord.Component) -> bool:
-    return isinstance(component, discord.Button) and component.custom_id is not None
-
-
 def buttons(message: discord.Message) -> list[discord.Button]:
     """The message's clickable buttons in order: what ``[1]``, ``[2]``… in ``message_text`` stand for."""
-    return [c for c in _children(message) if _clickable(c)]  # type: ignore[misc]
+    return [c for c in _children(message) if isinstance(c, discord.Button) and c.custom_id is not None]
 
 
 def _button_label(button: discord.Button) -> str:
@@ -318,8 +314,7 @@ def message_text(
     lines += [f"📎 {a.filename} ({a.size:,} bytes)" for a in message.attachments]
     row: list[str] = []
     for child in _children(message):
-        if _clickable(child):
-            assert isinstance(child, discord.Button)
+        if isinstance(child, discord.Button) and child.custom_id is not None:
             row.append(f"[{first + len(row)}] {_button_label(child)}" + (" (disabled)" if child.disabled else ""))
         elif isinstance(child, discord.Button) and child.url:
             lines.append(f"🔗 {_button_label(child)}: {child.url}")
@@ -384,10 +379,10 @@ class Session:
         read: Reader | None = None,
     ) -> None:
         self.env, self.channel, self.you, self.read = env, channel, you, read
-        self.bot: FanBot = env.bot  # type: ignore[assignment]
+        self.bot = fan_bot(env.bot)
         self.schema = self.bot.command_payload(None)
         channels = you.guild.channels
-        self.entities = {
+        self.entities: Entities = {
             OptionType.channel: channels,
             OptionType.user: {you.name: you},
             OptionType.mentionable: {you.name: you},
@@ -483,7 +478,8 @@ class Session:
         if result.modal is not None:
             await self.fill(result)
             return
-        messages = [m for m in (result.response, *result.followups) if m is not None] or ([source] if source else [])
+        sent: list[Shown] = [m for m in (result.response, *result.followups) if m is not None]
+        messages = sent or ([source] if source else [])
         if not messages:
             print("(the bot is still thinking…)" if result.deferred else "(the bot did not answer)")
         await self.print_messages(messages)
@@ -497,7 +493,10 @@ class Session:
             print(message_text(message, now, first=len(self.menu) + 1, names=self.names))
             for attachment in message.attachments:
                 print(await self.save(attachment))
-            self.menu += [None if b.disabled else partial(self.click, shown, b.custom_id) for b in buttons(message)]
+            self.menu += [
+                partial(self.click, shown, b.custom_id) if b.custom_id and not b.disabled else None
+                for b in buttons(message)
+            ]
 
     async def click(self, message: Shown, custom_id: str) -> None:
         await self.show(await self.you.click(message, custom_id=custom_id), source=message)

@@ -17,17 +17,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import forms, render, render_admin, ui
-from bot.app import FanBot, admin_only, ensure_admin
+from bot import forms, limits, render, render_admin, ui
+from bot.app import FanBot, admin_only, ensure_admin, fan_bot
 from bot.cards import card_for
-from bot.errors import Invalid, NotAllowed, NotFound
-from bot.models import FACT_TYPES, Fact, Film
+from bot.errors import Invalid, NotFound
+from bot.models import FACT_TYPES, KINDS, Fact, Film
 from bot.pack import MAX_PACK_BYTES, read_pack
 from bot.store import Entry, ImportPlan
 
-FORM_TIMEOUT = 900.0  # a long form may take a while to fill in
 REMOVED_CHOICES = 5  # removed facts /fact history offers beside the live ones
-KINDS = list(FACT_TYPES)
+
 YAML_SUFFIXES = (".yaml", ".yml")
 NOT_YAML_TYPES = ("image/", "video/", "audio/", "application/pdf", "application/zip")
 
@@ -41,19 +40,20 @@ def check_upload(attachment: discord.Attachment) -> None:
         raise Invalid(f"{attachment.filename} is {attachment.size:,} bytes; the limit is {MAX_PACK_BYTES:,} bytes.")
 
 
-async def on_admin_error(interaction: discord.Interaction, error: Exception) -> None:
-    """Forms and buttons answer errors like commands do: the tree's one handler."""
-    bot: FanBot = interaction.client  # type: ignore[assignment]
-    await bot.on_app_command_error(interaction, error)  # type: ignore[arg-type]
-
-
 class FactForm(discord.ui.Modal):
     """The add/edit form of one kind; ``entry`` is the fact as it was when an edit opened (for the no-lost-update
-    check), ``values`` what the admin typed last time when a submission was refused."""
+    check), ``values`` what the admin typed last time when a submission was refused. It may be submitted for
+    ``timeouts.forms_seconds`` (a long form takes a while to fill in)."""
 
-    def __init__(self, kind: str, entry: Entry[Any] | None, values: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        asked: discord.Interaction,
+        kind: str,
+        entry: Entry[Any] | None,
+        values: dict[str, str] | None = None,
+    ) -> None:
         fact = entry.fact if entry else None
-        super().__init__(title=forms.title(kind, fact), timeout=FORM_TIMEOUT)
+        super().__init__(title=forms.title(kind, fact), timeout=fan_bot(asked.client).config.timeouts.forms_seconds)
         self.kind, self.entry = kind, entry
         values = values or forms.prefill(kind, fact)
         for spec in forms.form(kind):
@@ -69,9 +69,9 @@ class FactForm(discord.ui.Modal):
                 )
             )
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
         ensure_admin(interaction)
-        bot: FanBot = interaction.client  # type: ignore[assignment]
+        bot = fan_bot(interaction.client)
         values = {item.custom_id: item.value for item in self.children if isinstance(item, discord.ui.TextInput)}
         try:
             fact = forms.fact_from_form(self.kind, values, self.entry.fact if self.entry else None)
@@ -81,44 +81,32 @@ class FactForm(discord.ui.Modal):
                 saved = await bot.store.update(fact, bot.author(interaction.user), expected=self.entry)
                 verb = "Saved" if saved.revision != self.entry.revision else "No change to"
         except Invalid as problem:  # a typo must not cost the admin everything they typed
-            view = FixForm(interaction.user.id, FactForm(self.kind, self.entry, values))
+            view = FixForm(interaction, FactForm(interaction, self.kind, self.entry, values))
             await interaction.response.send_message(
-                render.clip(str(problem), render.CONTENT_MAX), view=view, ephemeral=True
+                render.clip(str(problem), limits.CONTENT_MAX), view=view, ephemeral=True
             )
             view.message = await interaction.original_response()
             return
-        await send_card(interaction, saved, f"✅ {verb} {saved.fact.kind} **{saved.fact.label}**. Fans see it now.")
+        headline = f"✅ {verb} {saved.fact.kind} **{saved.fact.label}**. Fans see it now."
+        await ui.send_card(interaction, await card_for(bot.store, saved), headline=headline, ephemeral=True)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await on_admin_error(interaction, error)
-
-
-async def send_card(interaction: discord.Interaction, entry: Entry[Any], headline: str) -> None:
-    """The stored fact as fans now see it, shown to the admin alone."""
-    bot: FanBot = interaction.client  # type: ignore[assignment]
-    card = await card_for(bot.store, entry)
-    content = render.clip("\n".join(filter(None, [headline, card.content])), render.CONTENT_MAX)
-    view = card.view() or discord.utils.MISSING
-    await interaction.response.send_message(content, embed=card.embed, view=view, ephemeral=True)
+    async def on_error(  # discord.py declares it with the view's ``item`` too (unused by a form)
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any] | None = None, /
+    ) -> None:
+        await fan_bot(interaction.client).tree.on_error(interaction, error)
 
 
 class AdminButtons(ui.ExpiringView):
     """Buttons that act only for the admin who opened them, who must still be a bot admin when clicking."""
 
-    def __init__(self, owner_id: int) -> None:
-        super().__init__()
-        self.owner_id = owner_id
+    refusal = "These buttons belong to the admin who ran the command. Nothing was changed."
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.owner_id:
-            raise NotAllowed("These buttons belong to the admin who ran the command. Nothing was changed.")
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        await super().interaction_check(interaction)
         ensure_admin(interaction)
         return True
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
-        await on_admin_error(interaction, error)
-
-    async def finish(self, interaction: discord.Interaction, content: str) -> None:
+    async def finish(self, interaction: discord.Interaction[FanBot], content: str) -> None:
         """Show the outcome in place of the question, without buttons."""
         self.stop()
         if interaction.response.is_done():
@@ -130,23 +118,23 @@ class AdminButtons(ui.ExpiringView):
 class FixForm(AdminButtons):
     """Reopens a refused form with what the admin typed, so they can correct it."""
 
-    def __init__(self, owner_id: int, form: FactForm) -> None:
-        super().__init__(owner_id)
+    def __init__(self, asked: discord.Interaction, form: FactForm) -> None:
+        super().__init__(asked)
         self.form = form
 
     @discord.ui.button(label="Fix and submit again", style=discord.ButtonStyle.primary)
-    async def fix(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+    async def fix(self, interaction: discord.Interaction[FanBot], _: discord.ui.Button[AdminButtons]) -> None:
         await interaction.response.send_modal(self.form)
 
 
 class ConfirmRemove(AdminButtons):
-    def __init__(self, owner_id: int, fact: Fact) -> None:
-        super().__init__(owner_id)
+    def __init__(self, asked: discord.Interaction, fact: Fact) -> None:
+        super().__init__(asked)
         self.fact = fact
 
     @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
-    async def remove(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        bot: FanBot = interaction.client  # type: ignore[assignment]
+    async def remove(self, interaction: discord.Interaction[FanBot], _: discord.ui.Button[AdminButtons]) -> None:
+        bot = interaction.client
         fact = await bot.store.remove(self.fact.ref, bot.author(interaction.user))
         await self.finish(
             interaction,
@@ -154,7 +142,7 @@ class ConfirmRemove(AdminButtons):
         )
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+    async def cancel(self, interaction: discord.Interaction[FanBot], _: discord.ui.Button[AdminButtons]) -> None:
         await self.finish(interaction, "Nothing was removed.")
 
 
@@ -162,22 +150,22 @@ class ConfirmImport(AdminButtons):
     """Apply or cancel a dry run. An import that removes many facts asks once more: Apply then puts the question
     with a button that names how many facts go."""
 
-    def __init__(self, owner_id: int, plan: ImportPlan, *, asked_twice: bool = False) -> None:
-        super().__init__(owner_id)
+    def __init__(self, asked: discord.Interaction, plan: ImportPlan, *, asked_twice: bool = False) -> None:
+        super().__init__(asked)
         self.plan, self.asked_twice = plan, asked_twice
         if asked_twice:
             self.apply.label = f"Remove {len(plan.removed)} facts"
             self.apply.style = discord.ButtonStyle.danger
 
     @discord.ui.button(label="Apply", style=discord.ButtonStyle.success)
-    async def apply(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+    async def apply(self, interaction: discord.Interaction[FanBot], _: discord.ui.Button[AdminButtons]) -> None:
         if self.plan.mass_removal and not self.asked_twice:
-            again = ConfirmImport(self.owner_id, self.plan, asked_twice=True)
+            again = ConfirmImport(interaction, self.plan, asked_twice=True)
             again.message = self.message
             self.stop()
             await interaction.response.edit_message(content=render_admin.mass_removal_question(self.plan), view=again)
             return
-        bot: FanBot = interaction.client  # type: ignore[assignment]
+        bot = interaction.client
         await interaction.response.defer()  # one transaction, but possibly a large one
         set_id = await bot.store.apply_import(self.plan, bot.author(interaction.user))
         kept = f" {len(self.plan.conflicts)} conflict(s) kept as stored." if self.plan.conflicts else ""
@@ -186,7 +174,7 @@ class ConfirmImport(AdminButtons):
         )
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+    async def cancel(self, interaction: discord.Interaction[FanBot], _: discord.ui.Button[AdminButtons]) -> None:
         await self.finish(interaction, "Import cancelled: nothing was changed.")
 
 
@@ -227,34 +215,34 @@ class Admin(commands.Cog):
 
     @fact.command(name="add")
     @app_commands.describe(kind="What to add", film="The film it belongs to (a stunt, location, release date or video)")
-    @app_commands.choices(kind=[app_commands.Choice(name=forms.KIND_NAMES[k], value=k) for k in forms.FORMS])
+    @app_commands.choices(kind=[app_commands.Choice(name=render.KIND_NAMES[k], value=k) for k in forms.FORMS])
     @admin_only()
     async def add(
-        self, interaction: discord.Interaction, kind: str, film: app_commands.Range[str, 1, 100] | None = None
+        self, interaction: discord.Interaction[FanBot], kind: str, film: app_commands.Range[str, 1, 100] | None = None
     ) -> None:
         """Add a stunt, filming location, release date, video or film."""
         chosen: dict[str, str] = {}
         if film:
             if "film" not in FACT_TYPES[kind].model_fields:
-                raise Invalid(f"A {forms.KIND_NAMES[kind]} belongs to no film: leave `film` empty.")
+                raise Invalid(f"A {render.KIND_NAMES[kind]} belongs to no film: leave `film` empty.")
             chosen["film"] = (await self.bot.store.find(Film, film)).fact.key
-        await interaction.response.send_modal(FactForm(kind, None, forms.prefill(kind, None, chosen)))
+        await interaction.response.send_modal(FactForm(interaction, kind, None, forms.prefill(kind, None, chosen)))
 
     @fact.command(name="edit")
     @app_commands.describe(fact="The fact to change")
     @admin_only()
-    async def edit(self, interaction: discord.Interaction, fact: app_commands.Range[str, 1, 100]) -> None:
+    async def edit(self, interaction: discord.Interaction[FanBot], fact: app_commands.Range[str, 1, 100]) -> None:
         """Change a fact in a form filled with what is stored now."""
         entry = await self._entry(fact)
-        await interaction.response.send_modal(FactForm(entry.fact.kind, entry))
+        await interaction.response.send_modal(FactForm(interaction, entry.fact.kind, entry))
 
     @fact.command(name="remove")
     @app_commands.describe(fact="The fact to remove (it can be restored)")
     @admin_only()
-    async def remove(self, interaction: discord.Interaction, fact: app_commands.Range[str, 1, 100]) -> None:
+    async def remove(self, interaction: discord.Interaction[FanBot], fact: app_commands.Range[str, 1, 100]) -> None:
         """Remove a fact after a confirmation; /fact restore brings it back."""
         entry = await self.bot.store.removable((await self._entry(fact)).fact.ref)
-        view = ConfirmRemove(interaction.user.id, entry.fact)
+        view = ConfirmRemove(interaction, entry.fact)
         question = f"Remove {entry.fact.kind} **{entry.fact.label}**? Fans will no longer see it."
         await interaction.response.send_message(question, view=view, ephemeral=True)
         view.message = await interaction.original_response()
@@ -262,20 +250,21 @@ class Admin(commands.Cog):
     @fact.command(name="restore")
     @app_commands.describe(fact="A removed fact")
     @admin_only()
-    async def restore(self, interaction: discord.Interaction, fact: app_commands.Range[str, 1, 100]) -> None:
+    async def restore(self, interaction: discord.Interaction[FanBot], fact: app_commands.Range[str, 1, 100]) -> None:
         """Bring back a removed fact."""
         if fact.partition(":")[0] not in KINDS:
             fact = (await self._removed(fact)).ref
         restored = await self.bot.store.restore(fact.strip(), self.bot.author(interaction.user))
         entry = await self.bot.store.entry(restored.ref)
-        await send_card(interaction, entry, f"♻️ Restored {restored.kind} **{restored.label}**. Fans see it again.")
+        headline = f"♻️ Restored {restored.kind} **{restored.label}**. Fans see it again."
+        await ui.send_card(interaction, await card_for(self.bot.store, entry), headline=headline, ephemeral=True)
 
     # ------------------------------------------------------------------ history and undo
 
     @fact.command(name="history")
     @app_commands.describe(fact="The fact whose changes to show (a removed one too)")
     @admin_only()
-    async def history(self, interaction: discord.Interaction, fact: app_commands.Range[str, 1, 100]) -> None:
+    async def history(self, interaction: discord.Interaction[FanBot], fact: app_commands.Range[str, 1, 100]) -> None:
         """Who changed a fact, what and when (removed facts too)."""
         entry = await self._entry(fact, removed_too=True)
         changes = await self.bot.store.history(entry.fact.ref)
@@ -284,7 +273,7 @@ class Admin(commands.Cog):
     @fact.command(name="undo")
     @app_commands.describe(change="A recent change, for example #12")
     @admin_only()
-    async def undo(self, interaction: discord.Interaction, change: app_commands.Range[str, 1, 100]) -> None:
+    async def undo(self, interaction: discord.Interaction[FanBot], change: app_commands.Range[str, 1, 100]) -> None:
         """Revert one change (an import as a whole)."""
         number = change.strip().lstrip("#").split(" ", 1)[0]
         if not number.isdigit():
@@ -298,7 +287,7 @@ class Admin(commands.Cog):
 
     @fact.command(name="export")
     @admin_only()
-    async def export(self, interaction: discord.Interaction) -> None:
+    async def export(self, interaction: discord.Interaction[FanBot]) -> None:
         """Download every fact as a YAML data pack."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         text = await self.bot.store.export()
@@ -321,7 +310,9 @@ class Admin(commands.Cog):
         ]
     )
     @admin_only()
-    async def import_(self, interaction: discord.Interaction, file: discord.Attachment, mode: str = "merge") -> None:
+    async def import_(
+        self, interaction: discord.Interaction[FanBot], file: discord.Attachment, mode: str = "merge"
+    ) -> None:
         """Add and update facts from a YAML data pack (or replace them all), after a dry run you confirm."""
         check_upload(file)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -332,45 +323,56 @@ class Admin(commands.Cog):
         if plan.empty:
             await interaction.followup.send(embed=summary, ephemeral=True)
             return
-        view = ConfirmImport(interaction.user.id, plan)
+        view = ConfirmImport(interaction, plan)
         view.message = await interaction.followup.send(embed=summary, view=view, ephemeral=True, wait=True)
 
     # ------------------------------------------------------------------ autocomplete (admins only)
 
     async def _fact_choices(
-        self, interaction: discord.Interaction, current: str, *, live: bool, removed: bool
+        self, interaction: discord.Interaction[FanBot], current: str, *, live: bool, removed: bool
     ) -> list[app_commands.Choice[str]]:
         """Facts matching what was typed: live ones, removed ones (marked as such beside live ones) or both;
         nothing for non-admins."""
         if not self.bot.is_admin(interaction.user):
             return []
         store = self.bot.store
-        gone = await store.removed_facts(current, limit=REMOVED_CHOICES if live else ui.CHOICES_MAX) if removed else []
-        found = await store.suggest(None, current, limit=ui.CHOICES_MAX - len(gone)) if live else []
+        most_removed = REMOVED_CHOICES if live else limits.CHOICES_MAX
+        gone = await store.removed_facts(current, limit=most_removed) if removed else []
+        found = await store.suggest(None, current, limit=limits.CHOICES_MAX - len(gone)) if live else []
         films = await store.films()
-        labels = [(f, render_admin.fact_choice(f, films)) for f in found]
-        labels += [(f, render_admin.fact_choice(f, films, removed=live)) for f in gone]
+        labels = [(f, render.choice_label(f, films, with_kind=True)) for f in found]
+        labels += [(f, render.choice_label(f, films, with_kind=True, removed=live)) for f in gone]
         return [app_commands.Choice(name=label, value=f.ref) for f, label in labels]
 
     @edit.autocomplete("fact")
     @remove.autocomplete("fact")
-    async def fact_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def fact_names(
+        self, interaction: discord.Interaction[FanBot], current: str
+    ) -> list[app_commands.Choice[str]]:
         return await self._fact_choices(interaction, current, live=True, removed=False)
 
     @history.autocomplete("fact")
-    async def any_fact_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def any_fact_names(
+        self, interaction: discord.Interaction[FanBot], current: str
+    ) -> list[app_commands.Choice[str]]:
         return await self._fact_choices(interaction, current, live=True, removed=True)
 
     @add.autocomplete("film")
-    async def film_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await ui.fact_choices(self.bot.store, Film, current) if self.bot.is_admin(interaction.user) else []
+    async def film_names(
+        self, interaction: discord.Interaction[FanBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await ui.film_names(interaction, current) if self.bot.is_admin(interaction.user) else []
 
     @restore.autocomplete("fact")
-    async def removed_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def removed_names(
+        self, interaction: discord.Interaction[FanBot], current: str
+    ) -> list[app_commands.Choice[str]]:
         return await self._fact_choices(interaction, current, live=False, removed=True)
 
     @undo.autocomplete("change")
-    async def recent_changes(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def recent_changes(
+        self, interaction: discord.Interaction[FanBot], current: str
+    ) -> list[app_commands.Choice[str]]:
         if not self.bot.is_admin(interaction.user):
             return []
         sets = await self.bot.store.change_sets(current)

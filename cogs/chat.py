@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import logging
 import random
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import cards, chat, render, ui
-from bot.app import FanBot
-from bot.errors import FanBotError
+from bot import cards, conversation, ui
+from bot.app import FanBot, cooldown
 from bot.models import Fact, Location, Stunt
 
 log = logging.getLogger(__name__)
 
-CHANNEL_BUDGET = commands.Cooldown(10, 60.0)  # answers per channel per minute, however many people ask
 ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
@@ -30,11 +29,10 @@ class Chat(commands.Cog):
 
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
-        self.manners = chat.Manners(self._user_budget, CHANNEL_BUDGET)
-
-    def _user_budget(self, _: discord.Message) -> commands.Cooldown:
-        """The same per-user budget as the slash commands (config ``cooldown``)."""
-        return commands.Cooldown(self.bot.config.cooldown.uses, self.bot.config.cooldown.per_seconds)
+        # Per person, the slash commands' budget (config ``cooldown``); per channel, ``mentions.channel_budget``.
+        self.manners = conversation.Manners(
+            lambda _: cooldown(self.bot.config.cooldown), lambda _: cooldown(self.bot.config.mentions.channel_budget)
+        )
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -47,12 +45,16 @@ class Chat(commands.Cog):
                 turn = self.manners.take(message)
                 if turn.wait:
                     if turn.tell:
-                        await self._reply(message, content=chat.slow_down(turn.wait), delete_after=turn.wait)
+                        await self._reply(message, content=conversation.slow_down(turn.wait), delete_after=turn.wait)
                     return
                 async with message.channel.typing():
-                    await self._answer(message, chat.question(message.content))
-            except FanBotError as error:  # the store is unavailable, for instance: the commands' short message
-                await self._reply(message, content=render.clip(str(error), render.CONTENT_MAX))
+                    question = conversation.question(message.content, self.bot.config.mentions.question_max)
+                    await self._answer(message, question)
+            except discord.HTTPException:
+                raise
+            except Exception as error:  # the one error path: what a slash command would have answered
+                during = f"Answering message {message.id} of {message.author} ({message.author.id})"
+                await self._reply(message, content=self.bot.tree.explain(error, during))
         except discord.HTTPException as error:  # no permission to type or reply here: nobody to tell
             log.warning("Could not answer %s in channel %s: %s", message.author, message.channel.id, error)
 
@@ -61,19 +63,19 @@ class Chat(commands.Cog):
         if message.author.bot or message.webhook_id or message.type not in ANSWERED_TYPES:
             return False
         assert self.bot.user is not None
-        return message.guild is None or chat.addressed_to(message.content, self.bot.user.id)
+        return message.guild is None or conversation.addressed_to(message.content, self.bot.user.id)
 
     async def _answer(self, message: discord.Message, text: str) -> None:
         """Help, the best card with buttons for the other matches, or "I don't know that one yet"."""
         store = self.bot.store
-        if chat.wants_help(text):
-            await self._reply(message, embed=chat.help_embed(self._fan_commands(), in_dm=message.guild is None))
+        if conversation.wants_help(text):
+            await self._reply(message, embed=conversation.help_embed(self._fan_commands(), in_dm=message.guild is None))
             return
         found = await cards.answer(store, text)
         if found is None:
             known: list[Fact] = [*await store.facts(Stunt), *await store.facts(Location)]
             examples = random.sample(known, k=min(3, len(known)))
-            await self._reply(message, content=chat.unknown(text, [fact.label for fact in examples]))
+            await self._reply(message, content=conversation.unknown(text, [fact.label for fact in examples]))
             return
         view = ui.answer_view(found) or discord.utils.MISSING
         await self._reply(message, content=found.card.content, embed=found.card.embed, view=view)
@@ -88,13 +90,14 @@ class Chat(commands.Cog):
         )
 
     @staticmethod
-    async def _reply(message: discord.Message, **kwargs: object) -> discord.Message:
-        """Reply without pinging the asker; still sent if they deleted their question meanwhile."""
-        return await message.channel.send(
+    async def _reply(message: discord.Message, **what: Any) -> None:
+        """Reply (``what``: content, embed, view… as ``send`` takes them) without pinging the asker; still sent if
+        they deleted their question meanwhile."""
+        await message.channel.send(
             reference=message.to_reference(fail_if_not_exists=False),
             mention_author=False,
             allowed_mentions=discord.AllowedMentions.none(),
-            **kwargs,  # type: ignore[arg-type]
+            **what,
         )
 
 

@@ -1,7 +1,7 @@
 """New behind-the-scenes videos from YouTube channel feeds (config ``videos.feeds``), posted to every server's
 BTS channel.
 
-Every ``videos.poll_minutes`` each feed is downloaded and parsed (see ``bot.feeds``). A new video whose title
+Every ``videos.poll_minutes`` each feed is downloaded and parsed (see ``bot.youtube``). A new video whose title
 matches one of the feed's words is added to the facts, with the feed as its source, and its URL posted once
 in each server's BTS channel. The first poll of a feed only records what is already there. An entry that is not
 a proper YouTube video (a bad id, a link elsewhere) is left out and logged once, and the feed's other videos are
@@ -18,14 +18,14 @@ from dataclasses import dataclass
 
 from discord.ext import commands, tasks
 
-from bot import feeds, render
+from bot import render, youtube
 from bot.app import FanBot
 from bot.config import Feed
 from bot.errors import Invalid
-from bot.feeds import FeedError
 from bot.models import Video
 from bot.posting import Poster
 from bot.store import Author
+from bot.youtube import FeedError
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class Feeds(commands.Cog):
     async def cog_unload(self) -> None:
         self.poll.cancel()
 
-    @tasks.loop(minutes=30)
+    @tasks.loop()  # every videos.poll_minutes, set in cog_load
     async def poll(self) -> None:
         await asyncio.create_task(self.round())  # a task of its own, as in cogs/news.py: fast tests under SimCord
 
@@ -88,7 +88,7 @@ class Feeds(commands.Cog):
     def failed(self, feed: Feed, health: Health, why: str) -> None:
         health.failures += 1
         interval = self.bot.config.videos.poll_minutes
-        waits = feeds.retry_after(health.failures, cap=int(dt.timedelta(days=1) / dt.timedelta(minutes=interval)))
+        waits = youtube.retry_after(health.failures, cap=int(dt.timedelta(days=1) / dt.timedelta(minutes=interval)))
         health.skip = waits - 1
         log.warning(
             "Feed %s failed (%s), %d time(s) in a row; next try in %g min",
@@ -97,8 +97,11 @@ class Feeds(commands.Cog):
 
     async def read(self, feed: Feed, health: Health) -> None:
         """Download and parse a feed, then publish its new matching videos (none on its first poll)."""
-        data = await asyncio.to_thread(feeds.download, feed.url, timeout=feeds.FETCH_TIMEOUT)
-        channel = feeds.parse_feed(data)
+        videos = self.bot.config.videos
+        data = await asyncio.to_thread(
+            youtube.download, feed.url, timeout=videos.fetch_timeout_seconds, limit=videos.max_feed_bytes
+        )
+        channel = youtube.parse_feed(data)
         for why in channel.skipped:
             if why not in health.left_out:
                 log.warning("Feed %s: %s left out", feed.url, why)
@@ -107,8 +110,8 @@ class Feeds(commands.Cog):
         unseen = await self.bot.store.unseen_feed_items(feed.url, ids)
         if unseen is None:
             log.info("Feed %s (%s) followed: %d videos already there, not posted", feed.url, channel.title, len(ids))
-        for item in feeds.new_matching(channel.items, unseen or set(), feed.match):
-            await self.publish(feeds.video_fact(item, channel.title, feed.url, await self.bot.store.films()))
+        for item in youtube.new_matching(channel.items, unseen or set(), feed.match):
+            await self.publish(youtube.video_fact(item, channel.title, feed.url, await self.bot.store.films()))
         await self.bot.store.remember_feed_items(feed.url, ids)
 
     async def publish(self, video: Video) -> None:

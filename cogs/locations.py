@@ -23,20 +23,22 @@ class Locations(commands.Cog):
     @app_commands.command()
     @app_commands.describe(name="A filming location, for example Rome or Helsetkopen")
     @fan_cooldown()
-    async def location(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
+    async def location(self, interaction: discord.Interaction[FanBot], name: app_commands.Range[str, 1, 100]) -> None:
         """Show one filming location: the place, what was filmed there and the stunts shot there."""
         entry = await self.bot.store.find(Location, name)
         await ui.send_card(interaction, await card_for(self.bot.store, entry))
 
     @location.autocomplete("name")
-    async def location_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def location_names(
+        self, interaction: discord.Interaction[FanBot], current: str
+    ) -> list[app_commands.Choice[str]]:
         return await ui.fact_choices(self.bot.store, Location, current)
 
     @app_commands.command()
     @app_commands.describe(country="Only the places in this country, for example Norway, Italy or UK")
     @fan_cooldown()
     async def locations(
-        self, interaction: discord.Interaction, country: app_commands.Range[str, 1, 100] | None = None
+        self, interaction: discord.Interaction[FanBot], country: app_commands.Range[str, 1, 100] | None = None
     ) -> None:
         """List the filming locations, page by page."""
         places = await self.bot.store.facts(Location)
@@ -48,10 +50,10 @@ class Locations(commands.Cog):
         title = f"Filming locations in {', '.join(dict.fromkeys(p.country for p in places))}" if country else None
         films = await self.bot.store.films()
         lines = [render.location_line(p, films) for p in places]
-        await ui.send_pages(interaction, render.list_pages("location", title or "Every filming location", lines))
+        await ui.send_pages(interaction, render.pages("location", title or "Every filming location", lines))
 
     @locations.autocomplete("country")
-    async def countries(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def countries(self, interaction: discord.Interaction[FanBot], current: str) -> list[app_commands.Choice[str]]:
         return ui.place_choices([p.country for p in await self.bot.store.facts(Location)], current)
 
 

@@ -1,12 +1,12 @@
 """Release news in each server's announcements channel, and the optional weekly pick in its BTS channel.
 
-Every hour the bot reads the store's change log for release dates and titles changed since the last time
-(so admin edits, imports, undos and pack updates all count, and nothing is missed across a restart). Once
-per news day (see ``bot.schedule``: from 12:00 UTC, and at start) it posts the countdowns due in each server's
-region and, in servers that opted in, a random video once a week. A server that subscribes during a day gets
-that day's news on the next one (one day late at most, as after downtime). Each item is posted once per server
-(``bot.posting``); on the very first run only what changes from then on is news. Of several processes on one
-database, only the one that posts (``FactStore.lead``) does this.
+Every ``news.check_minutes`` (an hour) the bot reads the store's change log for release dates and titles changed
+since the last time (so admin edits, imports, undos and pack updates all count, and nothing is missed across a
+restart). Once per news day (see ``bot.schedule``: from 12:00 UTC, and at start) it posts the countdowns due in
+each server's region and, in servers that opted in, a random video once a week. A server that subscribes during a
+day gets that day's news on the next one (one day late at most, as after downtime). Each item is posted once per
+server (``bot.posting``); on the very first run only what changes from then on is news. Of several processes on
+one database, only the one that posts (``FactStore.lead``) does this.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 import discord
 from discord.ext import commands, tasks
 
-from bot import render, schedule
+from bot import limits, render, schedule
 from bot.app import FanBot
 from bot.models import Film, Release, Video
 from bot.posting import Poster
@@ -41,12 +41,13 @@ class News(commands.Cog):
         self.day: dt.date | None = None  # the news day whose countdowns and pick are done
 
     async def cog_load(self) -> None:
+        self.tick.change_interval(minutes=self.bot.config.news.check_minutes)
         self.tick.start()
 
     async def cog_unload(self) -> None:
         self.tick.cancel()
 
-    @tasks.loop(hours=1)
+    @tasks.loop()  # every news.check_minutes, set in cog_load
     async def tick(self) -> None:
         # A round is a task of its own. Under SimCord, which the tests run on, a finished task settles at once
         # while a busy long-lived one is waited out 50 ms at a time: this keeps weeks of simulated hours fast.
@@ -68,15 +69,15 @@ class News(commands.Cog):
 
     @staticmethod
     async def attempt(part: Part, now: dt.datetime) -> bool:
-        """Run one part; a failure is logged and tried again next hour, and never stops the other parts."""
+        """Run one part; a failure is logged and tried again at the next check, and never stops the other parts."""
         try:
             await part(now)
         except Exception:
-            log.exception("Release news: %s failed; trying again next hour", part.__name__)
+            log.exception("Release news: %s failed; trying again at the next check", part.__name__)
             return False
         return True
 
-    async def announce(self, news: schedule.News) -> None:
+    async def announce(self, news: schedule.Announcement) -> None:
         await self.poster.publish(
             news.item, lambda s: s.announce_channel_id if news.concerns(s.region) else None, content=news.text
         )
@@ -110,7 +111,7 @@ class News(commands.Cog):
         await self.poster.publish(
             schedule.week_item(schedule.news_day(now)),
             lambda s: s.bts_channel_id if s.weekly_pick else None,
-            content=render.clip(f"🎲 **This week's pick**\n{card.content}", render.CONTENT_MAX),
+            content=render.clip(f"🎲 **This week's pick**\n{card.content}", limits.CONTENT_MAX),
             embed=card.embed,
         )
 

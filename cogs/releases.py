@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render, ui
+from bot import ui
 from bot.app import FanBot, fan_cooldown
 from bot.cards import release_cards
 from bot.models import Film, Release
@@ -20,28 +20,28 @@ class Releases(commands.Cog):
 
     @app_commands.command()
     @app_commands.describe(
-        film="A film, for example Dead Reckoning or Part Two (every film when empty)",
+        film="A film, for example Fallout, Ghost Protocol or Part Two (every film, newest first, when empty)",
         region="Only the releases in this country or region, for example Germany, UK or US",
     )
+    @app_commands.autocomplete(film=ui.film_names)
     @fan_cooldown()
     async def release(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[FanBot],
         film: app_commands.Range[str, 1, 100] | None = None,
         region: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         """Release dates in your own time zone, premieres, delays and retitles, and a countdown to what's next."""
         store = self.bot.store
-        films = [(await store.find(Film, film)).fact] if film else list((await store.films()).values())
+        if film:
+            films = [(await store.find(Film, film)).fact]
+        else:  # every film, one page each, the newest first: what most fans asking about releases are after
+            films = sorted((await store.films()).values(), key=lambda f: (f.year, f.installment or 0), reverse=True)
         cards = await release_cards(store, films, region or "")
-        await interaction.response.send_message(embeds=render.fit([card.embed for card in cards]))
-
-    @release.autocomplete("film")
-    async def film_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await ui.fact_choices(self.bot.store, Film, current)
+        await ui.send_pages(interaction, [card.embed for card in cards])
 
     @release.autocomplete("region")
-    async def regions(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def regions(self, interaction: discord.Interaction[FanBot], current: str) -> list[app_commands.Choice[str]]:
         return ui.place_choices([r.region for r in await self.bot.store.facts(Release)], current)
 
 

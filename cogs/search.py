@@ -20,15 +20,15 @@ class Search(commands.Cog):
     @app_commands.command()
     @app_commands.describe(query="Ask in your own words, for example: how many times did Tom Cruise do the bike jump")
     @fan_cooldown()
-    async def search(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]) -> None:
+    async def search(self, interaction: discord.Interaction[FanBot], query: app_commands.Range[str, 1, 200]) -> None:
         """Search every stunt, place, release date and video; plain questions and typos are fine."""
         store = self.bot.store
         found = await cards.answer(store, query)
         if found is None:
             raise NotFound("fact", query, [fact.label for fact in await store.suggest(None, query, limit=3)])
-        view = ui.answer_view(found) or discord.utils.MISSING
-        await interaction.response.send_message(content=found.card.content, embed=found.card.embed, view=view)
+        await ui.send_card(interaction, found.card, view=ui.answer_view(found))
 
 
 async def setup(bot: FanBot) -> None:
+    bot.add_dynamic_items(ui.OpenMatch)  # the match buttons of any answer ever sent (here or to a mention)
     await bot.add_cog(Search(bot))

@@ -7,20 +7,17 @@ nothing); it also resumes posting that was paused because a channel broke (see `
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render, schedule
+from bot import render, render_admin, schedule, ui
 from bot.app import FanBot
 from bot.errors import Invalid
 from bot.models import Release
 from bot.posting import channel_problem, missing_permissions
-from bot.store import GuildSettings
-from bot.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -33,36 +30,6 @@ OFF: dict[str, dict[str, Any]] = {
 }
 
 
-def _on(flag: bool) -> str:
-    return "on" if flag else "off"
-
-
-def _channel(channel_id: int | None, command: str) -> str:
-    return f"<#{channel_id}>" if channel_id else f"nowhere (`/settings {command}`)"
-
-
-def describe(settings: GuildSettings, problems: Sequence[str] = ()) -> str:
-    """The /settings show text: every setting, why posting is paused if it is, and ``problems`` with the
-    channels now."""
-    bts = _channel(settings.bts_channel_id, "bts-channel")
-    news = _channel(settings.announce_channel_id, "announcements")
-    region = "not set (`/settings region`): no countdowns"
-    if settings.region:
-        region = f"**{render.echo(settings.region, 100)}**"
-    lines = [
-        "**This server's settings**",
-        f"🎥 New behind-the-scenes videos go to: {bts}",
-        f"🎲 Weekly pick of a video (in the same channel): {_on(settings.weekly_pick)}",
-        f"📅 Release news goes to: {news}",
-        f"🌍 Region for release news: {region}",
-        f"💬 Answers when someone mentions me: {_on(settings.mention_replies)}",
-    ]
-    if settings.disabled_reason:
-        lines.append(f"⚠️ **Posting is paused.** {settings.disabled_reason}")
-    lines += [f"⚠️ Right now {problem}." for problem in problems]
-    return render.clip("\n".join(lines), render.CONTENT_MAX)
-
-
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class Settings(commands.GroupCog, group_name="settings", group_description="Where this server gets videos and news"):
@@ -71,7 +38,7 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         """Checked when the command runs too, because a server can open the command to everyone."""
         if interaction.permissions.manage_guild:
             return True
@@ -80,47 +47,48 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
             "Only members with **Manage Server** can change this server's settings. Nothing was changed."
         )
 
-    async def _save(self, interaction: discord.Interaction, done: str, **values: Any) -> None:
+    async def _save(self, interaction: discord.Interaction[FanBot], done: str, **values: Any) -> None:
         assert interaction.guild_id is not None  # the group is guild-only
         settings = await self.bot.store.update_guild_settings(interaction.guild_id, **values)
-        await interaction.response.send_message(f"{done}\n\n{describe(settings)}", ephemeral=True)
+        await interaction.response.send_message(f"{done}\n\n{render_admin.settings_text(settings)}", ephemeral=True)
 
     async def _set_channel(
-        self, interaction: discord.Interaction, channel: discord.TextChannel, what: str, **values: Any
+        self, interaction: discord.Interaction[FanBot], channel: discord.TextChannel, what: str, **values: Any
     ) -> None:
         """Refuse a channel the bot cannot post in; otherwise save it and resume paused posting."""
         missing = missing_permissions(channel)
         if missing:
+            names = ", ".join(f"**{render_admin.permission_name(m)}**" for m in missing)
             raise Invalid(
-                f"I can't post in {channel.mention}: I'm missing {', '.join(f'**{m}**' for m in missing)} there. "
+                f"I can't post in {channel.mention}: I'm missing {names} there. "
                 "Give me that in the channel's permissions and try again. Nothing was changed."
             )
         await self._save(interaction, f"Done: {what} go to {channel.mention}.", **values, disabled_reason=None)
 
     @app_commands.command(name="show")
-    async def show(self, interaction: discord.Interaction) -> None:
+    async def show(self, interaction: discord.Interaction[FanBot]) -> None:
         """Show this server's settings, and why posting is paused if it is."""
         assert interaction.guild is not None
         settings = await self.bot.store.guild_settings(interaction.guild.id)
         channels = [settings.bts_channel_id, settings.announce_channel_id]
         problems = [problem for c in channels if c and (problem := channel_problem(interaction.guild, c))]
-        await interaction.response.send_message(describe(settings, problems), ephemeral=True)
+        await interaction.response.send_message(render_admin.settings_text(settings, problems), ephemeral=True)
 
     @app_commands.command(name="bts-channel")
     @app_commands.describe(channel="Where new behind-the-scenes videos (and the weekly pick) are posted")
-    async def bts_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    async def bts_channel(self, interaction: discord.Interaction[FanBot], channel: discord.TextChannel) -> None:
         """Choose the channel for new behind-the-scenes videos."""
         await self._set_channel(interaction, channel, "new videos", bts_channel_id=channel.id)
 
     @app_commands.command(name="announcements")
     @app_commands.describe(channel="Where release countdowns and news of changed dates and titles are posted")
-    async def announcements(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    async def announcements(self, interaction: discord.Interaction[FanBot], channel: discord.TextChannel) -> None:
         """Choose the channel for release news."""
         await self._set_channel(interaction, channel, "release news", announce_channel_id=channel.id)
 
     @app_commands.command(name="region")
     @app_commands.describe(region="The country or region whose release dates you follow, for example France")
-    async def region(self, interaction: discord.Interaction, region: app_commands.Range[str, 1, 100]) -> None:
+    async def region(self, interaction: discord.Interaction[FanBot], region: app_commands.Range[str, 1, 100]) -> None:
         """Choose the region whose release dates get countdowns (30, 7 and 1 days before, and on the day)."""
         releases = await self.bot.store.facts(Release)
         covered = schedule.regions(r for r in releases if schedule.in_region(r, region))
@@ -130,30 +98,28 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
         await self._save(interaction, f"Done: release news for {', '.join(covered)}.", region=region.strip())
 
     @region.autocomplete("region")
-    async def region_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        names = schedule.regions(await self.bot.store.facts(Release))
-        wanted = fold(current)
-        return [
-            app_commands.Choice(name=render.clip(name, render.CHOICE_NAME_MAX), value=name[:100])
-            for name in names
-            if wanted in fold(name)
-        ][:25]
+    async def region_names(
+        self, interaction: discord.Interaction[FanBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return ui.place_choices(schedule.regions(await self.bot.store.facts(Release)), current)
 
     @app_commands.command(name="weekly-pick")
     @app_commands.describe(enabled="Post a random behind-the-scenes video each week in the BTS channel")
-    async def weekly_pick(self, interaction: discord.Interaction, enabled: bool) -> None:
+    async def weekly_pick(self, interaction: discord.Interaction[FanBot], enabled: bool) -> None:
         """Turn the weekly video pick on or off."""
-        await self._save(interaction, f"Done: the weekly pick is {_on(enabled)}.", weekly_pick=enabled)
+        await self._save(interaction, f"Done: the weekly pick is {render_admin.on_off(enabled)}.", weekly_pick=enabled)
 
     @app_commands.command(name="mentions")
     @app_commands.describe(enabled="Answer questions from people who mention me in this server")
-    async def mentions(self, interaction: discord.Interaction, enabled: bool) -> None:
+    async def mentions(self, interaction: discord.Interaction[FanBot], enabled: bool) -> None:
         """Turn answers to mentions on or off."""
-        await self._save(interaction, f"Done: answers to mentions are {_on(enabled)}.", mention_replies=enabled)
+        await self._save(
+            interaction, f"Done: answers to mentions are {render_admin.on_off(enabled)}.", mention_replies=enabled
+        )
 
     @app_commands.command(name="off")
     @app_commands.describe(setting="What to turn off")
-    async def off(self, interaction: discord.Interaction, setting: Setting) -> None:
+    async def off(self, interaction: discord.Interaction[FanBot], setting: Setting) -> None:
         """Turn off one kind of post (or forget the region)."""
         await self._save(interaction, f"Done: {setting} is off.", **OFF[setting])
 

@@ -21,20 +21,23 @@ class Stunts(commands.Cog):
     @app_commands.command()
     @app_commands.describe(name="A stunt, for example the motorcycle jump")
     @fan_cooldown()
-    async def stunt(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
+    async def stunt(self, interaction: discord.Interaction[FanBot], name: app_commands.Range[str, 1, 100]) -> None:
         """Show one stunt: what happened, where, and how it was done."""
         entry = await self.bot.store.find(Stunt, name)
         await ui.send_card(interaction, await card_for(self.bot.store, entry))
 
     @stunt.autocomplete("name")
-    async def stunt_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def stunt_names(
+        self, interaction: discord.Interaction[FanBot], current: str
+    ) -> list[app_commands.Choice[str]]:
         return await ui.fact_choices(self.bot.store, Stunt, current)
 
     @app_commands.command()
     @app_commands.describe(film="Only the stunts of this film")
+    @app_commands.autocomplete(film=ui.film_names)
     @fan_cooldown()
     async def stunts(
-        self, interaction: discord.Interaction, film: app_commands.Range[str, 1, 100] | None = None
+        self, interaction: discord.Interaction[FanBot], film: app_commands.Range[str, 1, 100] | None = None
     ) -> None:
         """List every stunt, page by page."""
         films = await self.bot.store.films()
@@ -42,11 +45,7 @@ class Stunts(commands.Cog):
         stunts = await self.bot.store.facts(Stunt, film=chosen.key if chosen else None)
         title = f"Stunts of {chosen.title}" if chosen else "Every stunt"
         lines = [render.stunt_line(s, films) for s in stunts]
-        await ui.send_pages(interaction, render.list_pages("stunt", title, lines))
-
-    @stunts.autocomplete("film")
-    async def film_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await ui.fact_choices(self.bot.store, Film, current)
+        await ui.send_pages(interaction, render.pages("stunt", title, lines))
 
 
 async def setup(bot: FanBot) -> None:

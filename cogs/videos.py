@@ -23,7 +23,9 @@ class Videos(commands.Cog):
     @app_commands.command()
     @app_commands.describe(topic="A video, stunt or place, for example the bike jump; leave empty for a random video")
     @fan_cooldown()
-    async def bts(self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 100] | None = None) -> None:
+    async def bts(
+        self, interaction: discord.Interaction[FanBot], topic: app_commands.Range[str, 1, 100] | None = None
+    ) -> None:
         """A behind-the-scenes video: the player when its link is verified, else a labelled YouTube search."""
         store = self.bot.store
         entry: Entry[Fact]
@@ -37,7 +39,7 @@ class Videos(commands.Cog):
         await ui.send_card(interaction, await card_for(store, entry))
 
     @bts.autocomplete("topic")
-    async def topics(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def topics(self, interaction: discord.Interaction[FanBot], current: str) -> list[app_commands.Choice[str]]:
         return await ui.fact_choices(self.bot.store, (Video, Stunt, Location), current)
 
 

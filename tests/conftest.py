@@ -12,27 +12,36 @@ Store-level tests take ``database``: they run once on a new SQLite file and once
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import gc
 import itertools
 import os
 import shutil
+import signal
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import discord
 import pytest
+import yaml
 from discord import app_commands
 from simcord import Env
 
+from bot import limits
 from bot.app import FanBot, create_bot
-from bot.config import BUNDLED_PACK, Admins, Config, Cooldown
+from bot.config import BUNDLED_PACK, Admins, Budget, Config
 from bot.errors import FanBotError, StoreUnavailable
+from bot.models import Source, Stunt
 from bot.pack import dump_pack, load_pack
 from bot.store import FactStore, open_store
 from tests.discord_contract import load_contract
+from tests.fake_discord import FakeDiscord, RecordedRequest
 from tests.postgres import database_url, throwaway_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +60,7 @@ def make_config(tmp_path: Path, **overrides: object) -> Config:
     values: dict[str, object] = {
         "database": tmp_path / "facts.sqlite3",
         "packs": [PACK],
-        "cooldown": Cooldown(uses=1000, per_seconds=10),
+        "cooldown": Budget(uses=1000, per_seconds=10),
     }
     return Config.model_validate({**values, **overrides})
 
@@ -337,3 +346,168 @@ async def fact_admin(bot: FanBot, guild, admin):
 @pytest.fixture
 def store(bot: FanBot) -> FactStore:
     return bot.store
+
+
+# ----------------------------------------------------------------------------- helpers the test modules share
+
+STOP_A_HANG = 60  # seconds: only ends a test that would otherwise hang, never asserted as a duration
+UTC_NOW = dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)  # "now" for the try-out's rendering of Discord timestamps
+SOURCE = Source(url="https://example.com/a", title="Example source")
+
+
+def stunt(**fields: object) -> Stunt:
+    """A small stunt for the pure tests; ``fields`` replace its values."""
+    values: dict[str, object] = {
+        "key": "jump",
+        "film": "dr1",
+        "name": "Jump",
+        "summary": "He jumped.",
+        "sources": [SOURCE],
+    }
+    return Stunt(**{**values, **fields})
+
+
+def within_limits(embed: discord.Embed) -> None:
+    assert len(embed) <= limits.EMBED_TOTAL_MAX
+    assert len(embed.title or "") <= limits.EMBED_TITLE_MAX
+    assert len(embed.description or "") <= limits.DESCRIPTION_MAX
+    assert len(embed.fields) <= limits.FIELDS_MAX
+    for field in embed.fields:
+        assert 0 < len(field.value) <= limits.FIELD_VALUE_MAX
+        assert len(field.name) <= limits.FIELD_NAME_MAX
+    assert len(embed.footer.text or "") <= limits.FOOTER_MAX
+
+
+def field(embed: discord.Embed, name: str) -> str:
+    """The value of an embed's field, by name."""
+    return next(f.value for f in embed.fields if f.name == name)
+
+
+def buttons(message: object) -> list[dict]:
+    """Every button of a sent message, as the components Discord stores."""
+    return [c for row in message.components for c in row["components"]]  # type: ignore[attr-defined]
+
+
+async def ask(fan, channel, bot, text: str) -> discord.Message | None:
+    """Mention the bot with a question; the bot's reply to it, if any."""
+    question = await fan.send(channel, f"{bot.user.mention} {text}")
+    last = channel.last_message
+    if last.author.id != bot.user.id:
+        return None
+    assert last.reference is not None and last.reference.message_id == question.id
+    return last
+
+
+def posts(channel) -> list[str]:
+    """What was posted in a channel, oldest first."""
+    return [m.content for m in channel.history()]
+
+
+def prefilled(shown) -> dict[str, str]:
+    """The form's inputs as Discord shows them to the admin (SimCord submits only what a test passes)."""
+    inputs = [row["components"][0] for row in shown.modal["components"]]
+    return {i["custom_id"]: i.get("value", "") for i in inputs}
+
+
+async def edit(admin, channel, ref: str, **changes: str):
+    """The admin opens a fact's form and submits it with ``changes``."""
+    shown = await admin.slash(channel, "fact edit", fact=ref)
+    return await admin.submit_modal(shown, prefilled(shown) | changes)
+
+
+async def export(admin, channel) -> bytes:
+    """The file ``/fact export`` gives the admin."""
+    result = await admin.slash(channel, "fact export")
+    assert result.ephemeral
+    (attachment,) = result.response.attachments
+    assert attachment.filename.endswith(".yaml")
+    return await attachment.read()
+
+
+def changed(data: bytes, change) -> bytes:
+    """The exported file after an admin edited it (parsed and written back, as a YAML editor would)."""
+    document = yaml.safe_load(data)
+    change(document)
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False).encode()
+
+
+def find(document: dict, section: str, key: str) -> dict:
+    return next(item for item in document[section] if item["key"] == key)
+
+
+def index(data: bytes, section: str, key: str) -> int:
+    return next(i for i, item in enumerate(yaml.safe_load(data)[section]) if item["key"] == key)
+
+
+def db_state(path: Path) -> tuple[list[tuple], int]:
+    """Every fact's revision and removal flag plus the number of change sets, read from the SQLite file."""
+    with closing(sqlite3.connect(path)) as db:
+        facts = db.execute("SELECT kind, key, revision, deleted, doc FROM facts ORDER BY id").fetchall()
+        (sets,) = db.execute("SELECT count(*) FROM change_sets").fetchone()
+    return facts, sets
+
+
+@contextmanager
+def in_flight(env: Env) -> Iterator[None]:
+    """Actor actions only dispatch their interaction while the block runs; ``env.settle()`` then lets the bot
+    work on every one of them at once."""
+
+    async def dispatch_only(**_: Any) -> None:
+        return None
+
+    env._settle_internal = dispatch_only  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del env._settle_internal
+
+
+# ----------------------------------------------------------------------------- mi-bot as a process
+
+
+def write_config(folder: Path, *, database: str = "facts.sqlite3", fake: FakeDiscord | None = None) -> Path:
+    """config.yaml in ``folder`` as an operator would write it: the database in ``folder``, the bundled pack (left
+    out), errors only in the log (so stderr holds what went wrong), and maybe the fake Discord to log in to."""
+    config: dict[str, object] = {"database": str(folder / database), "log_level": "ERROR"}
+    if fake is not None:
+        config["discord"] = {"api_base_url": fake.api_base_url, "gateway_url": fake.gateway_url}
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def bot_environment(token: str) -> dict[str, str]:
+    return {**os.environ, "DISCORD_TOKEN": token, "PYTHONUNBUFFERED": "1"}
+
+
+def is_command_sync(request: RecordedRequest) -> bool:
+    return request.method == "PUT" and request.path.endswith("/commands")
+
+
+async def outcome(process: asyncio.subprocess.Process, fake: FakeDiscord | None = None) -> tuple[str, str]:
+    """Let ``process`` finish; if it goes online on ``fake`` first, stop it with SIGTERM once READY, as an operator
+    would. Returns its stdout and stderr; a process that hangs is killed."""
+    finished = asyncio.ensure_future(process.communicate())
+    ready = asyncio.ensure_future(fake.wait_ready(STOP_A_HANG) if fake else asyncio.Event().wait())
+    try:
+        await asyncio.wait({finished, ready}, timeout=STOP_A_HANG, return_when=asyncio.FIRST_COMPLETED)
+        if ready.done() and ready.exception() is None:
+            process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(finished, STOP_A_HANG)
+    finally:
+        ready.cancel()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    return (stdout or b"").decode(), (stderr or b"").decode()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    """A Discord-compatible server on 127.0.0.1 (REST and gateway) for mi-bot processes to log in to."""
+    server = FakeDiscord()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await asyncio.wait_for(server.stop(), STOP_A_HANG)

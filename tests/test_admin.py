@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 import discord
@@ -22,7 +20,7 @@ from bot import forms
 from bot.config import Admins
 from bot.pack import load_pack, read_yaml
 from bot.render import timestamp
-from tests.conftest import PACK, make_config, pack_as_one_file, show_command
+from tests.conftest import PACK, db_state, edit, make_config, pack_as_one_file, prefilled, show_command
 
 SHIPPED = {fact.ref: fact for fact in load_pack(PACK).facts()}
 FEATURETTE = SHIPPED["video:bts-biggest-stunt"]
@@ -44,20 +42,6 @@ def config(tmp_path: Path):
     return make_config(tmp_path, packs=[path])
 
 
-def prefilled(shown) -> dict[str, str]:
-    """The form's inputs as Discord shows them to the admin (SimCord submits only what a test passes)."""
-    inputs = [row["components"][0] for row in shown.modal["components"]]
-    return {i["custom_id"]: i.get("value", "") for i in inputs}
-
-
-def db_state(path: Path) -> tuple[list[tuple], int]:
-    """Every fact's revision and removal flag plus the number of change sets, read from the SQLite file."""
-    with closing(sqlite3.connect(path)) as db:
-        facts = db.execute("SELECT kind, key, revision, deleted, doc FROM facts ORDER BY id").fetchall()
-        (sets,) = db.execute("SELECT count(*) FROM change_sets").fetchone()
-    return facts, sets
-
-
 def links(result) -> str:
     return " ".join(c["url"] for row in result.response.components for c in row["components"] if c.get("url"))
 
@@ -66,11 +50,6 @@ async def fan_release_dates(fan, channel) -> str:
     """Part Two's release card as a fan sees it, as text."""
     card = (await fan.slash(channel, "release", film="MI8")).response.embeds[0]
     return "\n".join(f.value for f in card.fields)
-
-
-async def edit(admin, channel, ref: str, **changes: str):
-    shown = await admin.slash(channel, "fact edit", fact=ref)
-    return await admin.submit_modal(shown, prefilled(shown) | changes)
 
 
 async def add_featurette(admin, channel):

@@ -19,9 +19,7 @@ from bot.config import Admins
 from bot.models import FACT_TYPES
 from bot.pack import MAX_PACK_BYTES, load_pack
 from bot.render import clip, timestamp
-from tests.conftest import PACK, pack_as_one_file
-from tests.test_admin import db_state, edit
-from tests.test_concurrency import in_flight
+from tests.conftest import PACK, changed, db_state, edit, export, find, in_flight, index, pack_as_one_file
 
 SHIPPED = {fact.ref: fact for fact in load_pack(PACK).facts()}
 TRAIN_VIDEO, CARRIER = SHIPPED["video:bts-train"], SHIPPED["stunt:carrier-fr"]
@@ -36,25 +34,6 @@ g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
 h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
 i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 """
-
-
-async def export(admin, channel) -> bytes:
-    result = await admin.slash(channel, "fact export")
-    assert result.ephemeral
-    (attachment,) = result.response.attachments
-    assert attachment.filename.endswith(".yaml")
-    return await attachment.read()
-
-
-def changed(data: bytes, change) -> bytes:
-    """The exported file after an admin edited it (parsed and written back, as a YAML editor would)."""
-    document = yaml.safe_load(data)
-    change(document)
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False).encode()
-
-
-def find(document: dict, section: str, key: str) -> dict:
-    return next(item for item in document[section] if item["key"] == key)
 
 
 def drop(document: dict, section: str, key: str) -> None:
@@ -220,10 +199,6 @@ async def test_a_bad_file_is_refused_privately_and_nothing_changes(
     assert db_state(config.database) == before
 
 
-def index(data: bytes, section: str, key: str) -> int:
-    return next(i for i, item in enumerate(yaml.safe_load(data)[section]) if item["key"] == key)
-
-
 BROKEN = {  # (section, key, field): (the bad value, the problem reported after the item's path)
     "types-and-limits": {
         ("releases", "fr-us", "date"): ("2025-02-30", ".date: Input should be a valid date"),
@@ -231,7 +206,10 @@ BROKEN = {  # (section, key, field): (the bad value, the problem reported after 
     },
     "links-and-names": {
         ("stunts", "carrier-fr", "film"): ("mi9", ".film: no film with key 'mi9'"),
-        ("locations", "venice", "aliases"): (["Rome"], ": the name 'Rome' is also used by 'rome'"),
+        ("locations", "venice", "aliases"): (
+            ["Rome (Dead Reckoning)"],
+            ": the name 'Rome (Dead Reckoning)' is also used by 'rome'",
+        ),
     },
 }
 

@@ -8,9 +8,9 @@ import discord
 import pytest
 
 from bot.app import create_bot, intents
-from bot.config import Cooldown
+from bot.config import Budget, MentionsConfig
 from bot.models import Location, Stunt
-from cogs.chat import CHANNEL_BUDGET
+from tests.conftest import ask
 
 # A question and what its answer must name: the card may be the stunt or its place, as long as it answers.
 QUESTIONS = {
@@ -30,16 +30,6 @@ def bot_messages(env, channel) -> list[discord.Message]:
     return [m for m in channel.history() if m.author.id == env.bot.user.id]
 
 
-async def ask(fan, channel, bot, text: str) -> discord.Message | None:
-    """Mention the bot with a question; the bot's reply to it, if any."""
-    question = await fan.send(channel, f"{bot.user.mention} {text}")
-    last = channel.last_message
-    if last.author.id != bot.user.id:
-        return None
-    assert last.reference is not None and last.reference.message_id == question.id
-    return last
-
-
 @pytest.mark.parametrize(("text", "answer"), QUESTIONS.items())
 async def test_a_mention_is_answered_with_the_right_card(fan, channel, bot, text, answer):
     reply = await ask(fan, channel, bot, text)
@@ -50,7 +40,6 @@ async def test_a_mention_is_answered_with_the_right_card(fan, channel, bot, text
 
 @pytest.mark.parametrize("text", list(QUESTIONS))
 async def test_the_answer_is_the_one_search_gives(fan, channel, bot, text):
-    pytest.importorskip("cogs.search", reason="/search is not in the tree yet")
     searched = await fan.slash(channel, "search", query=text)
     reply = await ask(fan, channel, bot, text)
     assert reply is not None
@@ -163,7 +152,7 @@ async def test_a_reply_to_its_answer_is_not_a_new_question(env, fan, channel, bo
 
 
 async def test_per_user_limit_says_so_once_then_resets(env, fan, other_fan, channel, bot):
-    bot.config = bot.config.model_copy(update={"cooldown": Cooldown(uses=2, per_seconds=30)})
+    bot.config = bot.config.model_copy(update={"cooldown": Budget(uses=2, per_seconds=30)})
     for _ in range(2):
         assert (await ask(fan, channel, bot, "how did they do the biplane stunt")).embeds
     note = await ask(fan, channel, bot, "how did they do the biplane stunt")
@@ -175,16 +164,18 @@ async def test_per_user_limit_says_so_once_then_resets(env, fan, other_fan, chan
     assert (await ask(fan, channel, bot, "how did they do the biplane stunt")).embeds
 
 
-async def test_per_channel_limit(env, fan, other_fan, channel, bot):
+async def test_per_channel_limit_is_the_configured_one(env, fan, other_fan, channel, bot):
+    budget = Budget(uses=3, per_seconds=120)
+    bot.config = bot.config.model_copy(update={"mentions": MentionsConfig(channel_budget=budget)})
     askers = [fan, other_fan]
-    for turn in range(CHANNEL_BUDGET.rate):
+    for turn in range(budget.uses):
         assert (await ask(askers[turn % 2], channel, bot, "tell me about svalbard")).embeds
     note = await ask(fan, channel, bot, "tell me about svalbard")
     assert note.content.startswith("Easy, agent")
     assert await ask(other_fan, channel, bot, "tell me about svalbard") is None
     await fan.send_dm("tell me about svalbard")  # the limit is per channel: a DM is another channel
     assert fan.user.dm_channel.last_message.embeds
-    await env.advance_time(CHANNEL_BUDGET.per + 1)
+    await env.advance_time(budget.per_seconds + 1)
     assert (await ask(other_fan, channel, bot, "tell me about svalbard")).embeds
 
 

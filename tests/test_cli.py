@@ -11,7 +11,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,13 +25,12 @@ from bot.cli import main, parser
 from bot.config import BUNDLED_PACK
 from bot.pack import load_pack
 from bot.store import open_store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, STOP_A_HANG, outcome
 from tests.fake_discord import FakeDiscord
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and a POSIX subprocess are needed")
 
-DOCUMENTS = (ROOT / "README.md", ROOT / "config.example.yaml")
-STOP_A_HANG = 60  # seconds: only ends a test that would otherwise hang, never asserted as a duration
+DOCUMENTS = (ROOT / "README.md", ROOT / "config.example.yaml", ROOT / "docs" / "architecture.md")
 # ``mi-bot ARGS`` with discord.py pointed at a local fake Discord first (a documented command may have no config
 # that could point it there): the same ``main`` as the installed ``mi-bot`` script.
 POINTED_MI_BOT = (
@@ -170,24 +168,6 @@ async def run_as_documented(line: str, token: bool, seeded_database: Path, tmp_p
         assert fake.identifies == 1, "it ran on (the fake) Discord"
     else:
         assert out.strip(), "a command that does not run on Discord says what it did"
-
-
-async def outcome(process: asyncio.subprocess.Process, fake: FakeDiscord | None = None) -> tuple[str, str]:
-    """Let ``process`` finish; if it goes online on ``fake`` first, stop it with SIGTERM once READY, as an operator
-    would. Returns its stdout and stderr; a process that hangs is killed."""
-    finished = asyncio.ensure_future(process.communicate())
-    ready = asyncio.ensure_future(fake.wait_ready(STOP_A_HANG) if fake else asyncio.Event().wait())
-    try:
-        await asyncio.wait({finished, ready}, timeout=STOP_A_HANG, return_when=asyncio.FIRST_COMPLETED)
-        if ready.done() and ready.exception() is None:
-            process.send_signal(signal.SIGTERM)
-        stdout, stderr = await asyncio.wait_for(finished, STOP_A_HANG)
-    finally:
-        ready.cancel()
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    return (stdout or b"").decode(), (stderr or b"").decode()
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ import sqlite3
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +37,18 @@ from bot.config import Admins
 from bot.models import Fact
 from bot.pack import load_pack
 from bot.store import Author, open_store
-from tests.conftest import PACK, show_command
+from tests.conftest import (
+    PACK,
+    STOP_A_HANG,
+    bot_environment,
+    in_flight,
+    is_command_sync,
+    prefilled,
+    show_command,
+    write_config,
+)
 from tests.discord_contract import load_contract
 from tests.fake_discord import FakeDiscord
-from tests.test_admin import prefilled
-from tests.test_smoke import STEP, bot_environment, is_command_sync, write_config
 
 BURST = 500
 CALLBACK = re.compile(r"^/interactions/(\d+)/[^/]+/callback$")
@@ -76,21 +83,6 @@ def callbacks(requests: list[Any], since: int = 0) -> Counter[str]:
 
 
 # ---------------------------------------------------------------------------------------------- through SimCord
-
-
-@contextmanager
-def in_flight(env: Env) -> Iterator[None]:
-    """Actor actions only dispatch their interaction while the block runs; ``env.settle()`` then lets the bot
-    work on every one of them at once."""
-
-    async def dispatch_only(**_: Any) -> None:
-        return None
-
-    env._settle_internal = dispatch_only  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        del env._settle_internal
 
 
 def fan_actions(fans: list[Any], channel: Any, count: int, rng: random.Random) -> Iterator[Any]:
@@ -161,7 +153,7 @@ async def wire_bot(tmp_path: Path) -> AsyncIterator[tuple[FakeDiscord, Path, Pat
     """``mi-bot run`` in its own process against the fake Discord, with one bot admin; (fake, database, log)."""
     fake = FakeDiscord()
     await fake.start()
-    config = write_config(tmp_path, fake.api_base_url, fake.gateway_url)
+    config = write_config(tmp_path, fake=fake)
     settings = yaml.safe_load(config.read_text()) | {"admins": {"user_ids": [ADMIN_ID]}, "log_level": "WARNING"}
     config.write_text(yaml.safe_dump(settings))
     log = tmp_path / "bot.log"
@@ -171,14 +163,14 @@ async def wire_bot(tmp_path: Path) -> AsyncIterator[tuple[FakeDiscord, Path, Pat
             cwd=tmp_path, env=bot_environment(fake.token), stdout=output, stderr=output,
         )  # fmt: skip
     try:
-        await fake.wait_request(is_command_sync, STEP)
-        await fake.wait_ready(STEP)
+        await fake.wait_request(is_command_sync, STOP_A_HANG)
+        await fake.wait_ready(STOP_A_HANG)
         yield fake, Path(settings["database"]), log
     finally:
         if process.returncode is None:
             process.terminate()
-            await asyncio.wait_for(process.wait(), STEP)
-        await asyncio.wait_for(fake.stop(), STEP)
+            await asyncio.wait_for(process.wait(), STOP_A_HANG)
+        await asyncio.wait_for(fake.stop(), STOP_A_HANG)
 
 
 async def edit_concurrently(database: Path, ref: str, count: int) -> list[Fact]:

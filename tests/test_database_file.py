@@ -10,7 +10,6 @@ import os
 import shutil
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,10 +18,8 @@ from bot.config import Config
 from bot.pack import load_pack
 from bot.store import open_store
 from bot.store.sqlite import kept_marker
-from tests.conftest import PACK
+from tests.conftest import PACK, outcome, prefilled, write_config
 from tests.fake_discord import FakeDiscord
-from tests.test_admin import prefilled
-from tests.test_cli import outcome
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and a POSIX subprocess are needed")
 
@@ -44,20 +41,6 @@ async def mi_bot(
     )  # fmt: skip
     out, err = await outcome(process, fake)
     return process.returncode or 0, out, err
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
-
-
-def write_config(folder: Path, database: str = "facts.sqlite3", fake: FakeDiscord | None = None) -> None:
-    """config.yaml in ``folder``: the bundled pack (left out), errors only in the log, maybe the fake Discord."""
-    text = f"database: {database}\nlog_level: ERROR\n"
-    if fake is not None:
-        text += f"discord:\n  api_base_url: {fake.api_base_url}\n  gateway_url: {fake.gateway_url}\n"
-    (folder / "config.yaml").write_text(text, encoding="utf-8")
 
 
 async def seeded(path: Path) -> Path:
@@ -138,7 +121,7 @@ async def test_a_first_start_creates_the_database_and_says_so(tmp_path) -> None:
     write_config(tmp_path)
     code, stdout, _ = await mi_bot(tmp_path, "check")
     assert code == 0
-    assert f"{tmp_path / 'facts.sqlite3'} (new, created now): 2 films, 10 stunts" in stdout
+    assert f"{tmp_path / 'facts.sqlite3'} (new, created now): {len(load_pack(PACK).films)} films" in stdout
     assert not kept_marker(tmp_path / "facts.sqlite3").exists()  # nothing an admin did yet
 
 
@@ -213,7 +196,8 @@ async def test_a_backup_taken_while_the_bot_runs_restores_every_admin_change(
 
     code, stdout, stderr = await mi_bot(tmp_path, "db", "backup", "facts-backup.sqlite3", cwd=backups)
     assert code == 0, stderr
-    assert stdout.strip() == f"Backed up {config.database} (58 facts) to facts-backup.sqlite3"
+    facts = len(load_pack(PACK).facts())
+    assert stdout.strip() == f"Backed up {config.database} ({facts} facts) to facts-backup.sqlite3"
     backup = backups / "facts-backup.sqlite3"
     assert [p.name for p in backups.iterdir()] == [backup.name]  # no partial file left beside it
     with sqlite3.connect(backup) as copy:
@@ -237,7 +221,7 @@ async def test_a_backup_taken_while_the_bot_runs_restores_every_admin_change(
     assert code == 0, stderr
     assert fake.identifies == 1
     code, stdout, _ = await mi_bot(tmp_path, "check")
-    assert f"{config.database} (holds admin changes): 2 films" in stdout
+    assert f"{config.database} (holds admin changes): {len(load_pack(PACK).films)} films" in stdout
 
 
 async def test_backing_up_a_missing_database_says_so(tmp_path) -> None:

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from bot import forms, render
 from bot.tryout import plain
-from tests.test_chat import ask
-from tests.test_tryout import UTC_NOW
+from tests.conftest import UTC_NOW, ask
 
 HOSTILE = "[free nitro](https://evil.example/nitro) **now** ||x|| `y` <t:0:R> <#1> @here # big"
 ESCAPED = r"\[free nitro\](https\://evil.example/nitro) \*\*now\*\* \|\|x\|\| \`y\` \<t:0:R> \<#1> \@here # big"

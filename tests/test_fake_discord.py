@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import zlib
-from collections.abc import AsyncIterator
 
 import aiohttp
 import discord
@@ -18,17 +17,11 @@ from discord.ext import commands
 from tests.fake_discord import FakeDiscord
 
 
-@pytest.fixture
-async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    """A running fake with discord.py pointed at it (both globals restored by monkeypatch)."""
-    server = FakeDiscord()
-    await server.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", server.api_base_url)
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url))
-    try:
-        yield server
-    finally:
-        await asyncio.wait_for(server.stop(), 5)
+@pytest.fixture(autouse=True)
+def pointed_at_fake(fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch) -> None:
+    """discord.py pointed at the fake (both globals restored by monkeypatch)."""
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base_url)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
 
 
 def make_bot() -> commands.Bot:

@@ -22,9 +22,7 @@ from bot.app import create_bot
 from bot.models import Stunt, Video
 from bot.pack import load_pack
 from bot.store import open_store
-from tests.conftest import PACK, ROOT
-from tests.test_admin import prefilled
-from tests.test_admin_import import changed, export
+from tests.conftest import PACK, ROOT, changed, export, prefilled
 
 CALLBACK = "/interactions/*/callback"
 APOLOGY = "Sorry, something went wrong on my side"

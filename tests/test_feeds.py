@@ -12,8 +12,9 @@ import discord
 import pytest
 
 from bot.app import create_bot
-from bot.feeds import FeedError, FeedItem, film_for, parse_feed, retry_after, title_matches, video_key
-from tests.conftest import make_config
+from bot.posting import ChannelProblem
+from bot.youtube import FeedError, FeedItem, film_for, parse_feed, retry_after, title_matches, video_key
+from tests.conftest import make_config, posts
 from tests.feed_server import BROKEN, ENTITY_BOMB, QUADRATIC_BOMB, FeedServer, atom
 
 POLL = 30 * 60
@@ -28,11 +29,6 @@ UNRELATED = ("otherVideo1", "A cooking show (test feed)")
 NEW_URL = f"https://www.youtube.com/watch?v={NEW[0]}"
 
 
-@pytest.fixture(autouse=True)
-def quick_timeout(monkeypatch):
-    monkeypatch.setattr("bot.feeds.FETCH_TIMEOUT", 0.3)  # the slow feed answers after 2 s
-
-
 @pytest.fixture
 async def feeds():
     server = FeedServer()
@@ -45,7 +41,8 @@ async def feeds():
 @pytest.fixture
 def config(tmp_path, feeds):
     followed = [{"url": feeds.url(name), "match": MATCH} for name in ("paramount", "studio")]
-    return make_config(tmp_path, videos={"feeds": followed, "poll_minutes": 30})
+    # The slow feed answers after 2 s.
+    return make_config(tmp_path, videos={"feeds": followed, "poll_minutes": 30, "fetch_timeout_seconds": 0.3})
 
 
 async def follow(env, guild) -> object:
@@ -63,10 +60,6 @@ async def next_poll(env, polls: int = 1) -> None:
     for _ in range(polls):
         await env.advance_time(POLL)
         await env.advance_time(POST_ROOM)
-
-
-def posts(channel) -> list[str]:
-    return [m.content for m in channel.history()]
 
 
 async def test_a_new_matching_video_is_posted_once_in_every_bts_channel(env, guild, feeds, store):
@@ -216,8 +209,8 @@ async def test_a_deleted_channel_or_a_lost_permission_pauses_only_that_server(en
 
     assert len(posts(fine)) == 1 and posts(refused) == []
     paused = {g: (await store.guild_settings(g)).disabled_reason for g in (guild.id, refused.guild.id)}
-    assert "was deleted" in paused[guild.id]
-    assert "Missing Permissions" in paused[refused.guild.id]
+    assert ChannelProblem.from_code(paused[guild.id]).cause == "deleted"
+    assert ChannelProblem.from_code(paused[refused.guild.id]).detail == "Missing Permissions"
     assert caplog.text.count("Posting paused") == 2
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import forms
+from bot import forms, limits
 from bot.errors import Invalid
 from bot.models import Release, Stunt, Video
 from bot.pack import load_pack
@@ -25,18 +25,18 @@ def test_each_form_fits_a_discord_modal(kind):
     assert 1 <= len(inputs) <= 5
     assert len({i.id for i in inputs}) == len(inputs)
     for spec in inputs:
-        assert 1 <= len(spec.label) <= forms.LABEL_MAX
-        assert len(spec.placeholder) <= forms.PLACEHOLDER_MAX
-        assert spec.max_length <= forms.TEXT_INPUT_MAX
-    assert len(forms.title(kind, None)) <= forms.TITLE_MAX
+        assert 1 <= len(spec.label) <= limits.INPUT_LABEL_MAX
+        assert len(spec.placeholder) <= limits.INPUT_PLACEHOLDER_MAX
+        assert spec.max_length <= limits.INPUT_TEXT_MAX
+    assert len(forms.title(kind, None)) <= limits.MODAL_TITLE_MAX
 
 
 @pytest.mark.parametrize("fact", FACTS, ids=lambda f: f.ref)
 def test_every_shipped_fact_survives_its_form_unchanged(fact):
     values = forms.prefill(fact.kind, fact)
-    limits = {spec.id: spec.max_length for spec in forms.form(fact.kind)}
-    assert all(len(text) <= limits[name] for name, text in values.items())
-    assert len(forms.title(fact.kind, fact)) <= forms.TITLE_MAX
+    maxima = {spec.id: spec.max_length for spec in forms.form(fact.kind)}
+    assert all(len(text) <= maxima[name] for name, text in values.items())
+    assert len(forms.title(fact.kind, fact)) <= limits.MODAL_TITLE_MAX
     assert forms.fact_from_form(fact.kind, values, fact) == fact
 
 

@@ -12,8 +12,10 @@ import discord
 
 from bot.app import create_bot
 from bot.models import Change, Film, Release, Source, Video
+from bot.posting import ChannelProblem
 from bot.schedule import change_news, due_milestone, in_region, milestone_news, week_item
 from bot.store import Author
+from tests.conftest import posts
 
 HOUR = 3600
 ADMIN = Author(1, "luther_admin")
@@ -46,10 +48,6 @@ async def go_to(env, day: int, hour: int = 13) -> None:
     countdowns go out from 12:00 UTC on their day."""
     target = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=day, hours=hour)
     await env.advance_time((target - env.now()).total_seconds())
-
-
-def posts(channel) -> list[str]:
-    return [m.content for m in channel.history()]
 
 
 async def test_a_release_is_announced_then_counted_down_to_its_day(env, guild, store):
@@ -139,7 +137,8 @@ async def test_one_broken_server_does_not_stop_the_news_of_the_others(env, guild
     await go_to(env, 0)
 
     assert len(posts(news)) == 1
-    assert "was deleted" in (await store.guild_settings(gone.guild.id)).disabled_reason
+    paused = ChannelProblem.from_code((await store.guild_settings(gone.guild.id)).disabled_reason)
+    assert paused == ChannelProblem("deleted", gone.id, since=paused.since)
 
 
 # ----------------------------------------------------------------------------- the pure rules

@@ -12,6 +12,7 @@ import pytest
 
 import bot.store
 from bot.cli import main
+from bot.config import PostgresConfig
 from bot.errors import StoreUnavailable
 from bot.pack import load_pack
 from bot.store import Author, open_store
@@ -40,9 +41,9 @@ async def test_two_processes_starting_at_once_migrate_once(postgres_database):
         await second.close()
 
 
-async def test_exactly_one_process_posts_and_another_takes_over_when_it_stops(seeded_postgres_database, monkeypatch):
-    monkeypatch.setattr(postgres_backend, "ELECTION_SECONDS", 0.05)
-    stores = [await open_store(seeded_postgres_database) for _ in range(3)]
+async def test_exactly_one_process_posts_and_another_takes_over_when_it_stops(seeded_postgres_database):
+    often = PostgresConfig(election_seconds=0.05)
+    stores = [await open_store(seeded_postgres_database, postgresql=often) for _ in range(3)]
     try:
         leading = [await store.lead() for store in stores]
         assert sorted(leading) == [False, False, True]

@@ -3,9 +3,9 @@ one is what the other answers at once, a new feed video is posted once in total,
 posts hands posting to the other.
 
 Each process talks to a wire-level fake Discord of its own (``tests/fake_discord.py`` serves one connection); both
-fakes hold the same server and channel, as two shards of one bot see one Discord. The processes shorten the poster
-election's retry interval (the one thing changed for the test), so a hand-over is quick; nothing here asserts how
-quick: the timeouts only stop a hung test.
+fakes hold the same server and channel, as two shards of one bot see one Discord. Their config shortens the poster
+election's interval (``postgresql.election_seconds``), so a hand-over is quick; nothing here asserts how quick: the
+timeouts only stop a hung test.
 """
 
 from __future__ import annotations
@@ -21,32 +21,20 @@ import pytest
 import yaml
 
 from bot.store import Author, open_store
-from tests.conftest import PACK
+from tests.conftest import PACK, STOP_A_HANG, bot_environment
 from tests.fake_discord import FakeDiscord
 from tests.feed_server import FeedServer, atom
-from tests.test_smoke import STEP, bot_environment
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and a POSIX subprocess are needed")
 
-HUNG = 60.0  # seconds after which a wait is a hung test
 OLD = ("old_Video01", "Mission: Impossible | Behind the scenes (old)")
 FIRST = ("new_Video01", "Mission: Impossible | Behind the scenes (first)")
 SECOND = ("new_Video02", "Mission: Impossible | Behind the scenes (second)")
 RETITLED = "The Final Reckoning (retitled)"
-# ``mi-bot`` pointed at its fake Discord, with a short poster election interval.
-MI_BOT = (
-    "import sys, discord, yarl\n"
-    "import bot.store.postgres.backend as backend\n"
-    "backend.ELECTION_SECONDS = 0.2\n"
-    "discord.http.Route.BASE = sys.argv.pop(1)\n"
-    "discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(sys.argv.pop(1))\n"
-    "from bot.cli import main\n"
-    "sys.exit(main(sys.argv[1:]))\n"
-)
 
 
 async def until(condition: Callable[[], bool], what: str) -> None:
-    async with asyncio.timeout(HUNG):  # only stops a hung test
+    async with asyncio.timeout(STOP_A_HANG):  # only stops a hung test
         while not condition():
             await asyncio.sleep(0.05)
 
@@ -72,20 +60,20 @@ async def start(fake: FakeDiscord, folder: Path, shard: int, database: str, feed
         "discord": {"api_base_url": fake.api_base_url, "gateway_url": fake.gateway_url, "shard_count": 2,
                     "shard_ids": [shard]},
         "videos": {"feeds": [{"url": feed, "match": ["behind the scenes"]}], "poll_minutes": 0.005},
+        "postgresql": {"election_seconds": 0.2},
         "log_level": "INFO",
     }  # fmt: skip
     (folder / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     with (folder / "stderr.txt").open("wb") as log:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-c", MI_BOT, fake.api_base_url, fake.gateway_url, "run", "--config",
-            str(folder / "config.yaml"), cwd=folder,
+            sys.executable, "-m", "bot", "--config", str(folder / "config.yaml"), "run", cwd=folder,
             env={**bot_environment(fake.token), "MI_BOT_DATABASE_URL": database}, stdout=log, stderr=log,
         )  # fmt: skip
 
 
 async def stunt_card(fake: FakeDiscord) -> str:
     """A stunt card of the film retitled in the test: it names its film (from each process's cached films)."""
-    body = await fake.wait_response(await fake.send_slash("stunt", {"name": "stunt:carrier-fr"}), STEP)
+    body = await fake.wait_response(await fake.send_slash("stunt", {"name": "stunt:carrier-fr"}), STOP_A_HANG)
     return json.dumps(body["data"]["embeds"][0], ensure_ascii=False)
 
 
@@ -113,13 +101,13 @@ async def test_two_processes_share_edits_post_once_and_hand_posting_over(
         for shard, fake in enumerate(fakes):
             processes.append(await start(fake, tmp_path / f"shard-{shard}", shard, seeded_postgres_database, feed))
         for fake in fakes:
-            await fake.wait_ready(HUNG)
+            await fake.wait_ready(STOP_A_HANG)
 
         # An undo through the first process is what the second answers next (its films were cached before it).
         assert RETITLED in await stunt_card(fakes[1])
         change = [{"name": "change", "type": 3, "value": str(retitling)}]
         undo = await fakes[0].send_slash("fact", [{"name": "undo", "type": 1, "options": change}])
-        assert f"undid #{retitling}" in (await fakes[0].wait_response(undo, STEP))["data"]["content"]
+        assert f"undid #{retitling}" in (await fakes[0].wait_response(undo, STOP_A_HANG))["data"]["content"]
         assert RETITLED not in await stunt_card(fakes[1])
 
         # A new video: posted once in all, by the one process that polls.
@@ -146,7 +134,7 @@ async def test_two_processes_share_edits_post_once_and_hand_posting_over(
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
                 try:
-                    await asyncio.wait_for(process.wait(), STEP)
+                    await asyncio.wait_for(process.wait(), STOP_A_HANG)
                 except TimeoutError:
                     process.kill()
                     await process.wait()

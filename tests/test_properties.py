@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import string
 from typing import Any
@@ -23,14 +24,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from simcord import HttpLogEntry
 
-from bot import render
+from bot import limits, render
 from bot.app import create_bot
 from bot.config import Config
 from bot.models import DatedEntry, Film, Location, Note, Release, Source, Stunt, Video
 from bot.pack import PackInvalid, parse_pack, read_yaml
-from tests.conftest import pack_as_one_file
+from tests.conftest import pack_as_one_file, within_limits
 from tests.discord_contract import load_contract
-from tests.test_render import within_limits
 
 ALLOWED_MENTIONS = create_bot(Config()).allowed_mentions
 SOURCE = Source(url="https://example.com/source", title="A source")
@@ -112,7 +112,7 @@ def assert_sendable(card: render.Card | None = None, *, content: str | None = No
         content=content, embeds=list(embeds), view=view or discord.utils.MISSING, allowed_mentions=ALLOWED_MENTIONS
     )
     body = params.payload or {}
-    assert len(body.get("content") or "") <= render.CONTENT_MAX
+    assert len(body.get("content") or "") <= limits.CONTENT_MAX
     assert body["allowed_mentions"] == {"parse": []}, "nothing the bot sends may ping"
     request = HttpLogEntry("POST", "/interactions/1/token/callback", {}, {"type": 4, "data": body}, None)
     assert CONTRACT.violations([request]) == []
@@ -163,7 +163,7 @@ def test_any_video_message_is_sendable(video, film, stamp):
 def test_any_list_page_is_sendable(stunts, locations, film, title):
     films = {film.key: film}
     lines = [render.stunt_line(s, films) for s in stunts] + [render.location_line(loc, films) for loc in locations]
-    for page in render.list_pages("stunt", title, lines):
+    for page in render.pages("stunt", title, lines):
         assert_sendable(embeds=[page])
 
 
@@ -173,7 +173,7 @@ def test_any_search_header_and_not_found_reply_is_sendable(query, others, sugges
     assert_sendable(content=render.search_header(query, others))
     assert_sendable(content=render.not_found("stunt", query, suggestions))
     for fact in others:
-        assert 1 <= len(render.choice_label(fact, with_kind=True)) <= render.CHOICE_NAME_MAX
+        assert 1 <= len(render.choice_label(fact, {}, with_kind=True)) <= limits.CHOICE_NAME_MAX
 
 
 # ------------------------------------------------------------------------------------------- the pack validator
@@ -183,7 +183,8 @@ SECTIONS = ["pack", "version", "title", "sources", "films", "releases", "stunts"
 WORD = st.from_regex(r"[a-z_]{1,12}", fullmatch=True)
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(CHARACTERS, max_size=40) | DATES
 VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(WORD, inner, max_size=4))
-PATH = re.compile(r"^(line \d+, column \d+|file|pack|([\w.-]+|\[\d+\])(\[\d+\]|\.[\w-]+)*): \S")
+QUOTED = r'"(?:[^"\\]|\\.)*"'  # a key that is not a plain word, as JSON
+PATH = re.compile(rf"^(line \d+, column \d+|file|pack|([\w.-]+|{QUOTED}|\[\d+\])(\[\d+\]|\.[\w-]+|\.{QUOTED})*): \S")
 
 
 def assert_explained(data: Any) -> None:
@@ -197,7 +198,8 @@ def assert_explained(data: Any) -> None:
             assert PATH.match(problem), f"no path at the start of {problem!r}"
             top = re.split(r"[.\[:]", problem, maxsplit=1)[0]
             named = {str(key) for key in data} if isinstance(data, dict) else set()
-            assert top in SECTIONS or top in named or problem.startswith("["), problem
+            quoted = {json.dumps(str(key)) for key in named}
+            assert top in SECTIONS or top in named | quoted or problem.startswith(("[", '"')), problem
 
 
 @PROPERTY

@@ -8,44 +8,12 @@ import discord
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import render
-from bot.models import DatedEntry, Film, Location, Release, Source, Stunt, Video
+from bot import limits, render
+from bot.models import DatedEntry, Film, Location, Release, Source, Video
+from tests.conftest import SOURCE, field, stunt, within_limits
 
-SOURCE = Source(url="https://example.com/a", title="Example source")
 FILM = Film(key="dr1", title="Dead Reckoning", year=2023, director="Christopher McQuarrie", sources=[SOURCE])
 TODAY = dt.date(2026, 11, 24)
-
-
-def stunt(**fields: object) -> Stunt:
-    values: dict[str, object] = {
-        "key": "jump",
-        "film": "dr1",
-        "name": "Jump",
-        "summary": "He jumped.",
-        "sources": [SOURCE],
-    }
-    return Stunt(**{**values, **fields})
-
-
-def within_limits(embed: discord.Embed) -> None:
-    assert len(embed) <= render.EMBED_TOTAL_MAX
-    assert len(embed.title or "") <= render.TITLE_MAX
-    assert len(embed.description or "") <= render.DESCRIPTION_MAX
-    assert len(embed.fields) <= render.FIELDS_MAX
-    for field in embed.fields:
-        assert 0 < len(field.value) <= render.FIELD_VALUE_MAX
-        assert len(field.name) <= render.FIELD_NAME_MAX
-    assert len(embed.footer.text or "") <= render.FOOTER_MAX
-
-
-def field(embed: discord.Embed, name: str) -> str:
-    """The value of an embed's field, by name (the other card tests use it too)."""
-    return next(f.value for f in embed.fields if f.name == name)
-
-
-def buttons(message: object) -> list[dict]:
-    """Every button of a sent message, as the components Discord stores."""
-    return [c for row in message.components for c in row["components"]]  # type: ignore[attr-defined]
 
 
 def test_clip_cuts_with_an_ellipsis_only_when_needed():
@@ -66,7 +34,7 @@ def test_spoiler_cannot_be_ended_early_by_the_text():
 def test_bullets_stop_at_a_whole_line_and_say_how_many_more():
     lines = [f"number {i} " + "x" * 90 for i in range(30)]
     text = render.bullets(lines)
-    assert len(text) <= render.FIELD_VALUE_MAX
+    assert len(text) <= limits.FIELD_VALUE_MAX
     shown = text.count("• ")
     assert text.endswith(f"… and {30 - shown} more")
     assert all(line.startswith(("• number", "… and")) for line in text.splitlines())
@@ -179,7 +147,7 @@ def test_fit_shortens_the_longest_texts_and_cuts_sources_last():
         embed.add_field(name="Sources", value="s" * 900)
         embed.add_field(name="Extra", value="e" * 1000)
     fitted = render.fit(embeds)
-    assert sum(len(e) for e in fitted) == render.EMBED_TOTAL_MAX
+    assert sum(len(e) for e in fitted) == limits.EMBED_TOTAL_MAX
     for embed in fitted:
         assert [f.name for f in embed.fields] == ["Sources", "Extra"]
         assert embed.fields[0].value == "s" * 900
@@ -187,15 +155,15 @@ def test_fit_shortens_the_longest_texts_and_cuts_sources_last():
 
 
 def test_list_pages_number_their_pages():
-    pages = render.list_pages("stunt", "Every stunt", [f"line {i}" for i in range(17)], per_page=8)
+    pages = render.pages("stunt", "Every stunt", [f"line {i}" for i in range(17)], per_page=8)
     assert [p.footer.text for p in pages] == ["Page 1/3 · 17 in all", "Page 2/3 · 17 in all", "Page 3/3 · 17 in all"]
     assert pages[2].description == "line 16"
 
 
 def test_choice_labels_fit_in_100_characters():
     long = stunt(name="x" * 200)
-    assert len(render.choice_label(long, with_kind=True)) == render.CHOICE_NAME_MAX
-    assert render.choice_label(stunt(), with_kind=True) == "stunt: Jump"
+    assert len(render.choice_label(long, {}, with_kind=True)) == limits.CHOICE_NAME_MAX
+    assert render.choice_label(stunt(), {}, with_kind=True) == "stunt: Jump"
 
 
 def test_not_found_offers_suggestions():

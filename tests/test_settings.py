@@ -5,9 +5,6 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot.store import GuildSettings
-from cogs.settings import describe
-
 
 @pytest.fixture
 def bts(guild):
@@ -91,11 +88,6 @@ async def test_setting_a_channel_again_resumes_paused_posting(manager, channel, 
 
     assert "paused" not in result.response.content
     assert (await store.guild_settings(guild.id)).disabled_reason is None
-
-
-def test_describe_fits_in_a_message_whatever_the_reason():
-    text = describe(GuildSettings(1, 2, 3, "x" * 300, True, False, "y" * 5000))
-    assert len(text) <= 2000
 
 
 async def test_show_warns_about_a_channel_that_is_gone_before_anything_is_posted(env, manager, channel, bts):

@@ -8,7 +8,6 @@ on 127.0.0.1 only), that the CLI starts the same bot the tests build (the synced
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
 import sqlite3
@@ -20,33 +19,13 @@ from pathlib import Path
 
 import pytest
 import simcord
-import yaml
 
 from bot.app import create_bot
-from tests.conftest import PACK, make_config
+from tests.conftest import STOP_A_HANG, bot_environment, is_command_sync, make_config, write_config
 from tests.discord_contract import load_contract
-from tests.fake_discord import FakeDiscord, RecordedRequest
+from tests.fake_discord import FakeDiscord
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and a POSIX subprocess are needed")
-
-STEP = 15.0  # seconds any one step may take (a cold interpreter start included)
-
-
-def write_config(folder: Path, api_base_url: str, gateway_url: str = "") -> Path:
-    """A config.yaml as an operator would write it; errors only, so stderr holds what went wrong."""
-    config = {
-        "database": str(folder / "facts.sqlite3"),
-        "packs": [str(PACK)],
-        "discord": {"api_base_url": api_base_url, "gateway_url": gateway_url},
-        "log_level": "ERROR",
-    }
-    path = folder / "config.yaml"
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    return path
-
-
-def bot_environment(token: str) -> dict[str, str]:
-    return {**os.environ, "DISCORD_TOKEN": token, "PYTHONUNBUFFERED": "1"}
 
 
 async def expected_commands(tmp_path: Path) -> dict[str, dict]:
@@ -60,20 +39,10 @@ async def expected_commands(tmp_path: Path) -> dict[str, dict]:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await asyncio.wait_for(server.stop(), STEP)
-
-
-@pytest.fixture
 async def mi_bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[asyncio.subprocess.Process]:
     """``python -m bot --config … run`` pointed at the fake; killed (before the fake stops) if a test fails."""
     (tmp_path / "run").mkdir()
-    config = write_config(tmp_path / "run", fake.api_base_url, fake.gateway_url)
+    config = write_config(tmp_path / "run", fake=fake)
     with (tmp_path / "run" / "stderr.txt").open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "--config", str(config), "run",
@@ -87,25 +56,21 @@ async def mi_bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[asyncio.sub
             await process.wait()
 
 
-def is_command_sync(request: RecordedRequest) -> bool:
-    return request.method == "PUT" and request.path.endswith("/commands")
-
-
 async def test_mi_bot_run_answers_a_slash_command_over_real_sockets(
     fake: FakeDiscord, mi_bot: asyncio.subprocess.Process, tmp_path: Path
 ) -> None:
     expected = await expected_commands(tmp_path)
 
-    sync = await fake.wait_request(is_command_sync, STEP)
+    sync = await fake.wait_request(is_command_sync, STOP_A_HANG)
     assert sync.status == 200
     assert {command["name"]: command for command in sync.json} == expected
-    await fake.wait_ready(STEP)
+    await fake.wait_ready(STOP_A_HANG)
     assert fake.identifies == 1
     login = next(r for r in fake.requests if r.path == "/users/@me")
     assert login.status == 200  # the fake checks the Authorization header: DISCORD_TOKEN reached it
 
     first = await fake.send_slash("stunt", {"name": "motorbike"})
-    body = await fake.wait_response(first, STEP)
+    body = await fake.wait_response(first, STOP_A_HANG)
     assert body["type"] == 4  # answered with a message, not an error
     card = body["data"]["embeds"][0]
     assert "Motorcycle" in card["title"]
@@ -115,14 +80,14 @@ async def test_mi_bot_run_answers_a_slash_command_over_real_sockets(
 
     await fake.drop_gateway()  # the socket drops; the next command arrives while the bot is away
     second = await fake.send_slash("location", {"name": "Helsetkopen"})
-    assert "Helsetkopen" in (await fake.wait_response(second, STEP))["data"]["embeds"][0]["title"]
-    await fake.wait_for(lambda: fake.resumes == 1, STEP, "RESUME")
+    assert "Helsetkopen" in (await fake.wait_response(second, STOP_A_HANG))["data"]["embeds"][0]["title"]
+    await fake.wait_for(lambda: fake.resumes == 1, STOP_A_HANG, "RESUME")
     assert fake.identifies == 1  # resumed, not a new session
 
     assert load_contract().violations(fake.requests) == []
 
     mi_bot.send_signal(signal.SIGTERM)
-    assert await asyncio.wait_for(mi_bot.wait(), STEP) == 0
+    assert await asyncio.wait_for(mi_bot.wait(), STOP_A_HANG) == 0
     log = (tmp_path / "run" / "stderr.txt").read_text()
     assert "Traceback" not in log, log
 
@@ -142,7 +107,8 @@ def closed_port() -> int:
 
 def test_unreachable_api_is_one_line_and_a_failure(tmp_path: Path) -> None:
     api = f"http://127.0.0.1:{closed_port()}/api/v10"
-    config = write_config(tmp_path, api)
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: facts.sqlite3\ndiscord:\n  api_base_url: {api}\nlog_level: ERROR\n", encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "bot", "--config", str(config), "run"],
         cwd=tmp_path, env=bot_environment("x"), capture_output=True, text=True, timeout=60,

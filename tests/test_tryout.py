@@ -23,10 +23,9 @@ import yaml
 from bot import render
 from bot.pack import load_pack
 from bot.tryout import Rejected, buttons, embed_lines, help_text, message_text, parse, plain, session, when
-from tests.conftest import PACK, make_config
+from tests.conftest import PACK, UTC_NOW, make_config
 from tests.discord_contract import load_contract
 
-UTC_NOW = dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)
 OptionType = discord.AppCommandOptionType
 
 

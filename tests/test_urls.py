@@ -19,8 +19,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.models import VIDEO_HOSTS, Source, Video, checked_url
-from tests.test_admin import db_state, edit
-from tests.test_admin_import import changed, export, find, index
+from tests.conftest import changed, db_state, edit, export, find, index
 
 LOOK_ALIKES = [
     "https://evil.example\\@www.youtube.com/watch?v=x",  # a browser reads the backslash as a slash

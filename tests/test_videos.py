@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.models import Video
-from tests.test_render import buttons
+from tests.conftest import buttons
 
 BIGGEST_STUNT = "https://www.youtube.com/embed/-lsFs2615gw?feature=oembed"
 

@@ -15,15 +15,21 @@ from __future__ import annotations
 from importlib.util import find_spec
 from pathlib import Path
 
+from bot.config import PostgresConfig
 from bot.errors import StoreUnavailable
 from bot.store.api import FactStore
 from bot.store.records import PACK_AUTHOR, Author, ChangeSet, Entry, GuildSettings, ImportPlan, SeedReport
 from bot.store.store import Store
 
+DEFAULT_POSTGRES = PostgresConfig()  # the config's defaults, for scripts and tests that open a store directly
 
-async def open_store(database: Path | str, *, new: bool = False) -> Store:
+
+async def open_store(
+    database: Path | str, *, new: bool = False, postgresql: PostgresConfig = DEFAULT_POSTGRES
+) -> Store:
     """Open (creating and migrating as needed) the store at ``database``: a SQLite file (see
-    ``SqliteBackend.open`` for what ``new`` allows and what is refused) or a ``postgresql://`` URL."""
+    ``SqliteBackend.open`` for what ``new`` allows and what is refused) or a ``postgresql://`` URL (connected
+    as ``postgresql`` says)."""
     if isinstance(database, Path):
         from bot.store.sqlite import SqliteBackend
 
@@ -35,7 +41,7 @@ async def open_store(database: Path | str, *, new: bool = False) -> Store:
         )
     from bot.store.postgres import PostgresBackend
 
-    return Store(await PostgresBackend.open(database))
+    return Store(await PostgresBackend.open(database, postgresql))
 
 
 __all__ = [

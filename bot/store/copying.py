@@ -38,7 +38,7 @@ class Copied:
     rows: int
 
 
-def _typed(columns: list[str], row: Row) -> tuple[object, ...]:
+def _typed(columns: list[str], row: Row) -> Row:
     return tuple(bool(value) if name in BOOLEANS else value for name, value in zip(columns, row, strict=True))
 
 
@@ -92,6 +92,6 @@ class Copying(Writes):
             rows = [(*row[:at], None, *row[at + 1 :]) for row in rows]
         insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         for start in range(0, len(rows), CHUNK):
-            await tx.execute_many(insert, rows[start : start + CHUNK])  # type: ignore[arg-type]
+            await tx.execute_many(insert, rows[start : start + CHUNK])
         if later:
             await tx.execute_many("UPDATE change_sets SET undone_by = ? WHERE id = ?", links)

@@ -14,8 +14,9 @@ from importlib import resources
 from urllib.parse import urlsplit
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
-from bot.config import redacted
+from bot.config import PostgresConfig, redacted
 from bot.errors import StoreUnavailable
 from bot.store.core import scalar
 from bot.store.db import Writer
@@ -24,11 +25,8 @@ from bot.store.postgres.index import TsvectorIndex
 
 log = logging.getLogger(__name__)
 
-POOL_SIZE = 10  # connections per process: reads run side by side, writes take turns anyway
-CONNECT_TIMEOUT = 10.0  # seconds: a server that never answers ends the start instead of hanging it
 MIGRATION_LOCK = 0x6D69_626F_7402  # pg_advisory_lock keys ("mibot", 2 and 3)
 POSTER_LOCK = 0x6D69_626F_7403
-ELECTION_SECONDS = 15.0  # how often a process that does not post tries to become the poster (and one that does checks)
 # Tables whose ids are drawn from an identity sequence (a copy writes ids itself: see ``follow_ids``).
 IDENTITY_TABLES = ("facts", "names", "change_sets", "changes")
 # Server-side keepalives on the poster's connection: if its machine dies, the server notices within about 30 s
@@ -41,7 +39,7 @@ def _without_password(url: str, text: str) -> str:
     return text.replace(password, "***") if password else text
 
 
-async def _migrate(connection: asyncpg.Connection) -> int:
+async def _migrate(connection: PoolConnectionProxy[asyncpg.Record]) -> int:
     """Apply the migrations this database lacks; the version it had before."""
     await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
     try:
@@ -65,13 +63,14 @@ async def _migrate(connection: asyncpg.Connection) -> int:
 
 
 class PostgresBackend:
-    """``bot.store.db.Backend`` on a PostgreSQL database. Open with ``await PostgresBackend.open(url)``."""
+    """``bot.store.db.Backend`` on a PostgreSQL database. Open with ``await PostgresBackend.open(url, settings)``."""
 
     # Many processes share the database: a cached value is checked against the change log at every use.
     poll_seconds = 0.0
 
-    def __init__(self, url: str, pool: asyncpg.Pool, *, created: bool) -> None:
+    def __init__(self, url: str, settings: PostgresConfig, pool: asyncpg.Pool, *, created: bool) -> None:
         self.url = url
+        self.settings = settings
         self.db = PostgresDatabase(pool)
         self.index = TsvectorIndex()
         self.created = created
@@ -80,10 +79,12 @@ class PostgresBackend:
         self._tried = asyncio.Event()
 
     @classmethod
-    async def open(cls, url: str) -> PostgresBackend:
+    async def open(cls, url: str, settings: PostgresConfig) -> PostgresBackend:
         """Connect and migrate; raises ``StoreUnavailable`` (one line, saying why, never the password) if it cannot."""
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT)
+            pool = await asyncpg.create_pool(
+                url, min_size=1, max_size=settings.pool_size, timeout=settings.connect_timeout_seconds
+            )
         except (TimeoutError, *DRIVER_ERRORS, ValueError) as exc:
             why = _without_password(url, str(exc) or type(exc).__name__)
             raise StoreUnavailable(f"The fact database {redacted(url)} cannot be opened ({why}).") from None
@@ -96,7 +97,7 @@ class PostgresBackend:
                 why = _without_password(url, str(exc))
                 raise StoreUnavailable(f"The fact database {redacted(url)} cannot be migrated ({why}).") from None
             raise
-        return cls(url, pool, created=created)
+        return cls(url, settings, pool, created=created)
 
     def keep(self) -> None:
         """Nothing to mark: a server's database does not vanish the way a file can."""
@@ -107,8 +108,8 @@ class PostgresBackend:
     async def lead(self) -> bool:
         """Whether this process is the poster: the one holding the poster lock, a session advisory lock that the
         server frees when the holder's connection ends. The first call starts the election: from then on, every
-        ``ELECTION_SECONDS``, a process that does not hold the lock tries to take it and one that does checks that
-        its connection is still there."""
+        ``postgresql.election_seconds``, a process that does not hold the lock tries to take it and one that does
+        checks that its connection is still there."""
         if self._election is None:
             self._election = asyncio.create_task(self._elect())
             await self._tried.wait()
@@ -118,12 +119,12 @@ class PostgresBackend:
         while True:
             await self._stand()
             self._tried.set()
-            await asyncio.sleep(ELECTION_SECONDS)
+            await asyncio.sleep(self.settings.election_seconds)
 
     async def _stand(self) -> None:
         if self._poster is not None:
             try:
-                await self._poster.fetchval("SELECT 1", timeout=CONNECT_TIMEOUT)
+                await self._poster.fetchval("SELECT 1", timeout=self.settings.connect_timeout_seconds)
                 return
             except (TimeoutError, *DRIVER_ERRORS):
                 log.warning("Lost the connection that made this process the poster: it stops posting")
@@ -131,7 +132,9 @@ class PostgresBackend:
                 self._poster = None
         connection = None
         try:
-            connection = await asyncpg.connect(self.url, timeout=CONNECT_TIMEOUT, server_settings=KEEPALIVES)
+            connection = await asyncpg.connect(
+                self.url, timeout=self.settings.connect_timeout_seconds, server_settings=KEEPALIVES
+            )
             if await connection.fetchval("SELECT pg_try_advisory_lock($1)", POSTER_LOCK):
                 self._poster, connection = connection, None
                 log.info("This process is now the poster (feeds, release news, weekly pick)")

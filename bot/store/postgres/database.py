@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from bot.errors import StoreUnavailable
 from bot.store.db import Params, Row, Writer
@@ -68,7 +69,7 @@ def rows_changed(status: str) -> int:
 class Connection:
     """Statements on one pooled connection, inside a transaction."""
 
-    def __init__(self, connection: asyncpg.Connection) -> None:
+    def __init__(self, connection: PoolConnectionProxy[asyncpg.Record]) -> None:
         self.connection = connection
 
     async def fetch(self, sql: str, params: Params = ()) -> list[Row]:

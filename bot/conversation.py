@@ -14,15 +14,14 @@ from typing import NamedTuple
 import discord
 from discord.ext import commands
 
-from bot import render
+from bot import limits, render
 from bot.text import fold
 
-QUESTION_MAX = 300  # longer messages are cut before searching: a question is a sentence, not an essay
 HELP_WORDS = frozenset({"", "help", "help me", "commands", "what can you do", "hi", "hello", "hey"})
 EXAMPLE = "where did they film the train crash?"
 
 # Discord markup that is not part of a question: user, role and channel mentions, custom emoji, @everyone/@here.
-_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b")
+_MENTIONS_AND_EMOJI = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b")
 
 
 def addressed_to(content: str, bot_id: int) -> bool:
@@ -31,9 +30,9 @@ def addressed_to(content: str, bot_id: int) -> bool:
     return re.search(rf"<@!?{bot_id}>", content) is not None
 
 
-def question(content: str) -> str:
-    """The question in a message: mentions and emoji removed, whitespace tidied, at most ``QUESTION_MAX``."""
-    return " ".join(_MARKUP.sub(" ", content).split())[:QUESTION_MAX]
+def question(content: str, limit: int) -> str:
+    """The question in a message: mentions and emoji removed, whitespace tidied, at most ``limit`` characters."""
+    return " ".join(_MENTIONS_AND_EMOJI.sub(" ", content).split())[:limit]
 
 
 def wants_help(text: str) -> bool:
@@ -46,7 +45,7 @@ def help_embed(fan_commands: Iterable[tuple[str, str]], *, in_dm: bool) -> disco
     lines = [f"`/{name}` — {description}" for name, description in fan_commands]
     embed = discord.Embed(
         title="🕶️ How to ask me",
-        description=render.clip(f"{how}, for example: *{EXAMPLE}*\n\n" + "\n".join(lines), render.DESCRIPTION_MAX),
+        description=render.clip(f"{how}, for example: *{EXAMPLE}*\n\n" + "\n".join(lines), limits.DESCRIPTION_MAX),
         colour=render.COLOURS["search"],
     )
     embed.set_footer(text="Slash commands show their options as you type.")
@@ -58,7 +57,7 @@ def unknown(text: str, suggestions: Sequence[str]) -> str:
     reply = f"I don't know that one yet: “{render.echo(text, 100)}”."
     if suggestions:
         reply += " You could ask about " + ", ".join(f"**{render.clip(s, 80)}**" for s in suggestions[:3]) + "."
-    return render.clip(reply + " Say `help` to see what I can do.", render.CONTENT_MAX)
+    return render.clip(reply + " Say `help` to see what I can do.", limits.CONTENT_MAX)
 
 
 def slow_down(retry_after: float) -> str:
@@ -77,23 +76,24 @@ class Manners:
     until the budget is back, so a flood of questions gets one note rather than a flood of replies."""
 
     def __init__(
-        self, per_user: Callable[[discord.Message], commands.Cooldown], per_channel: commands.Cooldown
+        self,
+        per_user: Callable[[discord.Message], commands.Cooldown],
+        per_channel: Callable[[discord.Message], commands.Cooldown],
     ) -> None:
         self._budgets: list[tuple[commands.BucketType, commands.CooldownMapping[discord.Message]]] = [
             (commands.BucketType.user, commands.DynamicCooldownMapping(per_user, commands.BucketType.user)),
-            (commands.BucketType.channel, commands.CooldownMapping(per_channel, commands.BucketType.channel)),
+            (commands.BucketType.channel, commands.DynamicCooldownMapping(per_channel, commands.BucketType.channel)),
         ]
         self._quiet_until: dict[tuple[commands.BucketType, int], float] = {}
 
     def take(self, message: discord.Message) -> Turn:
         """Spend one answer of every budget, or say how long to wait if one has run out."""
         now = message.created_at.timestamp()
-        buckets = [(kind, mapping.get_bucket(message, now)) for kind, mapping in self._budgets]
-        waits = [(bucket.get_retry_after(now), kind) for kind, bucket in buckets if bucket is not None]
-        wait, kind = max(waits, key=lambda pair: pair[0])
+        buckets = [(kind, b) for kind, mapping in self._budgets if (b := mapping.get_bucket(message, now)) is not None]
+        wait, kind = max(((bucket.get_retry_after(now), kind) for kind, bucket in buckets), key=lambda pair: pair[0])
         if wait <= 0:
             for _, bucket in buckets:
-                bucket.update_rate_limit(now)  # type: ignore[union-attr]
+                bucket.update_rate_limit(now)
             return Turn()
         self._quiet_until = {key: until for key, until in self._quiet_until.items() if until > now}
         key = (kind, kind.get_key(message))

@@ -22,14 +22,11 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as checked_xml
 
 from bot import __version__
-from bot.models import YOUTUBE_HOSTS, Film, Source, Video, checked_url
+from bot.models import NAME_MAX, YOUTUBE_HOSTS, Film, Source, Video, checked_url
 from bot.render import clip
 from bot.text import fold, longest_names
 
-FETCH_TIMEOUT = 15.0  # seconds for one feed download
-MAX_FEED_BYTES = 2_000_000  # a channel feed holds its 15 newest videos: about 40 kB
 USER_AGENT = f"mi-fan-bot/{__version__} (+feeds)"
-TITLE_MAX = 200  # the longest name a fact may have
 VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")  # what YouTube's ids look like; a fact key has room for 60
 
 
@@ -52,7 +49,7 @@ class ChannelFeed:
     skipped: list[str]  # the entries left out, each with why: "entry yt:video:…: link must be …"
 
 
-def download(url: str, *, timeout: float, limit: int = MAX_FEED_BYTES) -> bytes:
+def download(url: str, *, timeout: float, limit: int) -> bytes:
     """GET ``url`` in at most about ``timeout`` seconds and ``limit`` bytes (blocking: run it in a thread)."""
     deadline = time.perf_counter() + timeout
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
@@ -113,7 +110,7 @@ def _item(entry: Mapping[str, str]) -> FeedItem:
         checked_url(link, YOUTUBE_HOSTS)
     except ValueError as exc:
         raise ValueError(f"link {exc}") from None
-    return FeedItem(video_id, clip(title, TITLE_MAX), link, entry.get("published", "")[:10])
+    return FeedItem(video_id, clip(title, NAME_MAX), link, entry.get("published", "")[:10])
 
 
 def _shown(text: str, limit: int) -> str:
@@ -152,7 +149,7 @@ def video_fact(item: FeedItem, channel: str, feed_url: str, films: Mapping[str, 
         film=film_for(item.title, films),
         published=item.published,
         url=item.url,
-        sources=[Source(url=feed_url, title=clip(f"YouTube feed: {channel}", TITLE_MAX))],
+        sources=[Source(url=feed_url, title=clip(f"YouTube feed: {channel}", NAME_MAX))],
     )
 
 
@@ -163,4 +160,4 @@ def new_matching(items: Iterable[FeedItem], unseen: set[str], words: Sequence[st
 
 def retry_after(failures: int, cap: int) -> int:
     """After ``failures`` failed polls in a row, how many poll intervals to wait: 1, 2, 4, … at most ``cap``."""
-    return min(2 ** max(failures - 1, 0), max(cap, 1))
+    return min(1 << max(failures - 1, 0), max(cap, 1))
