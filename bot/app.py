@@ -224,6 +224,31 @@ def fan_cooldown() -> Callable[[T], T]:
     return app_commands.checks.dynamic_cooldown(bucket, key=lambda interaction: interaction.user.id)
 
 
+# Where commands may be installed and used. A fan command works wherever a fan is: in servers that added the bot,
+# in DMs with it, and (installed to a user's account) in group DMs and in servers the bot is not in, where its
+# answer is the interaction's own reply, as it always is. Admin and server settings stay in servers that added it.
+
+
+def anywhere() -> Callable[[T], T]:
+    """A fan command (or group), for server and user installs, in servers, DMs and group DMs."""
+
+    def decorate(command: T) -> T:
+        command = app_commands.allowed_installs(guilds=True, users=True)(command)
+        return app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)(command)
+
+    return decorate
+
+
+def server_only() -> Callable[[T], T]:
+    """An admin or settings command (or group): installed with the bot in a server, used only there."""
+
+    def decorate(command: T) -> T:
+        command = app_commands.allowed_installs(guilds=True, users=False)(command)
+        return app_commands.guild_only()(command)  # contexts: servers only, and dm_permission false to match
+
+    return decorate
+
+
 def fan_bot(client: discord.Client) -> FanBot:
     """The bot, from an interaction that discord.py types as any client's (those of views, forms and dynamic
     items): it is always this bot's."""

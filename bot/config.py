@@ -133,6 +133,18 @@ class Budget(_Section):
     per_seconds: float = Field(default=10, gt=0)
 
 
+class TriviaConfig(_Section):
+    """How long a trivia question stays open, and when the daily posts go out (hours in UTC). A question asked
+    with /trivia is revealed at its close by editing the reply, which Discord allows for 15 minutes: hence the
+    10-minute cap."""
+
+    answer_seconds: float = Field(default=60, gt=0, le=600)
+    race_seconds: float = Field(default=45, gt=0, le=600)
+    daily_hour: int = Field(default=17, ge=0, le=23)
+    daily_open_hours: float = Field(default=12, gt=0, le=23)
+    on_this_day_hour: int = Field(default=8, ge=0, le=23)
+
+
 class MentionsConfig(_Section):
     """Questions asked by mentioning the bot (or in a direct message)."""
 
@@ -169,6 +181,7 @@ class Config(_Section):
     cooldown: Budget = Budget()  # fan commands and questions, per person
     mentions: MentionsConfig = MentionsConfig()
     timeouts: TimeoutsConfig = TimeoutsConfig()
+    trivia: TriviaConfig = TriviaConfig()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     token: str = Field(default="", exclude=True, repr=False)
 

@@ -23,7 +23,7 @@ from discord.ext import commands, tasks
 from bot import limits, render, schedule
 from bot.app import FanBot
 from bot.models import Film, Release, Video
-from bot.posting import Poster
+from bot.posting import Post, Poster
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class News(commands.Cog):
 
     async def announce(self, news: schedule.Announcement) -> None:
         await self.poster.publish(
-            news.item, lambda s: s.announce_channel_id if news.concerns(s.region) else None, content=news.text
+            news.item, lambda s: s.announce_channel_id if news.concerns(s.region) else None, Post(news.text)
         )
 
     async def changes(self, now: dt.datetime) -> None:
@@ -111,8 +111,7 @@ class News(commands.Cog):
         await self.poster.publish(
             schedule.week_item(schedule.news_day(now)),
             lambda s: s.bts_channel_id if s.weekly_pick else None,
-            content=render.clip(f"🎲 **This week's pick**\n{card.content}", limits.CONTENT_MAX),
-            embed=card.embed,
+            Post(render.clip(f"🎲 **This week's pick**\n{card.content}", limits.CONTENT_MAX), card.embed),
         )
 
 

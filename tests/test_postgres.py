@@ -20,6 +20,7 @@ from bot.store.postgres import backend as postgres_backend
 from bot.store.postgres.database import numbered
 from tests.conftest import PACK
 from tests.postgres import database_url
+from tests.test_games_store import QUESTION, T0
 
 LUTHER = Author(1, "luther")
 MIGRATIONS = len(list((Path(postgres_backend.__file__).parent / "migrations").glob("*.sql")))
@@ -86,6 +87,11 @@ async def lived_in(path: Path) -> None:
         await store.update_guild_settings(7, bts_channel_id=8, weekly_pick=True)
         await store.remember_feed_items("https://example.com/feed", ["a", "b"])
         await store.claim_post(7, "video:bts-train")
+        await store.update_guild_settings(7, trivia_channel_id=9, trivia_hour=18)
+        closes = T0 + dt.timedelta(minutes=1)
+        asked = await store.games.start_round(QUESTION, "race", now=T0, closes_at=closes, guild_id=7, channel_id=9)
+        await store.games.answer(asked, 1, "luther", QUESTION.right, T0)
+        await store.games.remember([7], QUESTION.id, T0)
     finally:
         await store.close()
 
@@ -103,6 +109,7 @@ async def everything(database: Path | str) -> dict[str, object]:
             "posted": await store.claim_post(7, "video:bts-train"),  # False: already claimed in the source
             "unseen": await store.unseen_feed_items("https://example.com/feed", ["a", "c"]),
             "found": [f.ref for f in await store.search("where did they film the train crash")][:1],
+            "games": (await store.games.round(1), await store.games.board(7), await store.games.recent(7)),
         }
     finally:
         await store.close()
@@ -124,3 +131,4 @@ def test_db_copy_moves_a_store_to_postgresql_and_back(tmp_path, postgres_databas
     original, on_postgres, copied_back = (asyncio.run(everything(d)) for d in (source, postgres_database, back))
     assert on_postgres == original and copied_back == original
     assert original["posted"] is False and original["unseen"] == {"c"} and original["settings"]
+    assert original["games"][0].winner_id == 1 and original["games"][2] == {QUESTION.id}

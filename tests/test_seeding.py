@@ -12,7 +12,8 @@ from bot.store import Author, open_store
 from tests.conftest import PACK
 
 ADMIN = Author(42, "luther")
-LATEST_SCHEMA = len(list((Path(__file__).parent.parent / "bot/store/sqlite/migrations").glob("*.sql")))
+MIGRATIONS = (Path(__file__).parent.parent / "bot/store/sqlite/migrations").glob("*.sql")
+LATEST_SCHEMA = max(int(script.name.split("_", 1)[0]) for script in MIGRATIONS)  # the number of the last one
 
 
 async def test_an_empty_file_is_migrated_and_seeded_once(database: Path | str) -> None:
@@ -75,7 +76,8 @@ async def test_a_newer_pack_updates_unedited_facts_but_never_an_admins_edit(data
 
 def as_first_schema(path: Path) -> None:
     """Turn a database back into the first schema's layout (before migration 2 added look-up indexes,
-    migration 3 gave releases a type instead of a premiere flag and migration 4 a film column to facts)."""
+    migration 3 gave releases a type instead of a premiere flag, migration 4 a film column to facts and
+    migration 5 added trivia's tables and settings)."""
     with closing(sqlite3.connect(path)) as db:
         db.executescript(
             """
@@ -89,6 +91,10 @@ def as_first_schema(path: Path) -> None:
             DROP TABLE names; ALTER TABLE old_names RENAME TO names;
             CREATE INDEX names_by_kind ON names (kind, folded); CREATE INDEX names_by_fact ON names (fact_id);
             DROP INDEX facts_by_film; ALTER TABLE facts DROP COLUMN film; DROP INDEX changes_by_set;
+            DROP TABLE trivia_rounds; DROP TABLE trivia_answers; DROP TABLE trivia_scores; DROP TABLE trivia_seen;
+            ALTER TABLE guild_settings DROP COLUMN trivia_channel_id;
+            ALTER TABLE guild_settings DROP COLUMN trivia_hour;
+            ALTER TABLE guild_settings DROP COLUMN on_this_day_channel_id;
             PRAGMA user_version = 1;
             """
         )

@@ -5,9 +5,10 @@ half-written), recorded in the change log with its author, time, and the fact be
 
 ``FactStore`` (``api.py``) is the interface everything else uses and ``open_store`` opens one. Behind it, ``Store``
 (``store.py``) is assembled from one module per concern (facts, names, search, writes, change log, undo, packs,
-settings, posting) written once against a small database adapter (``db.py``); each backend (``sqlite/``,
-``postgres/``) brings its connections, migrations, error sentences, search index and poster election, and is
-imported only when a store is opened, so that importing the interface or its dataclasses loads no database driver.
+settings, posting, copying; trivia's ``games``) written once against a small database adapter (``db.py``); each
+backend (``sqlite/``, ``postgres/``) brings its connections, migrations, error sentences, search index and poster
+election, and is imported only when a store is opened, so that importing the interface or its dataclasses loads no
+database driver.
 """
 
 from __future__ import annotations

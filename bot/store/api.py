@@ -16,6 +16,7 @@ from typing import Protocol, overload
 from bot.models import Change, Fact, Film, Video
 from bot.pack import Pack
 from bot.store.db import Value
+from bot.store.games import Games
 from bot.store.records import Author, ChangeSet, Entry, F, GuildSettings, ImportPlan, Kinds, SeedReport
 
 
@@ -203,4 +204,11 @@ class FactStore(Protocol):
 
     async def release_post(self, guild_id: int, item: str) -> None:
         """Forget a claimed post whose sending failed, so it may be tried again."""
+        ...
+
+    # ----------------------------------------------------------------- games
+
+    @property
+    def games(self) -> Games:
+        """Trivia's rounds, answers, scores and the questions each player saw lately (``bot.store.games``)."""
         ...

@@ -24,11 +24,16 @@ TABLES = {
     "changes": "id, set_id, fact_id, action, before, after",
     "meta": "key, value",
     "guild_settings": "guild_id, bts_channel_id, announce_channel_id, region, weekly_pick, mention_replies, "
-    "disabled_reason",
+    "disabled_reason, trivia_channel_id, trivia_hour, on_this_day_channel_id",
     "seen_feed_items": "feed_url, item_id, seen_at",
     "posts": "guild_id, item, posted_at",
+    "trivia_rounds": "id, question, mode, guild_id, channel_id, message_id, asker_id, started_at, closes_at, "
+    "closed_at, winner_id",
+    "trivia_answers": "round_id, user_id, user_name, choice, correct, answered_at",
+    "trivia_scores": "scope, user_id, user_name, points, answered, streak, best_streak",
+    "trivia_seen": "player, question, seen_at",
 }
-BOOLEANS = {"deleted", "edited", "primary_name", "weekly_pick", "mention_replies"}  # 0/1 on SQLite
+BOOLEANS = {"deleted", "edited", "primary_name", "weekly_pick", "mention_replies", "correct"}  # 0/1 on SQLite
 CHUNK = 1000
 
 

@@ -15,8 +15,10 @@ _SETTINGS_SQL = f"SELECT guild_id, {', '.join(SETTINGS)} FROM guild_settings "
 
 
 def settings_of(row: Row) -> GuildSettings:
-    guild_id, bts, announce, region, weekly, mentions, reason = row
-    return GuildSettings(guild_id, bts, announce, region, bool(weekly), bool(mentions), reason)
+    guild_id, bts, announce, region, weekly, mentions, reason, trivia, hour, on_this_day = row
+    return GuildSettings(
+        guild_id, bts, announce, region, bool(weekly), bool(mentions), reason, trivia, hour, on_this_day
+    )
 
 
 class Settings(Core):

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 MIGRATION_LOCK = 0x6D69_626F_7402  # pg_advisory_lock keys ("mibot", 2 and 3)
 POSTER_LOCK = 0x6D69_626F_7403
 # Tables whose ids are drawn from an identity sequence (a copy writes ids itself: see ``follow_ids``).
-IDENTITY_TABLES = ("facts", "names", "change_sets", "changes")
+IDENTITY_TABLES = ("facts", "names", "change_sets", "changes", "trivia_rounds")
 # Server-side keepalives on the poster's connection: if its machine dies, the server notices within about 30 s
 # and frees the poster lock (a process that merely dies closes its socket, which frees the lock at once).
 KEEPALIVES = {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
