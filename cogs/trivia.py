@@ -280,18 +280,18 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
         except Exception:
             log.exception("The daily trivia question failed; it is tried again within the next hours")
 
-    async def daily_post(self, guild: discord.Guild, channel_id: int) -> Post:
+    async def daily_post(self, guild_id: int, channel_id: int) -> Post:
         """A server's question of the day: one it has not had among its last 50, as a round of its own, which
         stays only if the post is made."""
         games = self.bot.store.games
         facts = await self.facts()
-        question = trivia.pick(facts, self.rng, seen=await games.recent(guild.id)) or trivia.pick(facts, self.rng)
+        question = trivia.pick(facts, self.rng, seen=await games.recent(guild_id)) or trivia.pick(facts, self.rng)
         if question is None:
             raise Invalid("No trivia question can be made from the facts.")
         now = discord.utils.utcnow()
         closes_at = now + dt.timedelta(hours=self.bot.config.trivia.daily_open_hours)
         round_id = await games.start_round(
-            question, "daily", now=now, closes_at=closes_at, guild_id=guild.id, channel_id=channel_id
+            question, "daily", now=now, closes_at=closes_at, guild_id=guild_id, channel_id=channel_id
         )
 
         async def settle(message: discord.Message | None) -> None:
@@ -301,7 +301,7 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
                 return
             self.close_at(round_id, closes_at, message.edit)
             await games.set_message(round_id, message.channel.id, message.id)  # for a reveal after a restart
-            await games.remember([guild.id], question.id, now)
+            await games.remember([guild_id], question.id, now)
 
         embed = render_games.question_embed(question, mode="daily", asker_id=None, closes_at=closes_at)
         return Post("❓ **Today's trivia question**", embed, answer_view(round_id, question), settle)
