@@ -1,12 +1,16 @@
 """Posting one item (a new video, a piece of release news, the weekly pick, the daily question and anniversaries)
 to many servers' channels.
 
-Each server gets an item at most once: the post is claimed in the store before it is sent and the claim is
-released if sending failed, so neither a restart nor two loops racing can post it twice. Sends are paced
+Each server gets an item at most once: the post is claimed in the store before it is made and sent, and the
+claim is released if either failed, so neither a restart nor two loops racing can post it twice. Sends are paced
 (config ``posting.gap_seconds`` apart) so that hundreds of servers never burst into Discord's global rate limit;
 discord.py still waits out any 429 it gets. A server whose channel was deleted, or where the bot lost permission,
 has its posting paused with a log line and the problem stored as a code (``ChannelProblem``), which its managers
 see in words in ``/settings show``; the other servers are served as usual.
+
+One process posts for all (``FactStore.lead``). When the shards are spread over several processes, a server on
+another process's shards is not in this one's cache: its post goes by channel id over REST (Discord serves any
+channel to any shard), and Discord's refusal is what tells that the channel or a permission is gone.
 """
 
 from __future__ import annotations
@@ -79,15 +83,18 @@ def channel_problem(guild: discord.Guild, channel_id: int) -> ChannelProblem | N
 
 @dataclasses.dataclass(frozen=True)
 class Post:
-    """What one server is sent."""
+    """What one server is sent. ``settle``, if given, is told how sending went: the message, or None when it
+    failed (a post made for one server undoes what making it stored)."""
 
     content: str = ""
     embed: discord.Embed | None = None
     view: discord.ui.View | None = None
+    settle: Callable[[discord.Message | None], Awaitable[None]] | None = None
 
 
-# A post made for each server, after its claim and just before sending (a daily question: its own round there).
-Compose = Callable[[discord.Guild, int], Awaitable[Post]]
+# A post made for each server (given its id and the channel's), after its claim and just before sending (a daily
+# question: its own round there). Ids, as a server on another process's shards is not in this one's cache.
+Compose = Callable[[int, int], Awaitable[Post]]
 
 
 class Poster:
@@ -99,36 +106,64 @@ class Poster:
 
     async def publish(
         self, item: str, channel_of: Callable[[GuildSettings], int | None], post: Post | Compose
-    ) -> list[discord.Message]:
+    ) -> dict[int, discord.Message]:
         """Post to each server for which ``channel_of(settings)`` names a channel, unless it is paused or has
-        the item already; returns the messages sent. ``post`` is the same for every server, or made for each
-        (with the server and the channel) once it is claimed. Settings are read now, so a pause just made is
-        respected."""
-        sent = []
+        the item already; returns the messages sent, by server id. ``post`` is the same for every server, or made
+        for each (given the server's and the channel's ids) once it is claimed; a server whose post could not be made
+        or sent may get it from a later call. Settings are read now, so a pause just made is respected."""
+        sent: dict[int, discord.Message] = {}
         for settings in await self.bot.store.all_guild_settings():
             channel_id = channel_of(settings)
-            guild = self.bot.get_guild(settings.guild_id)
-            if channel_id is None or settings.disabled_reason or guild is None or guild.unavailable:
+            guild_id = settings.guild_id
+            guild = self.bot.get_guild(guild_id)
+            if channel_id is None or settings.disabled_reason or (guild is None and self.bot.serves(guild_id)):
+                continue  # a server of this process's shards that is not in the cache has removed the bot
+            if guild is not None and guild.unavailable:
                 continue  # an unavailable server (a Discord outage) is skipped, not paused
             await self._wait_turn()  # before the claim: a shutdown while waiting leaves nothing claimed
-            if not await self.bot.store.claim_post(guild.id, item):
+            if not await self.bot.store.claim_post(guild_id, item):
                 continue
-            made = post if isinstance(post, Post) else await post(guild, channel_id)
-            outcome = await self._send(guild, channel_id, made)
-            if isinstance(outcome, discord.Message):
-                sent.append(outcome)
-                continue
-            await self.bot.store.release_post(guild.id, item)
-            if isinstance(outcome, ChannelProblem):
-                await self.pause(guild, outcome)
+            message = await self._post(guild_id, guild, channel_id, post)
+            if message is None:  # released, so that a later try (the catch-up hours of a daily post) may post it
+                await self.bot.store.release_post(guild_id, item)
+            else:
+                sent[guild_id] = message
         return sent
 
-    async def _send(self, guild: discord.Guild, channel_id: int, post: Post) -> discord.Message | ChannelProblem | None:
-        """The message posted; else why the server's posting must pause (None for a passing failure)."""
-        channel = guild.get_channel(channel_id)
-        problem = channel_problem(guild, channel_id)
-        if problem or not isinstance(channel, discord.TextChannel):
-            return problem
+    async def _post(
+        self, guild_id: int, guild: discord.Guild | None, channel_id: int, post: Post | Compose
+    ) -> discord.Message | None:
+        """Make and send one server's post; None if either failed (a broken channel pauses the server)."""
+        try:
+            made = post if isinstance(post, Post) else await post(guild_id, channel_id)
+        except Exception:  # no question possible there, the store busy for a moment: the other servers go on
+            log.exception("Could not make the post for server %s", guild_id)
+            return None
+        outcome = await self._send(guild_id, guild, channel_id, made)
+        message = outcome if isinstance(outcome, discord.Message) else None
+        if made.settle is not None:
+            try:
+                await made.settle(message)
+            except Exception:  # what was posted stays posted
+                log.exception("Could not record how the post to server %s went", guild_id)
+        if isinstance(outcome, ChannelProblem):
+            await self.pause(guild_id, outcome)
+        return message
+
+    async def _send(
+        self, guild_id: int, guild: discord.Guild | None, channel_id: int, post: Post
+    ) -> discord.Message | ChannelProblem | None:
+        """The message posted; else why the server's posting must pause (None for a passing failure). ``guild`` is
+        None for a server on another process's shards: only Discord's answer can tell what is wrong there."""
+        channel: discord.abc.Messageable
+        if guild is None:
+            channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
+        else:
+            problem = channel_problem(guild, channel_id)
+            found = guild.get_channel(channel_id)
+            if problem or not isinstance(found, discord.TextChannel):
+                return problem
+            channel = found
         try:
             return await channel.send(
                 content=post.content or None,
@@ -136,9 +171,9 @@ class Poster:
                 view=post.view or discord.utils.MISSING,
             )
         except (discord.Forbidden, discord.NotFound) as exc:
-            return ChannelProblem("refused", channel.id, exc.text or str(exc.status))
+            return ChannelProblem("refused", channel_id, exc.text or str(exc.status))
         except discord.HTTPException as exc:
-            log.warning("Could not post in channel %s of server %s (%s); not retried", channel.id, guild.id, exc)
+            log.warning("Could not post in channel %s of server %s (%s); not retried", channel_id, guild_id, exc)
             return None
         finally:
             self._next_send = asyncio.get_running_loop().time() + self.bot.config.posting.gap_seconds
@@ -150,11 +185,11 @@ class Poster:
         if wait > 0:
             await asyncio.sleep(wait)
 
-    async def pause(self, guild: discord.Guild, problem: ChannelProblem) -> None:
+    async def pause(self, guild_id: int, problem: ChannelProblem) -> None:
         """Stop posting to a server until a manager sets a channel again."""
         code = dataclasses.replace(problem, since=discord.utils.utcnow().date()).code()
-        log.warning("Posting paused in server %s (%s): %s", guild.name, guild.id, code)
-        await self.bot.store.update_guild_settings(guild.id, disabled_reason=code)
+        log.warning("Posting paused in server %s: %s", guild_id, code)
+        await self.bot.store.update_guild_settings(guild_id, disabled_reason=code)
 
 
 def next_at(now: dt.datetime, hour: int) -> dt.datetime:
@@ -167,7 +202,8 @@ class DailyPosts:
     """Runs ``post(now)`` once at start (to catch up what was missed while the bot was down), then at each hour
     ``hours(settings)`` names for the servers' settings and at the hours after it while a late post may still go
     out (``schedule.DAILY_CATCH_UP``: a post that failed is tried again). Nothing wakes while no server wants a
-    daily post; a settings change (the ``guild_settings_change`` event) makes it look at the hours again."""
+    daily post; a settings change (the ``guild_settings_change`` event) makes it look at the hours again. Of several
+    processes on one database, only the one that posts (``FactStore.lead``) runs ``post``."""
 
     def __init__(
         self,
@@ -200,7 +236,7 @@ class DailyPosts:
     async def run(self, *, catch_up: bool) -> None:
         await self.bot.wait_until_ready()
         if catch_up:
-            await self.post(discord.utils.utcnow())
+            await self.post_if_lead(discord.utils.utcnow())
         retries = range(int(DAILY_CATCH_UP / dt.timedelta(hours=1)) + 1)
         while True:
             now = discord.utils.utcnow()
@@ -217,4 +253,10 @@ class DailyPosts:
                 await discord.utils.sleep_until(wake)
             finally:
                 self.sleeping = False
-            await self.post(max(discord.utils.utcnow(), wake))  # never a hair before the hour it is for
+            await self.post_if_lead(max(discord.utils.utcnow(), wake))  # never a hair before the hour it is for
+
+    async def post_if_lead(self, now: dt.datetime) -> None:
+        """Post, if this is the one process of those sharing the database that posts (``FactStore.lead``); the
+        others keep the same hours, so one of them is ready when it takes over."""
+        if await self.bot.store.lead():
+            await self.post(now)

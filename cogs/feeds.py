@@ -66,7 +66,10 @@ class Feeds(commands.Cog):
         await self.bot.wait_until_ready()
 
     async def round(self) -> None:
-        """One round over every feed; whatever goes wrong with one feed is logged and the next one is read."""
+        """One round over every feed, in the one process that posts; whatever goes wrong with one feed is logged
+        and the next one is read."""
+        if not await self.bot.store.lead():
+            return
         for feed in self.bot.config.videos.feeds:
             health = self.health.setdefault(feed.url, Health())
             if health.skip:

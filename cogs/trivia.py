@@ -90,7 +90,6 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
         self.poster = Poster(bot)
         self.rng = random.Random()
         self.timers: dict[int, asyncio.Task[None]] = {}  # round id → the task that closes it on time
-        self.posting: dict[int, int] = {}  # server id → the round of the daily question being posted there
         self.daily = DailyPosts(bot, self.daily_hours, self.post_daily)
 
     async def cog_load(self) -> None:
@@ -273,35 +272,39 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
                 if settings.trivia_channel_id and day is not None:
                     due.setdefault(day, set()).add(settings.guild_id)
             for day, guilds in sorted(due.items()):
-                sent = await self.poster.publish(
+                await self.poster.publish(
                     f"trivia:{day.isoformat()}",
                     lambda s, guilds=guilds: s.trivia_channel_id if s.guild_id in guilds else None,  # type: ignore[misc]
                     self.daily_post,
                 )
-                for message in sent:  # its round is revealed by editing the post
-                    assert message.guild is not None
-                    round_id = self.posting.pop(message.guild.id)
-                    await self.bot.store.games.set_message(round_id, message.channel.id, message.id)
         except Exception:
             log.exception("The daily trivia question failed; it is tried again within the next hours")
 
-    async def daily_post(self, guild: discord.Guild, channel_id: int) -> Post:
-        """A server's question of the day: one it has not had among its last 50, as a round of its own."""
+    async def daily_post(self, guild_id: int, channel_id: int) -> Post:
+        """A server's question of the day: one it has not had among its last 50, as a round of its own, which
+        stays only if the post is made."""
         games = self.bot.store.games
         facts = await self.facts()
-        question = trivia.pick(facts, self.rng, seen=await games.recent(guild.id)) or trivia.pick(facts, self.rng)
+        question = trivia.pick(facts, self.rng, seen=await games.recent(guild_id)) or trivia.pick(facts, self.rng)
         if question is None:
             raise Invalid("No trivia question can be made from the facts.")
         now = discord.utils.utcnow()
         closes_at = now + dt.timedelta(hours=self.bot.config.trivia.daily_open_hours)
         round_id = await games.start_round(
-            question, "daily", now=now, closes_at=closes_at, guild_id=guild.id, channel_id=channel_id
+            question, "daily", now=now, closes_at=closes_at, guild_id=guild_id, channel_id=channel_id
         )
-        await games.remember([guild.id], question.id, now)
-        self.posting[guild.id] = round_id
-        self.close_at(round_id, closes_at, None)
+
+        async def settle(message: discord.Message | None) -> None:
+            """A round whose post failed is removed; one posted is revealed by editing its post."""
+            if message is None:
+                await games.remove_round(round_id)
+                return
+            self.close_at(round_id, closes_at, message.edit)
+            await games.set_message(round_id, message.channel.id, message.id)  # for a reveal after a restart
+            await games.remember([guild_id], question.id, now)
+
         embed = render_games.question_embed(question, mode="daily", asker_id=None, closes_at=closes_at)
-        return Post("❓ **Today's trivia question**", embed, answer_view(round_id, question))
+        return Post("❓ **Today's trivia question**", embed, answer_view(round_id, question), settle)
 
 
 async def setup(bot: FanBot) -> None:

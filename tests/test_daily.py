@@ -9,6 +9,7 @@ import datetime as dt
 import discord
 import pytest
 
+from bot.errors import StoreUnavailable
 from bot.schedule import daily_due
 from tests.test_news import go_to, restart
 
@@ -78,6 +79,43 @@ async def test_the_daily_question_goes_out_once_everyone_answers_once_and_it_is_
     await go_to(env, 1, hour=9)
     second = posts(channel)
     assert len(second) == 2 and second[-1].embeds[0].description != revealed.embeds[0].description
+
+
+def store_busy_once(env, channel, monkeypatch) -> None:
+    """Making the question fails once: the store refuses the new round for a moment."""
+    games = env.bot.store.games
+    start_round = games.start_round
+
+    async def busy(*args: object, **kwargs: object) -> None:
+        monkeypatch.setattr(games, "start_round", start_round)
+        raise StoreUnavailable("The fact database is busy (locked by another program).")
+
+    monkeypatch.setattr(games, "start_round", busy)
+
+
+def channel_refuses_once(env, channel, monkeypatch) -> None:
+    """Sending the question fails once (a passing failure, not a reason to pause the server)."""
+    env.inject_error("POST", f"/channels/{channel.id}/messages", status=400, message="injected by the test", times=1)
+
+
+@pytest.mark.parametrize("fault", [store_busy_once, channel_refuses_once])
+async def test_a_daily_question_that_failed_is_posted_once_at_the_next_try_and_leaves_no_round_behind(
+    env, guild, store, monkeypatch, fault
+):
+    channel = (await subscribe(env, guild, trivia={"hour": 9}))["trivia"]
+    fault(env, channel, monkeypatch)
+    await go_to(env, 0, hour=9)
+    assert posts(channel) == []
+    assert await store.games.open_rounds() == []  # the failed round is gone (or was never made)
+
+    await go_to(env, 0, hour=10)  # the first catch-up hour
+    [post] = posts(channel)
+    [(round_id, _)] = await store.games.open_rounds()
+    assert answer_buttons(post)[0].startswith(f"trivia:{round_id}:")
+    assert (await store.games.round(round_id)).message_id == post.id
+    await go_to(env, 0, hour=16)  # the later catch-up hours post nothing more
+    assert len(posts(channel)) == 1
+    assert (await store.guild_settings(guild.id)).disabled_reason is None
 
 
 async def test_a_daily_post_missed_by_hours_is_caught_up_and_one_missed_by_a_day_skipped(env, guild, config):

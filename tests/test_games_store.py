@@ -1,4 +1,5 @@
-"""The games part of the store on a real SQLite file: recent questions, rounds that close once, scores."""
+"""The games part of the store, on a new SQLite file and on a new PostgreSQL database (conftest's ``database``):
+recent questions, rounds that close once, scores."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ QUESTION = Question(
 
 
 @pytest.fixture
-async def store(tmp_path: Path):
-    opened = await open_store(tmp_path / "games.sqlite3")
+async def store(database: Path | str):
+    opened = await open_store(database)
     yield opened
     await opened.close()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.models import Release, Stunt, Video
 from bot.pack import Pack, load_pack
-from bot.store import Author, FactStore, open_store
+from bot.store import Author, open_store
 from tests.conftest import PACK
 
 ADMIN = Author(42, "luther")
@@ -16,12 +16,8 @@ MIGRATIONS = (Path(__file__).parent.parent / "bot/store/sqlite/migrations").glob
 LATEST_SCHEMA = max(int(script.name.split("_", 1)[0]) for script in MIGRATIONS)  # the number of the last one
 
 
-async def open_at(tmp_path: Path) -> FactStore:
-    return await open_store(tmp_path / "facts.sqlite3")
-
-
-async def test_an_empty_file_is_migrated_and_seeded_once(tmp_path: Path) -> None:
-    store = await open_at(tmp_path)
+async def test_an_empty_file_is_migrated_and_seeded_once(database: Path | str) -> None:
+    store = await open_store(database)
     try:
         assert await store.schema_version() >= 1
         first = await store.seed([load_pack(PACK)])
@@ -35,11 +31,11 @@ async def test_an_empty_file_is_migrated_and_seeded_once(tmp_path: Path) -> None
     assert counts == {fact.kind: len([f for f in pack.facts() if f.kind == fact.kind]) for fact in pack.facts()}
 
 
-async def test_reopening_keeps_everything(tmp_path: Path) -> None:
-    store = await open_at(tmp_path)
+async def test_reopening_keeps_everything(database: Path | str) -> None:
+    store = await open_store(database)
     await store.seed([load_pack(PACK)])
     await store.close()
-    store = await open_at(tmp_path)
+    store = await open_store(database)
     try:
         assert (await store.find(Stunt, "motorbike")).fact.key == "bike-cliff-jump"
     finally:
@@ -51,9 +47,9 @@ def newer(pack: Pack, key: str, **changes: object) -> Pack:
     return pack.model_copy(update={"stunts": stunts, "version": pack.version + 1})
 
 
-async def test_a_newer_pack_updates_unedited_facts_but_never_an_admins_edit(tmp_path: Path) -> None:
+async def test_a_newer_pack_updates_unedited_facts_but_never_an_admins_edit(database: Path | str) -> None:
     pack = load_pack(PACK)
-    store = await open_at(tmp_path)
+    store = await open_store(database)
     try:
         await store.seed([pack])
         edited = await store.entry("stunt:speed-flying")
@@ -105,11 +101,11 @@ def as_first_schema(path: Path) -> None:
 
 
 async def test_a_database_of_the_first_schema_is_migrated_with_its_data(tmp_path: Path) -> None:
-    store = await open_at(tmp_path)
+    store = await open_store(tmp_path / "facts.sqlite3")
     await store.seed([load_pack(PACK)])
     await store.close()
     as_first_schema(tmp_path / "facts.sqlite3")
-    store = await open_at(tmp_path)
+    store = await open_store(tmp_path / "facts.sqlite3")
     try:
         assert await store.schema_version() == LATEST_SCHEMA
         rome: Release = await store.get("release:dr1-rome-premiere")

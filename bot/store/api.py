@@ -30,6 +30,12 @@ class FactStore(Protocol):
 
     async def schema_version(self) -> int: ...
 
+    async def lead(self) -> bool:
+        """Whether this process is the one of those sharing the database that posts by itself (new videos,
+        release news, the weekly pick): elected through the database, and replaced within a minute when it
+        stops. Always true on SQLite."""
+        ...
+
     async def holds_changes(self) -> bool:
         """Whether the store holds what no pack can re-create: admin changes (edits, imports, videos from feeds)
         or server settings."""

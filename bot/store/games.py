@@ -19,7 +19,7 @@ from enum import Enum
 from typing import Literal
 
 from bot.errors import NotFound
-from bot.store.db import Database, Reader
+from bot.store.db import Backend, Reader
 from bot.trivia import Question
 
 Mode = Literal["personal", "race", "daily"]
@@ -115,8 +115,9 @@ def _scopes(guild_id: int | None) -> list[int]:
 class Games:
     """Rounds, answers, scores and recent questions (see the module's docstring)."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.db = backend.db
 
     async def start_round(
         self,
@@ -129,6 +130,7 @@ class Games:
         channel_id: int | None,
         asker_id: int | None = None,
     ) -> int:
+        self.backend.keep()  # rounds, and the scores they lead to, are data no pack can re-create
         async with self.db.transaction() as tx:
             row = await tx.fetch_one(
                 "INSERT INTO trivia_rounds (question, mode, guild_id, channel_id, asker_id, started_at, closes_at) "
@@ -145,6 +147,11 @@ class Games:
                 "UPDATE trivia_rounds SET channel_id = ?, message_id = ? WHERE id = ?",
                 (channel_id, message_id, round_id),
             )
+
+    async def remove_round(self, round_id: int) -> None:
+        """Forget a round that was never asked (its post failed); it has no answers."""
+        async with self.db.transaction() as tx:
+            await tx.execute("DELETE FROM trivia_rounds WHERE id = ?", (round_id,))
 
     async def round(self, round_id: int) -> Round:
         return await self._round(self.db, round_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from bot.store.copying import Copying
 from bot.store.games import Games
 from bot.store.packs import Packs
 from bot.store.posting import Posting
@@ -16,16 +17,19 @@ from bot.store.search import Search
 from bot.store.undo import Undo
 
 
-class Store(Search, Undo, Packs, Posting):
-    """Facts, look-ups, search, writes, history and undo, packs, settings and posting, on one database; and
-    trivia's games beside them."""
+class Store(Search, Undo, Packs, Posting, Copying):
+    """Facts, look-ups, search, writes, history and undo, packs, settings, posting and copying, on one database;
+    and trivia's games beside them."""
 
     @cached_property
     def games(self) -> Games:
-        return Games(self.db)
+        return Games(self.backend)
 
     async def schema_version(self) -> int:
         return await self.backend.schema_version()
+
+    async def lead(self) -> bool:
+        return await self.backend.lead()
 
     async def close(self) -> None:
         await self.backend.close()
