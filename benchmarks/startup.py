@@ -1,7 +1,19 @@
-"""Start-up benchmark: time from process start to READY, and peak memory, at the shipped pack and at 100k facts.
+"""Start-up benchmark: each ``mi-bot`` entry point as a process (imports and total time), ``load_pack`` of the
+shipped pack, and the time to READY with peak memory at the shipped pack and at 100k facts.
 
-Each start is a fresh process (``python benchmarks/startup.py --child``) that imports the bot, builds it with
-``create_bot`` and runs it under SimCord until READY: ``setup_hook`` opens the store, seeds the packs, loads
+**Entry points**, each a fresh ``python -m bot …`` process (what the ``mi-bot`` script runs), timed from start to
+exit; the imports are the sum of the top-level modules ``-X importtime`` reports in one more run:
+
+* ``mi-bot try "/stunt name:motorbike"``: the offline try-out, one command (it seeds its own throwaway database);
+* ``mi-bot check``: config, packs and a database a start has already seeded;
+* ``mi-bot run`` up to login: with a token and ``discord.api_base_url`` at a closed port, so the process stops at
+  its first request to Discord with one line (before that request: imports, config, the bot built).
+
+``--against REF`` measures the same on another commit (``git archive REF``, run with ``PYTHONPATH`` pointing at it)
+in the same run, as the baseline; this tree is run the same way.
+
+**Ready**: each start is a fresh process (``python benchmarks/startup.py --child``) that imports the bot, builds it
+with ``create_bot`` and runs it under SimCord until READY: ``setup_hook`` opens the store, seeds the packs, loads
 the cogs and syncs the commands (when they changed). The parent times from ``Popen`` to the child's READY line;
 the child reports its peak resident memory (VmHWM) at that moment. Cases:
 
@@ -12,7 +24,7 @@ the child reports its peak resident memory (VmHWM) at that moment. Cases:
 
 Baseline, in the same run: a bare ``commands.Bot`` under SimCord (Python, discord.py and SimCord alone).
 
-    python benchmarks/startup.py [--runs 5]
+    python benchmarks/startup.py [--runs 5] [--against main] [--only entry-points|ready]
 """
 
 from __future__ import annotations
@@ -24,6 +36,7 @@ STARTED = time.perf_counter()  # before the imports: the child counts them as st
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -33,8 +46,16 @@ from statistics import median  # noqa: E402
 from typing import Any  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 TARGETS_AT_100K = {"ready_s": 2.0, "rss_mb": 150.0}
+TARGET_TRY_S = 1.0  # mi-bot try "/stunt name:motorbike", the whole process
 LARGE = 100_000
+LOAD_PACK = (
+    "import time\nfrom bot.config import BUNDLED_PACK\nfrom bot.pack import load_pack\n"
+    "times = []\nfor _ in range({runs}):\n"
+    "    began = time.perf_counter(); load_pack(BUNDLED_PACK); times.append(time.perf_counter() - began)\n"
+    "print(sorted(times)[len(times) // 2])\n"
+)
 
 
 def peak_rss_mb() -> float:
@@ -100,28 +121,120 @@ def case(name: str, runs: list[dict[str, float]]) -> dict[str, Any]:
     return {"median": med, "runs": runs}
 
 
-def main() -> None:
-    from common import table, verdict, write_results
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def entry_points(folder: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """The command lines (after ``python -m bot``) and extra environment of each entry point; their config and
+    database live in ``folder``."""
+    config = folder / "config.yaml"
+    config.write_text(f"database: {folder / 'facts.sqlite3'}\nlog_level: ERROR\n", encoding="utf-8")
+    offline = folder / "offline.yaml"
+    offline.write_text(
+        f"database: {folder / 'run.sqlite3'}\nlog_level: ERROR\n"
+        f"discord:\n  api_base_url: http://127.0.0.1:{closed_port()}/api/v10\n",
+        encoding="utf-8",
+    )
+    return {
+        'mi-bot try "/stunt name:motorbike"': (["try", "/stunt name:motorbike"], {}),
+        "mi-bot check (a seeded database)": (["check", "--config", str(config)], {}),
+        "mi-bot run, up to login": (["run", "--config", str(offline)], {"DISCORD_TOKEN": "benchmark"}),
+    }
+
+
+def run_entry(tree: Path, folder: Path, words: list[str], extra: dict[str, str], *, importtime: bool = False
+              ) -> tuple[float, str]:  # fmt: skip
+    """One ``python -m bot WORDS`` process on the code of ``tree``: seconds from start to exit, and its stderr."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "PYTHONPATH")}
+    environment |= {"PYTHONPATH": str(tree), **extra}
+    flags = ["-X", "importtime"] if importtime else []
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, *flags, "-m", "bot", *words], cwd=folder, env=environment,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    return time.perf_counter() - began, done.stderr
+
+
+def imports_s(stderr: str) -> tuple[float, int]:
+    """Seconds spent importing (the top-level modules of ``-X importtime``) and how many modules were imported."""
+    rows = [line.split("|") for line in stderr.splitlines() if line.startswith("import time:") and "[us]" not in line]
+    top = sum(int(cumulative) for _, cumulative, name in rows if not name.startswith("  "))
+    return top / 1e6, len(rows)
+
+
+def measure_tree(tree: Path, runs: int) -> dict[str, dict[str, float]]:
+    """Every entry point and ``load_pack`` on the code of ``tree``: medians of ``runs`` processes."""
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name, (words, extra) in entry_points(folder).items():
+            run_entry(tree, folder, words, extra)  # a warm-up: the file cache, and check's first start seeds
+            total = median(run_entry(tree, folder, words, extra)[0] for _ in range(runs))
+            imported, modules = imports_s(run_entry(tree, folder, words, extra, importtime=True)[1])
+            results[name] = {"total_s": round(total, 3), "imports_s": round(imported, 3), "modules": modules}
+        script = LOAD_PACK.format(runs=max(runs, 5))
+        environment = {**os.environ, "PYTHONPATH": str(tree)}
+        done = subprocess.run([sys.executable, "-c", script], cwd=folder, env=environment, capture_output=True,
+                              text=True, check=True)  # fmt: skip
+        results["load_pack, shipped pack"] = {"total_s": round(float(done.stdout), 3)}
+    return results
+
+
+def exported(ref: str, into: Path) -> Path:
+    """The files of commit ``ref`` of this repository, as a clean checkout (no work tree of git's)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def entry_point_section(runs: int, against: str | None) -> dict[str, Any]:
+    from common import table, verdict
+
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = {"this tree": ROOT} | ({against: exported(against, Path(tmp))} if against else {})
+        measured = {label: measure_tree(tree, runs) for label, tree in trees.items()}
+    now = measured["this tree"]
+    then = measured.get(against or "")
+    rows = []
+    for case, figures in now.items():
+        row: list[Any] = [case, figures["total_s"], figures.get("imports_s", "–"), figures.get("modules", "–")]
+        if then:
+            row += [then[case]["total_s"], then[case].get("imports_s", "–"), then[case].get("modules", "–")]
+        rows.append(row)
+    headers = ["entry point", "total s", "imports s", "modules"]
+    headers += [f"{against}: total s", "imports s", "modules"] if then else []
+    print(f"\nEntry points (median of {runs} processes; imports from one -X importtime run)\n")
+    print(table(headers, rows))
+    try_s = now['mi-bot try "/stunt name:motorbike"']["total_s"]
+    target = {"value": try_s, "target": TARGET_TRY_S, "verdict": verdict(try_s, TARGET_TRY_S)}
+    print(f"target: mi-bot try, whole process {try_s} s < {TARGET_TRY_S} s: {target['verdict']}")
+    return {"entry_points": measured, "target_try": target}
+
+
+def ready_section(runs: int) -> dict[str, Any]:
+    from common import table, verdict
     from generate import cached_database
 
-    cli = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    cli.add_argument("--runs", type=int, default=5, help="starts per case (default 5)")
-    args = cli.parse_args()
     large, seeded_now = cached_database(LARGE)
     seed_info = json.loads(large.with_suffix(".json").read_text()) if large.with_suffix(".json").exists() else {}
     results: dict[str, Any] = {}
+    print("\nReady (median of fresh processes)")
     with tempfile.TemporaryDirectory() as tmp:
-        results["baseline (bare bot)"] = case("baseline (bare bot)", [start(None) for _ in range(args.runs)])
+        results["baseline (bare bot)"] = case("baseline (bare bot)", [start(None) for _ in range(runs)])
         firsts = []
-        for i in range(args.runs):
+        for i in range(runs):
             firsts.append(start(Path(tmp) / f"first-{i}.sqlite3"))
         results["shipped, first start"] = case("shipped, first start", firsts)
         shipped = Path(tmp) / "first-0.sqlite3"
-        results["shipped, later start"] = case("shipped, later start", [start(shipped) for _ in range(args.runs)])
+        results["shipped, later start"] = case("shipped, later start", [start(shipped) for _ in range(runs)])
         copy = Path(tmp) / "large.sqlite3"
         shutil.copy(large, copy)
         start(copy)  # the first start on it records the shipped pack as loaded
-        results["100k, later start"] = case("100k, later start", [start(copy) for _ in range(args.runs)])
+        results["100k, later start"] = case("100k, later start", [start(copy) for _ in range(runs)])
     seed_s = seeded_now if seeded_now is not None else seed_info.get("seed_seconds")
     rows = [[name, r["median"]["ready_s"], r["median"]["imports_s"], r["median"]["setup_s"], r["median"]["rss_mb"]]
             for name, r in results.items()]  # fmt: skip
@@ -134,7 +247,23 @@ def main() -> None:
                for key, target in TARGETS_AT_100K.items()}  # fmt: skip
     for key, t in targets.items():
         print(f"target at 100k: {key} {t['value']} < {t['target']}: {t['verdict']}")
-    write_results("startup", {"results": results, "first_seed_100k_s": seed_s, "targets": targets})
+    return {"results": results, "first_seed_100k_s": seed_s, "targets": targets}
+
+
+def main() -> None:
+    from common import write_results
+
+    cli = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    cli.add_argument("--runs", type=int, default=5, help="processes per case (default 5)")
+    cli.add_argument("--against", metavar="REF", help="also measure the entry points of this commit (e.g. main)")
+    cli.add_argument("--only", choices=["entry-points", "ready"], help="one section (ready builds 100k facts once)")
+    args = cli.parse_args()
+    payload: dict[str, Any] = {}
+    if args.only != "ready":
+        payload |= entry_point_section(args.runs, args.against)
+    if args.only != "entry-points":
+        payload |= ready_section(args.runs)
+    write_results("startup", payload)
 
 
 if __name__ == "__main__":

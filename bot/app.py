@@ -1,4 +1,5 @@
-"""FanBot: opens the store, seeds the packs, loads every cog in ``cogs/`` and syncs commands when they change.
+"""FanBot: opens the store, seeds the packs (``seed``), loads every cog in ``cogs/`` and syncs commands when
+they change.
 
 ``create_bot(config)`` is the one factory: the CLI, the offline try-out and the tests all build the bot here. With
 ``discord.shard_count`` set it builds a ``ShardedFanBot``, one process's slice of the shards (``discord.shard_ids``).
@@ -12,7 +13,8 @@ import json
 import logging
 import math
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
@@ -55,6 +57,19 @@ def answered(where: str, error: discord.HTTPException, hint: str) -> str:
     if response.content_type == "application/json":
         return f"{said}: {error.text}"
     return f"{said} ({response.content_type}, not Discord's JSON): {hint}"
+
+
+async def seed(store: FactStore, paths: Sequence[Path]) -> None:
+    """Load the packs into the store unless they are byte-for-byte what was loaded last time (a fast restart)."""
+    digest = pack_digest(paths)
+    if await store.get_meta("packs_digest") == digest:
+        return
+    packs = [load_pack(path) for path in paths]
+    report = await store.seed(packs)
+    if packs:
+        await store.remember_pack(packs[0])
+    await store.set_meta("packs_digest", digest)
+    log.info("Data packs loaded: %s", report)
 
 
 class FanTree(app_commands.CommandTree["FanBot"]):
@@ -124,22 +139,10 @@ class FanBot(commands.Bot):
     async def setup_hook(self) -> None:
         self._login_deadline.reschedule(None)  # Discord answered: the store may take its time
         self.store = await open_store(self.config.database, new=self.new_database, postgresql=self.config.postgresql)
-        await self.seed()
+        await seed(self.store, self.config.packs)
         for module in pkgutil.iter_modules(cogs.__path__):
             await self.load_extension(f"cogs.{module.name}")
         await self.sync_commands()
-
-    async def seed(self) -> None:
-        """Load the packs unless they are byte-for-byte what was loaded last time (a fast restart)."""
-        digest = pack_digest(self.config.packs)
-        if await self.store.get_meta("packs_digest") == digest:
-            return
-        packs = [load_pack(path) for path in self.config.packs]
-        report = await self.store.seed(packs)
-        if packs:
-            await self.store.remember_pack(packs[0])
-        await self.store.set_meta("packs_digest", digest)
-        log.info("Data packs loaded: %s", report)
 
     def command_payload(self, guild: discord.abc.Snowflake | None) -> list[dict[str, Any]]:
         return [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]

@@ -17,7 +17,7 @@ from pathlib import Path
 import discord
 
 from bot import __version__
-from bot.app import create_bot
+from bot.app import create_bot, seed
 from bot.config import Config, ConfigError, PostgresConfig, database_setting, load_config, shown
 from bot.errors import FanBotError, Invalid
 from bot.pack import PackInvalid, load_pack
@@ -112,15 +112,14 @@ async def check(config: Config) -> None:
         pack = load_pack(path)
         sizes = ", ".join(f"{len(getattr(pack, name))} {name}" for name in ("films", "stunts", "locations", "videos"))
         print(f"{path}: pack {pack.pack!r} version {pack.version}: {sizes}, {len(pack.releases)} release dates")
-    bot = create_bot(config)
-    bot.store = await open_store(config.database, postgresql=config.postgresql)
+    store = await open_store(config.database, postgresql=config.postgresql)
     try:
-        await bot.seed()
-        counts = await bot.store.counts()
-        kept = await bot.store.holds_changes()
+        await seed(store, config.packs)
+        counts = await store.counts()
+        kept = await store.holds_changes()
     finally:
-        await bot.store.close()
-    state = "new, created now" if bot.store.created else "holds admin changes" if kept else "as seeded from the packs"
+        await store.close()
+    state = "new, created now" if store.created else "holds admin changes" if kept else "as seeded from the packs"
     print(
         f"{shown(config.database)} ({state}): {counts['film']} films, {counts['stunt']} stunts, {counts['location']} "
         f"locations, {counts['release']} release dates, {counts['video']} videos"

@@ -1,5 +1,6 @@
-"""Shared fixtures: the real bot (built by ``create_bot``, as the CLI does) on a fresh SQLite file seeded
-from the shipped pack, running against SimCord, with fans, a bot admin and server managers as actors.
+"""Shared fixtures: the real bot (built by ``create_bot``, as the CLI does) on a fresh SQLite file holding the
+shipped pack (a copy of one seeded once), running against SimCord, with fans, a bot admin and server managers as
+actors.
 
 Every test that runs the bot also checks every REST request it made against Discord's contract.
 
@@ -17,9 +18,9 @@ import functools
 import gc
 import itertools
 import os
-import shutil
 import signal
 import sqlite3
+import tempfile
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import closing, contextmanager
@@ -34,7 +35,7 @@ from discord import app_commands
 from simcord import Env
 
 from bot import limits
-from bot.app import FanBot, create_bot
+from bot.app import FanBot, create_bot, seed
 from bot.config import BUNDLED_PACK, Admins, Budget, Config
 from bot.errors import FanBotError, StoreUnavailable
 from bot.models import Source, Stunt
@@ -55,14 +56,44 @@ def pack_as_one_file() -> str:
     return dump_pack(pack.pack, pack.version, pack.title, pack.facts())
 
 
-def make_config(tmp_path: Path, **overrides: object) -> Config:
-    """The config tests run with: a throwaway database, the shipped pack, a generous cooldown."""
+@functools.cache
+def seeded_sqlite() -> bytes:
+    """A SQLite file as a first start on the shipped pack leaves it, made once per test process by the bot's own
+    ``seed``. It holds no command-sync digest, so every bot started on a copy still syncs its commands."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "facts.sqlite3"
+
+        async def first_start() -> None:
+            store = await open_store(path)
+            try:
+                await seed(store, [PACK])
+            finally:
+                await store.close()
+
+        _in_a_thread(first_start)
+        return path.read_bytes()
+
+
+def seeded_copy(path: Path) -> Path:
+    """``path``, a new SQLite file holding the shipped pack (a copy of ``seeded_sqlite``: no seeding each time)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(seeded_sqlite())
+    return path
+
+
+def make_config(tmp_path: Path, *, seeded: bool = True, **overrides: object) -> Config:
+    """The config tests run with: a throwaway database, the shipped pack, a generous cooldown. With the shipped
+    pack the database starts as a copy of ``seeded_sqlite``, so the bot finds the pack loaded and skips seeding;
+    ``seeded=False`` leaves the file to the bot's first start, for tests of first starts and of seeding."""
     values: dict[str, object] = {
         "database": tmp_path / "facts.sqlite3",
         "packs": [PACK],
         "cooldown": Budget(uses=1000, per_seconds=10),
     }
-    return Config.model_validate({**values, **overrides})
+    config = Config.model_validate({**values, **overrides})
+    if seeded and config.packs == [PACK] and isinstance(config.database, Path):
+        seeded_copy(config.database)
+    return config
 
 
 @pytest.fixture
@@ -196,31 +227,11 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
     return request.getfixturevalue("postgres_database")
 
 
-@pytest.fixture(scope="session")
-def seeded_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file holding the shipped pack as seeding leaves it, made once; tests copy it."""
-    path = tmp_path_factory.mktemp("seeded") / "facts.sqlite3"
-
-    async def make() -> None:
-        store = await open_store(path)
-        try:
-            pack = load_pack(PACK)
-            await store.seed([pack])
-            await store.remember_pack(pack)
-        finally:
-            await store.close()
-
-    _in_a_thread(make)
-    return path
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def seeded_database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
     """A database holding the shipped pack as seeding leaves it: a SQLite file, then a PostgreSQL database."""
     if request.param == "sqlite":
-        path = tmp_path / "facts.sqlite3"
-        shutil.copyfile(request.getfixturevalue("seeded_sqlite_file"), path)
-        return path
+        return seeded_copy(tmp_path / "facts.sqlite3")
     return request.getfixturevalue("seeded_postgres_database")
 
 

@@ -22,10 +22,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main, parser
-from bot.config import BUNDLED_PACK
-from bot.pack import load_pack
-from bot.store import open_store
-from tests.conftest import ROOT, STOP_A_HANG, outcome
+from tests.conftest import ROOT, STOP_A_HANG, outcome, seeded_copy
 from tests.fake_discord import FakeDiscord
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and a POSIX subprocess are needed")
@@ -110,47 +107,30 @@ def test_the_docs_show_the_commands_people_type() -> None:
     assert "mi-bot run --config config.yaml" in example
 
 
-@pytest.fixture(scope="module")
-def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database seeded from the bundled pack, as a first start leaves it (copied for each command)."""
-    path = tmp_path_factory.mktemp("seeded") / "facts.sqlite3"
-
-    async def seed() -> None:
-        store = await open_store(path)
-        try:
-            await store.seed([load_pack(BUNDLED_PACK)])
-        finally:
-            await store.close()
-
-    asyncio.run(seed())
-    return path
-
-
 POSTGRES_URL = re.compile(r"postgresql://\S+")
 
 
 @pytest.mark.parametrize(("line", "token"), [case for case in CASES if not POSTGRES_URL.search(case.values[0])])
-async def test_every_documented_command_works_as_written(line: str, token: bool, seeded_database: Path,
-                                                         tmp_path: Path) -> None:  # fmt: skip
+async def test_every_documented_command_works_as_written(line: str, token: bool, tmp_path: Path) -> None:
     """Run where a person following the README would: a folder with ``config.yaml`` copied from the example, a
     database from an earlier start in the per-user data folder, and any token reaching a fake Discord."""
-    await run_as_documented(line, token, seeded_database, tmp_path)
+    await run_as_documented(line, token, tmp_path)
 
 
 @pytest.mark.parametrize(("line", "token"), [case for case in CASES if POSTGRES_URL.search(case.values[0])])
 async def test_every_documented_postgresql_command_works_on_a_real_server(
-    line: str, token: bool, seeded_database: Path, tmp_path: Path, postgres_database: str
+    line: str, token: bool, tmp_path: Path, postgres_database: str
 ) -> None:
     """The same, with the documented ``postgresql://`` URL replaced by a new database on the tests' server."""
-    await run_as_documented(POSTGRES_URL.sub(lambda _: postgres_database, line), token, seeded_database, tmp_path)
+    await run_as_documented(POSTGRES_URL.sub(lambda _: postgres_database, line), token, tmp_path)
 
 
-async def run_as_documented(line: str, token: bool, seeded_database: Path, tmp_path: Path) -> None:
+async def run_as_documented(line: str, token: bool, tmp_path: Path) -> None:
     settings, words = split_command(line)
     shutil.copy(ROOT / "config.example.yaml", tmp_path / "config.yaml")
     data_home = tmp_path / "data-home"
     (data_home / "mi-bot").mkdir(parents=True)
-    shutil.copy(seeded_database, data_home / "mi-bot" / "facts.sqlite3")
+    seeded_copy(data_home / "mi-bot" / "facts.sqlite3")
     async with FakeDiscord() as fake:
         environment = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
         environment |= {"XDG_DATA_HOME": str(data_home), **settings, "PYTHONUNBUFFERED": "1"}

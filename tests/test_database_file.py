@@ -19,7 +19,7 @@ from bot.config import Config
 from bot.pack import load_pack
 from bot.store import open_store
 from bot.store.sqlite import kept_marker
-from tests.conftest import PACK, outcome, prefilled, write_config
+from tests.conftest import PACK, outcome, prefilled, seeded_copy, write_config
 from tests.fake_discord import FakeDiscord
 from tests.test_trivia import ask, pick
 
@@ -45,15 +45,6 @@ async def mi_bot(
     return process.returncode or 0, out, err
 
 
-async def seeded(path: Path) -> Path:
-    store = await open_store(path)
-    try:
-        await store.seed([load_pack(PACK)])
-    finally:
-        await store.close()
-    return path
-
-
 def remove_database(path: Path) -> None:
     for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
         (path.parent / name).unlink(missing_ok=True)
@@ -77,7 +68,7 @@ def header_overwritten(data: bytes) -> bytes:
 @pytest.mark.parametrize("damage", [random_bytes, truncated, header_overwritten])
 @pytest.mark.parametrize("command", ["check", "run"])
 async def test_a_damaged_database_stops_at_once_with_one_line(tmp_path, fake, damage, command) -> None:
-    database = await seeded(tmp_path / "facts.sqlite3")
+    database = seeded_copy(tmp_path / "facts.sqlite3")
     database.write_bytes(damage(database.read_bytes()))
     write_config(tmp_path, fake=fake)
 
@@ -143,7 +134,7 @@ async def test_a_first_start_creates_the_database_and_says_so(tmp_path) -> None:
 
 
 async def test_a_database_with_only_the_packs_may_be_recreated(tmp_path) -> None:
-    database = await seeded(tmp_path / "facts.sqlite3")
+    database = seeded_copy(tmp_path / "facts.sqlite3")
     remove_database(database)
     write_config(tmp_path)
     code, stdout, _ = await mi_bot(tmp_path, "check")

@@ -16,7 +16,7 @@ import yaml
 
 from bot.pack import load_pack
 from bot.store import FactStore, open_store
-from tests.conftest import PACK
+from tests.conftest import PACK, seeded_copy
 
 # Ranked below another card today; each must keep failing (strict) until the search answers it.
 KNOWN_MISSES = {
@@ -38,8 +38,7 @@ QUESTIONS = [
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def shipped_store(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FactStore]:
-    store = await open_store(tmp_path_factory.mktemp("questions") / "facts.sqlite3")
-    await store.seed([load_pack(PACK)])
+    store = await open_store(seeded_copy(tmp_path_factory.mktemp("questions") / "facts.sqlite3"))
     yield store
     await store.close()
 

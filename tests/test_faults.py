@@ -20,9 +20,8 @@ import pytest
 
 from bot.app import create_bot
 from bot.models import Stunt, Video
-from bot.pack import load_pack
 from bot.store import open_store
-from tests.conftest import PACK, ROOT, changed, export, prefilled
+from tests.conftest import ROOT, changed, export, prefilled, seeded_copy
 
 CALLBACK = "/interactions/*/callback"
 APOLOGY = "Sorry, something went wrong on my side"
@@ -214,10 +213,7 @@ def import_and_kill(path: Path, delay: float) -> tuple[int, bool]:
 
 @pytest.mark.parametrize("delay", [0.0, 0.3, 0.8])
 async def test_sigkill_during_an_import_leaves_it_wholly_applied_or_not_at_all(tmp_path, delay):
-    path = tmp_path / "facts.sqlite3"
-    store = await open_store(path)
-    await store.seed([load_pack(PACK)])
-    await store.close()
+    path = seeded_copy(tmp_path / "facts.sqlite3")
     facts, imports = state(path)
 
     adding, finished = import_and_kill(path, delay)

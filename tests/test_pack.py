@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -262,3 +264,62 @@ def test_a_parse_over_the_time_limit_is_abandoned(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(pack_module, "PARSE_SECONDS", 0.0)
     with pytest.raises(PackInvalid, match="took more than 0 s to read, so it was abandoned"):
         read_yaml(MINIMAL)
+
+
+# ------------------------------------------------------------------ libyaml, and PyYAML's Python parser without it
+
+
+def test_libyaml_reads_every_file_of_the_shipped_pack_as_the_python_parser_does() -> None:
+    assert yaml.__with_libyaml__, "PyYAML's wheels carry libyaml; this installation reads packs in Python alone"
+    assert pack_module.FAST_LOADER is not None
+    for file in pack_files(PACK):
+        text = file.read_text(encoding="utf-8")
+        assert pack_module.FAST_LOADER(text).read() == pack_module._PackLoader(text).read()
+
+
+HOSTILE = {
+    "anchor": "pack: &a x\n",
+    "alias-bomb": "a: &a [x, x]\nb: [*a, *a]\n",
+    "deep-flow": "pack: " + "[" * 50_000 + "]" * 50_000,
+    "deep-block": "".join(" " * depth + f"k{depth}:\n" for depth in range(1500)),
+    "duplicate-key": MINIMAL + "version: 2\n",
+    "huge-number": MINIMAL.replace("version: 1", "version: " + "9" * 5000),
+    "tag": MINIMAL.replace("title: T", "title: !!binary VA=="),
+    "malformed": "pack: [unclosed\nversion: 1\n",
+    "tab": "pack:\n\tx",
+    "control-character": "pack: \x07\n",
+    "lone-surrogate": "pack: \ud800\n",
+}
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_a_hostile_file_gets_the_same_answer_with_and_without_libyaml(text: str, monkeypatch) -> None:
+    """libyaml refuses what PyYAML's Python parser refuses, in PyYAML's words (they say more, and they are what an
+    installation without libyaml shows): a file it cannot parse is read again by the Python parser."""
+    with pytest.raises(PackInvalid) as fast:
+        read_yaml(text)
+    monkeypatch.setattr(pack_module, "FAST_LOADER", None)
+    with pytest.raises(PackInvalid) as python:
+        read_yaml(text)
+    assert fast.value.problems == python.value.problems
+
+
+def test_without_libyaml_packs_are_read_by_the_python_parser() -> None:
+    """A PyYAML built without libyaml (``yaml._yaml`` missing) still reads and checks packs."""
+    script = (
+        "import sys; sys.modules['yaml._yaml'] = None\n"
+        "from bot import pack\n"
+        "from bot.config import BUNDLED_PACK\n"
+        "assert pack.FAST_LOADER is None\n"
+        "print(len(pack.load_pack(BUNDLED_PACK).facts()))\n"
+        "try:\n"
+        "    pack.read_yaml('a: &a [x]\\nb: *a\\n')\n"
+        "except pack.PackInvalid as refused:\n"
+        "    print(refused.problems[0])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        str(len(load_pack(PACK).facts())),
+        "line 1, column 4: not valid YAML (anchors and aliases (&name / *name) are not allowed in a pack)",
+    ]

@@ -244,7 +244,7 @@ def lines_then_eof(*lines: str) -> Iterator[str]:
 
 
 async def test_an_admin_fills_a_form_at_the_prompt(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = make_config(tmp_path)
+    config = make_config(tmp_path, seeded=False)
     typed = lines_then_eof(
         "A test film",  # Title
         "",  # Summary: optional, left empty
@@ -272,7 +272,7 @@ async def test_an_admin_fills_a_form_at_the_prompt(tmp_path: Path, capsys: pytes
 
 async def test_a_form_can_be_closed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     typed = lines_then_eof("cancel")
-    async with session(make_config(tmp_path), read=lambda prompt: next(typed)) as tryout:
+    async with session(make_config(tmp_path, seeded=False), read=lambda prompt: next(typed)) as tryout:
         await tryout.do("/fact add kind:stunt")
     assert "Form closed; nothing was sent." in capsys.readouterr().out
 
@@ -280,7 +280,7 @@ async def test_a_form_can_be_closed(tmp_path: Path, capsys: pytest.CaptureFixtur
 async def test_a_mention_at_the_prompt_is_a_message_the_bot_answers(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    async with session(make_config(tmp_path)) as tryout:
+    async with session(make_config(tmp_path, seeded=False)) as tryout:
         await tryout.do("@mi-bot where did they film the train crash?")
         answer = capsys.readouterr().out
         await tryout.do("1")  # the first other match, a button under the answer
@@ -304,7 +304,7 @@ async def test_export_saves_a_dated_file_here_never_over_another(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     days = {dt.datetime.now(dt.UTC).date()}
-    async with session(make_config(tmp_path)) as tryout:
+    async with session(make_config(tmp_path, seeded=False)) as tryout:
         await tryout.do("/fact export")
         await tryout.do("/fact export")
     days.add(dt.datetime.now(dt.UTC).date())
@@ -322,7 +322,7 @@ async def test_leaving_after_an_export_names_the_file_that_has_the_changes(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     typed = iter(ADD_A_FILM[1:])
-    async with session(make_config(tmp_path), read=lambda prompt: next(typed)) as tryout:
+    async with session(make_config(tmp_path, seeded=False), read=lambda prompt: next(typed)) as tryout:
         assert await tryout.farewell() == ""
         await tryout.do(ADD_A_FILM[0])
         changed = await tryout.farewell()
@@ -335,7 +335,7 @@ async def test_leaving_after_an_export_names_the_file_that_has_the_changes(
 
 
 async def test_numbers_click_only_what_is_clickable(tmp_path: Path) -> None:
-    async with session(make_config(tmp_path)) as tryout:
+    async with session(make_config(tmp_path, seeded=False)) as tryout:
         with pytest.raises(Rejected, match="nothing to click"):
             await tryout.do("1")
         await tryout.do("/stunts")
