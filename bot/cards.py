@@ -64,6 +64,8 @@ class Answer:
 
     card: Card
     others: list[Fact]
+    fact: Fact | None = None
+    line: str = ""
 
 
 async def answer(store: FactStore, question: str) -> Answer | None:
@@ -74,4 +76,4 @@ async def answer(store: FactStore, question: str) -> Answer | None:
     best, others = matches[0], matches[1:]
     card = await card_for(store, await store.entry(best.ref))
     content = "\n".join(part for part in (render.search_header(question, others), card.content) if part)
-    return Answer(dataclasses.replace(card, content=render.clip(content, limits.CONTENT_MAX)), others)
+    return Answer(dataclasses.replace(card, content=render.clip(content, limits.CONTENT_MAX)), others, best)
