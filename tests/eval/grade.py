@@ -12,7 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from bot import cards
+from bot import cards, render
+from bot.errors import NotKnown
 from bot.store import FactStore
 
 QUESTIONS = Path(__file__).with_name("questions.yaml")
@@ -48,9 +49,12 @@ def questions() -> list[Question]:
 
 
 async def grade(store: FactStore, question: Question) -> Graded:
-    found = await cards.answer(store, question.q)
-    landed = ABSTAIN if found is None or found.fact is None else found.fact.ref
-    line = found.line if found is not None else ""
+    try:
+        found = await cards.answer(store, question.q)
+    except NotKnown as unknown:
+        landed, line = ABSTAIN, render.not_known(unknown.question, unknown.closest, unknown.beyond)
+    else:
+        landed, line = found.fact.ref, found.line
     if landed == ABSTAIN:
         outcome = "abstained"
     elif landed != question.expect:
