@@ -98,7 +98,7 @@ GENERIC = frozenset(
 _NUMBERS = "one two three four five six seven eight nine ten eleven twelve thirteen".split()
 _ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()
 _WHERE = re.compile(  # "the scene where he…" is no question about a place
-    r"^where\b|\bwhere (was|were|is|are|did|do|does|can|could)\b"
+    r"^where\b|\bwhere (was|were|is|are|did|do|does|can|could|filmed|shot)\b|\blocations?\b"
     r"|\b(which|what) country\b|\b(filmed|shot) (in|at|over)\b"
 )
 _BEYOND = re.compile(r"\b(?:mission impossible|mi|m i)\s*(9|1[0-9])\b")
@@ -345,7 +345,7 @@ def answering_fact(
     if ask.topic == "where" and isinstance(best, Location):
         stunt = next((m for m in named if isinstance(m, Stunt) and m.locations), None)
         best = next((p for p in places if stunt and p.key == stunt.locations[0]), best)  # the stunt's main place
-    elif ask.topic != "where" and not isinstance(best, Stunt):
+    elif ask.topic != "where" and isinstance(best, Location) and not (ask.topic is None and _names(ask, best)):
         # "how tall is the Burj Khalifa", "the Vienna opera scene": the stunt shot there tells it best
         best = next((m for m in matches if isinstance(m, Stunt) and best.key in m.locations), best)
     return best
@@ -387,8 +387,10 @@ def _names(ask: Ask, fact: Fact) -> bool:
 def _known(term: str, known: set[str]) -> bool:
     if term in known or term.rstrip("s") in known or f"{term}s" in known or term.removesuffix("ing") in known:
         return True
-    return len(term) >= 5 and any(
-        (len(word) >= 5 and word[:5] == term[:5]) or fuzz.ratio(term, word) >= 85 for word in known
+    return any(
+        (len(term) >= 4 and word.startswith(term))
+        or (len(term) >= 5 and ((len(word) >= 5 and word[:5] == term[:5]) or fuzz.ratio(term, word) >= 85))
+        for word in known
     )
 
 

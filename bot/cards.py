@@ -84,7 +84,8 @@ async def answer(store: FactStore, question: str) -> Answer:
     releases = await store.facts("release", film=fact.key) if isinstance(fact, Film) else []
     said = answers.reply(ask, fact, films, matches, releases, places)
     if said.fact is None:
-        closest = [m.label for m in matches[:3]] or [f.label for f in await store.suggest(None, question, limit=3)]
+        near = matches or await store.suggest(None, question, limit=3)
+        closest = list(dict.fromkeys(films[m.film].title if isinstance(m, Release) else m.label for m in near))[:3]
         raise NotKnown(question, [] if ask.beyond else closest, beyond=ask.beyond)
     if isinstance(said.fact, Film):
         card = (await release_cards(store, [said.fact], region=said.region, types=said.types))[0]
