@@ -229,15 +229,22 @@ def _says_title(text: str, title: str) -> bool:
     return contains_phrase(text, folded) or contains_phrase(text, folded.removeprefix("mission impossible "))
 
 
-def _place(text: str) -> tuple[str, str]:
-    """The country a question names (as the pack names it), and the words it used."""
+def places_in(text: str) -> list[tuple[str, str]]:
+    """Every country a folded text names (as the pack names it), with the words it used, in the text's order:
+    "south africa", "abu dhabi" (a city stands for its country), the usual abbreviations ("uk")."""
+    found: list[tuple[str, str]] = []
     for name in sorted([*CITIES, *COUNTRIES], key=len, reverse=True):
-        if contains_phrase(text, name):
-            return (CITIES.get(name) or COUNTRIES[name], name)
+        if contains_phrase(text, name) and not any(contains_phrase(said, name) for _, said in found):
+            found.append((CITIES.get(name) or COUNTRIES[name], name))
     for short, country in PLACE_ABBREVIATIONS.items():
         if contains_phrase(text, short) and not contains_phrase(text, f"tell {short}"):
-            return (country.title().replace("Of", "of"), short)
-    return ("", "")
+            found.append((country.title().replace("Of", "of"), short))
+    return sorted(found, key=lambda place: f" {text} ".find(f" {place[1]} "))
+
+
+def _place(text: str) -> tuple[str, str]:
+    """The first country a question names, and the words it used."""
+    return next(iter(places_in(text)), ("", ""))
 
 
 def _topic(text: str, said: set[str], types: tuple[ReleaseType, ...], film_named: bool) -> Topic | None:

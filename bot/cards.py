@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
-from bot import answers, limits, render
+from bot import answers, factcheck, limits, render
 from bot.errors import NotFound, NotKnown
 from bot.models import Fact, Film, Location, Release, ReleaseType, Stunt, Video
 from bot.render import Card, Stamp
@@ -96,3 +96,11 @@ async def answer(store: FactStore, question: str) -> Answer:
     content = "\n".join(part for part in (said.line, header, card.content) if part)
     card = dataclasses.replace(render.highlight(card, said.marks), content=render.clip(content, limits.CONTENT_MAX))
     return Answer(card, others, said.fact, said.line)
+
+
+async def fact_check(store: FactStore, text: str) -> list[factcheck.Verdict]:
+    """The verdicts on a message's claims, against every film, release date, stunt and filming location."""
+    facts = factcheck.Facts(
+        await store.films(), await store.facts("release"), await store.facts("stunt"), await store.facts("location")
+    )
+    return factcheck.check(text, facts)
