@@ -375,7 +375,7 @@ def release_card(
     if region:
         about.append(f"Showing the releases matching “{echo(region, 100)}”.")
     if types:
-        about.append(f"Showing the releases {', '.join(dict.fromkeys(TYPE_NAMES[t] for t in types))}.")
+        about.append(f"Showing only: {', '.join(dict.fromkeys(TYPE_NAMES[t] for t in types))}.")
     embed = _embed("film", f"{film.title} ({film.year})", " ".join(about))
     by_date = sorted((r for r in releases if not types or r.type in types), key=lambda r: r.date)
 
