@@ -557,7 +557,7 @@ def _best_line(ask: Ask, fact: Fact, lines: Iterable[str], *, need_overlap: bool
     for line in lines:
         folded = fold(line).split()
         score = len(asked & {_stem(w) for w in folded}) + 0.5 * len(units & set(folded))
-        if counted and _counts(folded, counted):
+        if counted and number_before(folded, counted):
             score += 2
         if counted and "number" in folded:
             score += 1
@@ -566,7 +566,7 @@ def _best_line(ask: Ask, fact: Fact, lines: Iterable[str], *, need_overlap: bool
     return best if top or not need_overlap else ""
 
 
-def _counts(words: list[str], thing: str) -> bool:
+def number_before(words: list[str], thing: str) -> bool:
     """Whether a number comes right before the thing counted ("13 helicopters", "three working replicas")."""
     numbers = [i for i, w in enumerate(words) if w[0].isdigit() or w in _NUMBERS]
     return any(_stem(w) == _stem(thing) for i in numbers for w in words[i + 1 : i + 5])

@@ -164,7 +164,7 @@ def _numbers(text: str, claim: str, stunt: Stunt | None) -> list[Verdict]:
     verdicts = []
     for number, thing in _NUMBER.findall(text):
         counted = thing.split()[-1]
-        lines = [line for line in stunt.numbers if answers._counts(fold(line).split(), counted)]
+        lines = [line for line in stunt.numbers if answers.number_before(fold(line).split(), counted)]
         if not lines:
             continue
         value = number.replace(",", "")
