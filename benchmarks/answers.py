@@ -22,7 +22,7 @@ from common import table, write_results  # noqa: E402
 
 from bot.config import BUNDLED_PACK  # noqa: E402
 from bot.pack import load_pack  # noqa: E402
-from bot.store import FactStore  # noqa: E402
+from bot.store import open_store  # noqa: E402
 from tests.eval.grade import OUTCOMES, grade_all, tally  # noqa: E402
 
 
@@ -32,7 +32,7 @@ def share(counts: Counter[str]) -> str:
 
 async def main(show_misses: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        store = await FactStore.open(Path(folder) / "facts.sqlite3")
+        store = await open_store(Path(folder) / "facts.sqlite3")
         try:
             await store.seed([load_pack(BUNDLED_PACK)])
             graded = await grade_all(store)

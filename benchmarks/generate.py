@@ -27,7 +27,7 @@ from pathlib import Path
 from bot.config import BUNDLED_PACK
 from bot.models import Film, Location, Release, Source, Stunt, Video
 from bot.pack import Pack, consistency_problems, load_pack
-from bot.store import FactStore
+from bot.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = BUNDLED_PACK
@@ -171,7 +171,7 @@ def synthetic_pack(size: int, *, seed: int = 7) -> Pack:
 
 async def seed_database(path: Path, pack: Pack) -> float:
     """Seed a fresh database with ``pack`` through the real store; the seconds it took."""
-    store = await FactStore.open(path)
+    store = await open_store(path)
     try:
         started = time.perf_counter()
         await store.seed([pack])

@@ -37,9 +37,9 @@ from rapidfuzz import fuzz, process, utils
 
 from bot.cards import card_for
 from bot.errors import NotFound
-from bot.models import KINDS, Fact, Release
-from bot.store import FactStore
-from bot.store.text import fold
+from bot.models import FACT_TYPES, KINDS, Fact, Release
+from bot.store import FactStore, open_store
+from bot.text import fold
 
 SIZES = [0, 1_000, 10_000, 100_000]
 TARGETS_AT_100K = {"autocomplete": 5.0, "search": 20.0}  # p99, milliseconds
@@ -54,6 +54,11 @@ class Query:
     text: str
     expected: str  # the ref that answers it
     shape: str  # prefix, name, alias, typo, word, question
+
+    @property
+    def fact_type(self) -> type[Fact]:
+        assert self.kind is not None
+        return FACT_TYPES[self.kind]
 
 
 def typo(word: str, rng: random.Random) -> str:
@@ -144,7 +149,7 @@ class Methods:
 
     # --- autocomplete: the refs offered as choices
     async def store_suggest(self, q: Query) -> list[str]:
-        return [f.ref for f in await self.store.suggest(q.kind, q.text)]  # type: ignore[arg-type]
+        return [f.ref for f in await self.store.suggest(q.fact_type, q.text)]
 
     async def like_suggest(self, q: Query) -> list[str]:
         async with self.raw.execute(
@@ -181,7 +186,7 @@ class Methods:
 
     # --- card look-up: find one fact, then render its card (the rendering is the same for every method)
     async def store_card(self, q: Query) -> list[str]:
-        entry = await self.store.find(q.kind, q.text)  # type: ignore[arg-type]
+        entry = await self.store.find(q.fact_type, q.text)
         await card_for(self.store, entry)
         return [entry.fact.ref]
 
@@ -228,10 +233,10 @@ async def _answer(run: Callable[[Query], Awaitable[list[str]]], q: Query) -> lis
 
 
 async def bench_database(path: Path, rng: random.Random) -> dict[str, dict[str, dict[str, Any]]]:
-    store = await FactStore.open(path)
+    store = await open_store(path)
     raw = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        facts = {kind: await store.facts(kind) for kind in KINDS}  # type: ignore[arg-type]
+        facts = {kind: await store.facts(FACT_TYPES[kind]) for kind in KINDS}
         methods = Methods(store, raw, facts)
         findable = [f for kind in SUGGEST_KINDS for f in facts[kind]]
         n = MAX_SAMPLES + WARM_UP

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 
 from bot import render
 from bot.models import BoxOffice, Fact, Film, Location, Release, ReleaseType, Stunt
-from bot.store.text import PLACE_ABBREVIATIONS, STOP_WORDS, body_text, contains_phrase, fold, longest_names
+from bot.text import PLACE_ABBREVIATIONS, STOP_WORDS, body_text, contains_phrase, fold, longest_names
 
 Topic = Literal[
     "release", "premiere", "home", "runtime", "rating", "score", "box_office", "director",

@@ -25,7 +25,7 @@ from bot import limits, render
 from bot.config import Budget, Config, DiscordConfig
 from bot.errors import FanBotError, NotAllowed, NotFound, NotKnown, Unreachable
 from bot.pack import load_pack, pack_digest
-from bot.store import Author, FactStore
+from bot.store import Author, FactStore, open_store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -121,7 +121,7 @@ class FanBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self._login_deadline.reschedule(None)  # Discord answered: the store may take its time
-        self.store = await FactStore.open(self.config.database, new=self.new_database)
+        self.store = await open_store(self.config.database, new=self.new_database)
         await self.seed()
         for module in pkgutil.iter_modules(cogs.__path__):
             await self.load_extension(f"cogs.{module.name}")

@@ -15,7 +15,7 @@ from bot.errors import NotFound, NotKnown
 from bot.models import Fact, Film, Location, Release, ReleaseType, Stunt, Video
 from bot.render import Card, Stamp
 from bot.store import Entry, FactStore
-from bot.store.text import closest, place_matches
+from bot.text import closest, place_matches
 
 
 async def card_for(store: FactStore, entry: Entry[Fact]) -> Card:
@@ -24,13 +24,13 @@ async def card_for(store: FactStore, entry: Entry[Fact]) -> Card:
     stamp = Stamp(entry.updated_at, entry.updated_by) if entry.edited else Stamp()  # pack facts carry no date
     films = await store.films()
     if isinstance(fact, Stunt):
-        places = await store.facts("location", keys=fact.locations)
+        places = await store.facts(Location, keys=fact.locations)
         places.sort(key=lambda place: fact.locations.index(place.key))
-        videos = await store.linked("video", fact.ref)
+        videos = await store.linked(Video, fact.ref)
         return render.stunt_card(fact, films.get(fact.film), places, videos, stamp)
     if isinstance(fact, Location):
-        stunts = await store.linked("stunt", fact.ref)
-        videos = await store.linked("video", fact.ref)
+        stunts = await store.linked(Stunt, fact.ref)
+        videos = await store.linked(Video, fact.ref)
         return render.location_card(fact, films.get(fact.film), stunts, videos, stamp)
     if isinstance(fact, Video):
         return render.video_message(fact, films.get(fact.film), stamp)
@@ -47,7 +47,7 @@ async def release_cards(
 
     Raises ``NotFound`` (suggesting the regions there are) when no release of these films matches the region.
     """
-    releases = {film.key: await store.facts("release", film=film.key) for film in films}
+    releases = {film.key: await store.facts(Release, film=film.key) for film in films}
     if region:
         everywhere = [r.region for film_releases in releases.values() for r in film_releases]
         releases = {key: [r for r in found if place_matches(r.region, region)] for key, found in releases.items()}
@@ -79,9 +79,9 @@ async def answer(store: FactStore, question: str) -> Answer:
     films = await store.films()
     ask = answers.read(question, films)
     matches = [] if ask.beyond else await store.search(answers.expand(question))
-    places = await store.facts("location") if answers.needs_places(ask) else []
+    places = await store.facts(Location) if answers.needs_places(ask) else []
     fact = answers.answering_fact(ask, matches, films, places)
-    releases = await store.facts("release", film=fact.key) if isinstance(fact, Film) else []
+    releases = await store.facts(Release, film=fact.key) if isinstance(fact, Film) else []
     said = answers.reply(ask, fact, films, matches, releases, places)
     if said.fact is None:
         near = matches or await store.suggest(None, question, limit=3)
@@ -101,6 +101,6 @@ async def answer(store: FactStore, question: str) -> Answer:
 async def fact_check(store: FactStore, text: str) -> list[factcheck.Verdict]:
     """The verdicts on a message's claims, against every film, release date, stunt and filming location."""
     facts = factcheck.Facts(
-        await store.films(), await store.facts("release"), await store.facts("stunt"), await store.facts("location")
+        await store.films(), await store.facts(Release), await store.facts(Stunt), await store.facts(Location)
     )
     return factcheck.check(text, facts)

@@ -21,7 +21,8 @@ from bot.app import create_bot
 from bot.config import Config, ConfigError, load_config
 from bot.errors import FanBotError
 from bot.pack import PackInvalid, load_pack
-from bot.store import FactStore, backup
+from bot.store import open_store
+from bot.store.sqlite import backup
 
 EXIT_USAGE = 2
 # discord.py's log format without colour codes, for logs that go to a file or a pipe rather than a terminal.
@@ -97,7 +98,7 @@ async def check(config: Config) -> None:
         sizes = ", ".join(f"{len(getattr(pack, name))} {name}" for name in ("films", "stunts", "locations", "videos"))
         print(f"{path}: pack {pack.pack!r} version {pack.version}: {sizes}, {len(pack.releases)} release dates")
     bot = create_bot(config)
-    bot.store = await FactStore.open(config.database)
+    bot.store = await open_store(config.database)
     try:
         await bot.seed()
         counts = await bot.store.counts()

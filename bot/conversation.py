@@ -15,7 +15,7 @@ import discord
 from discord.ext import commands
 
 from bot import limits, render
-from bot.store.text import fold
+from bot.text import fold
 
 HELP_WORDS = frozenset({"", "help", "help me", "commands", "what can you do", "hi", "hello", "hey"})
 EXAMPLE = "where did they film the train crash?"

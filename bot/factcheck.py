@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot import answers, render
 from bot.answers import When, country_of, dates_in, film_names, long_date, places_in
 from bot.models import Film, Location, Release, Stunt
-from bot.store.text import contains_phrase, fold, longest_names
+from bot.text import contains_phrase, fold, longest_names
 
 MATCHES, OUTDATED, CONTRADICTED = "✅", "⚠️", "❌"
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")

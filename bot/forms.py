@@ -27,7 +27,7 @@ from bot.errors import Invalid
 from bot.limits import INPUT_TEXT_MAX, MODAL_TITLE_MAX
 from bot.models import FACT_TYPES, NAME_MAX, TEXT_MAX, URL_MAX, Fact
 from bot.render import KIND_NAMES, clip, echo
-from bot.store.text import fold
+from bot.text import fold
 
 DETAILS, SOURCES = "details", "sources"
 SHOWN_ERRORS = 6

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Collection
 from functools import partial
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 from urllib.parse import quote_plus
 
 from pydantic import (
@@ -294,7 +294,7 @@ class Release(Fact):
         what = "" if self.type == "cinema" else f"{self.type}, "
         return f"{self.region} ({what}{self.date.isoformat()})"
 
-    def keeping_history_of(self, previous: Release, today: dt.date) -> Release:
+    def keeping_history_of(self, previous: Release, today: dt.date) -> Self:
         """This release, with ``previous``'s date added to the history when the date moved."""
         if self.date == previous.date or any(h.date == previous.date for h in self.history):
             return self

@@ -20,8 +20,9 @@ from typing import Any
 import yaml
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from bot import rules
 from bot.errors import Invalid
-from bot.models import FACT_TYPES, Fact, Film, Key, Location, Name, Release, Source, Stunt, Video
+from bot.models import Fact, Film, Key, Location, Name, Release, Source, Stunt, Video
 
 MAX_PACK_BYTES = 2_000_000
 # Reading gives up after this many seconds of its thread's CPU time: the largest file allowed takes about 5 s,
@@ -45,6 +46,7 @@ LISTS: dict[str, type[Fact]] = {
     "locations": Location,
     "videos": Video,
 }
+SAME_NAME = " (names count as the same when they differ only in case, accents, spaces or punctuation)"
 
 
 class PackInvalid(Invalid):
@@ -252,29 +254,23 @@ def parse_pack(data: Any, locate: Locate = _path) -> Pack:
 
 
 def consistency_problems(pack: Pack, locate: Locate = _path) -> list[str]:
-    """Duplicate keys, names used twice within a kind, and references to facts that are not in the pack."""
+    """Duplicate keys, and the rules of ``bot.rules``: names used twice within a kind, references to facts that
+    are not in the pack."""
+    where = [(field, i) for field in LISTS for i in range(len(getattr(pack, field)))]
+    facts = [fact for field in LISTS for fact in getattr(pack, field)]
     problems: list[str] = []
-    keys: dict[str, set[str]] = {kind: set() for kind in FACT_TYPES}
-    for field, cls in LISTS.items():
-        names: dict[str, str] = {}
-        for i, fact in enumerate(getattr(pack, field)):
-            if fact.key in keys[cls.kind]:
-                problems.append(f"{locate((field, i, 'key'))}: {fact.key!r} is used twice")
-            keys[cls.kind].add(fact.key)
-            if cls is Release:
-                continue
-            for name in fact.names:
-                folded = name.casefold()
-                if folded in names and names[folded] != fact.key:
-                    problems.append(f"{locate((field, i))}: the name {name!r} is also used by {names[folded]!r}")
-                names[folded] = fact.key
-    for field in LISTS:
-        for i, fact in enumerate(getattr(pack, field)):
-            problems += [
-                f"{locate((field, i, *_split(path)))}: no {kind} with key {key!r}"
-                for path, kind, key in fact.references()
-                if key not in keys[kind]
-            ]
+    keys: set[tuple[str, str]] = set()
+    for (field, i), fact in zip(where, facts, strict=True):
+        if (fact.kind, fact.key) in keys:
+            problems.append(f"{locate((field, i, 'key'))}: {fact.key!r} is used twice")
+        keys.add((fact.kind, fact.key))
+    for clash in rules.name_clashes(facts):
+        field, i = where[clash.index]
+        problems.append(f"{locate((field, i))}: the name {clash.name!r} is also used by {clash.other!r}{SAME_NAME}")
+    problems += [
+        f"{locate((*where[ref.index], *_split(ref.path)))}: no {ref.kind} with key {ref.key!r}"
+        for ref in rules.dangling(facts, keys)
+    ]
     return problems
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bot.models import Change, Film, Release
 from bot.render import film_title, release_what, timestamp
-from bot.store.text import place_matches
+from bot.text import place_matches
 
 MILESTONES = (30, 7, 1, 0)  # days before a release when its region hears about it
 CATCH_UP = dt.timedelta(days=1)  # how late missed news may still be posted

@@ -15,9 +15,9 @@ from bot import limits, render
 from bot.app import FanBot, fan_bot
 from bot.cards import Answer, card_for
 from bot.errors import NotAllowed
-from bot.models import Fact, Kind
+from bot.models import Fact, Film
 from bot.store import FactStore
-from bot.store.text import place_matches
+from bot.text import place_matches
 
 MATCH_BUTTONS_MAX = limits.BUTTONS_PER_ROW  # the other matches of a question fill one row
 
@@ -164,9 +164,11 @@ class OpenMatch(
 # ----------------------------------------------------------------------------- autocomplete
 
 
-async def fact_choices(store: FactStore, kind: Kind | Sequence[Kind], current: str) -> list[app_commands.Choice[str]]:
+async def fact_choices(
+    store: FactStore, kind: type[Fact] | Sequence[type[Fact]], current: str
+) -> list[app_commands.Choice[str]]:
     """Facts for an autocomplete: typo-tolerant and alias-aware names, the ``kind:key`` reference as value."""
-    with_kind = not isinstance(kind, str)
+    with_kind = not isinstance(kind, type)
     films = await store.films()
     return [
         app_commands.Choice(name=render.choice_label(fact, films, with_kind=with_kind), value=fact.ref)
@@ -176,7 +178,7 @@ async def fact_choices(store: FactStore, kind: Kind | Sequence[Kind], current: s
 
 async def film_names(interaction: discord.Interaction[FanBot], current: str) -> list[app_commands.Choice[str]]:
     """The autocomplete of every command's ``film`` option."""
-    return await fact_choices(interaction.client.store, "film", current)
+    return await fact_choices(interaction.client.store, Film, current)
 
 
 def place_choices(places: Iterable[str], current: str) -> list[app_commands.Choice[str]]:

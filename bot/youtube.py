@@ -24,7 +24,7 @@ from defusedxml.ElementTree import fromstring as checked_xml
 from bot import __version__
 from bot.models import NAME_MAX, YOUTUBE_HOSTS, Film, Source, Video, checked_url
 from bot.render import clip
-from bot.store.text import fold, longest_names
+from bot.text import fold, longest_names
 
 USER_AGENT = f"mi-fan-bot/{__version__} (+feeds)"
 VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")  # what YouTube's ids look like; a fact key has room for 60

@@ -21,7 +21,7 @@ from bot import forms, limits, render, render_admin, ui
 from bot.app import FanBot, admin_only, ensure_admin, fan_bot
 from bot.cards import card_for
 from bot.errors import Invalid, NotFound
-from bot.models import FACT_TYPES, KINDS, Fact
+from bot.models import FACT_TYPES, KINDS, Fact, Film
 from bot.pack import MAX_PACK_BYTES, read_pack
 from bot.store import Entry, ImportPlan
 
@@ -191,14 +191,14 @@ class Admin(commands.Cog):
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
 
-    async def _entry(self, text: str, *, removed_too: bool = False) -> Entry[Any]:
+    async def _entry(self, text: str, *, removed_too: bool = False) -> Entry[Fact]:
         """What the admin picked: an autocomplete value (``kind:key``) or a name; with ``removed_too``, the name
         of a removed fact too, when no live fact has it."""
         store = self.bot.store
         if removed_too and text.partition(":")[0] in KINDS:
             return await store.entry(text.strip(), include_deleted=True)
         try:
-            return await store.find(KINDS, text)
+            return await store.find(list(FACT_TYPES.values()), text)
         except NotFound:
             if not removed_too or not await store.removed_facts(text, limit=1):
                 raise
@@ -225,7 +225,7 @@ class Admin(commands.Cog):
         if film:
             if "film" not in FACT_TYPES[kind].model_fields:
                 raise Invalid(f"A {render.KIND_NAMES[kind]} belongs to no film: leave `film` empty.")
-            chosen["film"] = (await self.bot.store.find("film", film)).fact.key
+            chosen["film"] = (await self.bot.store.find(Film, film)).fact.key
         await interaction.response.send_modal(FactForm(interaction, kind, None, forms.prefill(kind, None, chosen)))
 
     @fact.command(name="edit")

@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot import cards, conversation, ui
 from bot.app import FanBot, cooldown
 from bot.errors import NotKnown
+from bot.models import Fact, Location, Stunt
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class Chat(commands.Cog):
         except NotKnown as unknown:
             closest = unknown.closest
             if not closest and not unknown.beyond:  # nothing near: a few things it does know
-                known = await store.facts("stunt") + await store.facts("location")
+                known: list[Fact] = [*await store.facts(Stunt), *await store.facts(Location)]
                 closest = [fact.label for fact in random.sample(known, k=min(3, len(known)))]
             await self._reply(message, content=conversation.unknown(text, closest, unknown.beyond))
             return

@@ -10,7 +10,8 @@ from bot import render, ui
 from bot.app import FanBot, fan_cooldown
 from bot.cards import card_for
 from bot.errors import NotFound
-from bot.store.text import closest, place_matches
+from bot.models import Location
+from bot.text import closest, place_matches
 
 
 class Locations(commands.Cog):
@@ -24,14 +25,14 @@ class Locations(commands.Cog):
     @fan_cooldown()
     async def location(self, interaction: discord.Interaction[FanBot], name: app_commands.Range[str, 1, 100]) -> None:
         """Show one filming location: the place, what was filmed there and the stunts shot there."""
-        entry = await self.bot.store.find("location", name)
+        entry = await self.bot.store.find(Location, name)
         await ui.send_card(interaction, await card_for(self.bot.store, entry))
 
     @location.autocomplete("name")
     async def location_names(
         self, interaction: discord.Interaction[FanBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return await ui.fact_choices(self.bot.store, "location", current)
+        return await ui.fact_choices(self.bot.store, Location, current)
 
     @app_commands.command()
     @app_commands.describe(country="Only the places in this country, for example Norway, Italy or UK")
@@ -40,7 +41,7 @@ class Locations(commands.Cog):
         self, interaction: discord.Interaction[FanBot], country: app_commands.Range[str, 1, 100] | None = None
     ) -> None:
         """List the filming locations, page by page."""
-        places = await self.bot.store.facts("location")
+        places = await self.bot.store.facts(Location)
         if country:
             matching = [p for p in places if place_matches(p.country, country)]
             if not matching:
@@ -53,7 +54,7 @@ class Locations(commands.Cog):
 
     @locations.autocomplete("country")
     async def countries(self, interaction: discord.Interaction[FanBot], current: str) -> list[app_commands.Choice[str]]:
-        return ui.place_choices([p.country for p in await self.bot.store.facts("location")], current)
+        return ui.place_choices([p.country for p in await self.bot.store.facts(Location)], current)
 
 
 async def setup(bot: FanBot) -> None:

@@ -21,6 +21,7 @@ from discord.ext import commands, tasks
 
 from bot import limits, render, schedule
 from bot.app import FanBot
+from bot.models import Film, Release, Video
 from bot.posting import Poster
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class News(commands.Cog):
             self.cursor = int(saved) if saved is not None else await store.last_change_id()
             if saved is None:  # the first run ever: what is in the store already is not news
                 await store.set_meta(CURSOR, str(self.cursor))
-        for change in await store.changes_after(self.cursor, ("release", "film")):
+        for change in await store.changes_after(self.cursor, (Release, Film)):
             news = schedule.change_news(change, await store.films(), now)
             if news is not None:
                 await self.announce(news)
@@ -95,13 +96,13 @@ class News(commands.Cog):
 
     async def countdowns(self, now: dt.datetime) -> None:
         store = self.bot.store
-        releases, films = await store.facts("release"), await store.films()
+        releases, films = await store.facts(Release), await store.films()
         for news in schedule.milestone_news(releases, films, schedule.news_day(now)):
             await self.announce(news)
 
     async def weekly_pick(self, now: dt.datetime) -> None:
         """A random video with a verified link, for the servers that opted in and have not had this week's."""
-        videos = [v for v in await self.bot.store.facts("video") if v.url]
+        videos = [v for v in await self.bot.store.facts(Video) if v.url]
         if not videos:
             return
         video = random.choice(videos)

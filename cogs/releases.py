@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot import ui
 from bot.app import FanBot, fan_cooldown
 from bot.cards import release_cards
+from bot.models import Film, Release
 
 
 class Releases(commands.Cog):
@@ -33,7 +34,7 @@ class Releases(commands.Cog):
         """Release dates in your own time zone, premieres, delays and retitles, and a countdown to what's next."""
         store = self.bot.store
         if film:
-            films = [(await store.find("film", film)).fact]
+            films = [(await store.find(Film, film)).fact]
         else:  # every film, one page each, the newest first: what most fans asking about releases are after
             films = sorted((await store.films()).values(), key=lambda f: (f.year, f.installment or 0), reverse=True)
         cards = await release_cards(store, films, region or "")
@@ -41,7 +42,7 @@ class Releases(commands.Cog):
 
     @release.autocomplete("region")
     async def regions(self, interaction: discord.Interaction[FanBot], current: str) -> list[app_commands.Choice[str]]:
-        return ui.place_choices([r.region for r in await self.bot.store.facts("release")], current)
+        return ui.place_choices([r.region for r in await self.bot.store.facts(Release)], current)
 
 
 async def setup(bot: FanBot) -> None:

@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot import render, render_admin, schedule, ui
 from bot.app import FanBot
 from bot.errors import Invalid
+from bot.models import Release
 from bot.posting import channel_problem, missing_permissions
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
     @app_commands.describe(region="The country or region whose release dates you follow, for example France")
     async def region(self, interaction: discord.Interaction[FanBot], region: app_commands.Range[str, 1, 100]) -> None:
         """Choose the region whose release dates get countdowns (30, 7 and 1 days before, and on the day)."""
-        releases = await self.bot.store.facts("release")
+        releases = await self.bot.store.facts(Release)
         covered = schedule.regions(r for r in releases if schedule.in_region(r, region))
         if not covered:
             known = ", ".join(schedule.regions(releases)[:10])
@@ -100,7 +101,7 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
     async def region_names(
         self, interaction: discord.Interaction[FanBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return ui.place_choices(schedule.regions(await self.bot.store.facts("release")), current)
+        return ui.place_choices(schedule.regions(await self.bot.store.facts(Release)), current)
 
     @app_commands.command(name="weekly-pick")
     @app_commands.describe(enabled="Post a random behind-the-scenes video each week in the BTS channel")

@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot import render, ui
 from bot.app import FanBot, fan_cooldown
 from bot.cards import card_for
+from bot.models import Film, Stunt
 
 
 class Stunts(commands.Cog):
@@ -22,14 +23,14 @@ class Stunts(commands.Cog):
     @fan_cooldown()
     async def stunt(self, interaction: discord.Interaction[FanBot], name: app_commands.Range[str, 1, 100]) -> None:
         """Show one stunt: what happened, where, and how it was done."""
-        entry = await self.bot.store.find("stunt", name)
+        entry = await self.bot.store.find(Stunt, name)
         await ui.send_card(interaction, await card_for(self.bot.store, entry))
 
     @stunt.autocomplete("name")
     async def stunt_names(
         self, interaction: discord.Interaction[FanBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return await ui.fact_choices(self.bot.store, "stunt", current)
+        return await ui.fact_choices(self.bot.store, Stunt, current)
 
     @app_commands.command()
     @app_commands.describe(film="Only the stunts of this film")
@@ -40,8 +41,8 @@ class Stunts(commands.Cog):
     ) -> None:
         """List every stunt, page by page."""
         films = await self.bot.store.films()
-        chosen = (await self.bot.store.find("film", film)).fact if film else None
-        stunts = await self.bot.store.facts("stunt", film=chosen.key if chosen else None)
+        chosen = (await self.bot.store.find(Film, film)).fact if film else None
+        stunts = await self.bot.store.facts(Stunt, film=chosen.key if chosen else None)
         title = f"Stunts of {chosen.title}" if chosen else "Every stunt"
         lines = [render.stunt_line(s, films) for s in stunts]
         await ui.send_pages(interaction, render.pages("stunt", title, lines))

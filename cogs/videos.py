@@ -10,6 +10,8 @@ from bot import ui
 from bot.app import FanBot, fan_cooldown
 from bot.cards import card_for
 from bot.errors import NotFound
+from bot.models import Fact, Location, Stunt, Video
+from bot.store import Entry
 
 
 class Videos(commands.Cog):
@@ -26,6 +28,7 @@ class Videos(commands.Cog):
     ) -> None:
         """A behind-the-scenes video: the player when its link is verified, else a labelled YouTube search."""
         store = self.bot.store
+        entry: Entry[Fact]
         if topic:
             entry = await store.video_about(topic)
         else:
@@ -37,7 +40,7 @@ class Videos(commands.Cog):
 
     @bts.autocomplete("topic")
     async def topics(self, interaction: discord.Interaction[FanBot], current: str) -> list[app_commands.Choice[str]]:
-        return await ui.fact_choices(self.bot.store, ("video", "stunt", "location"), current)
+        return await ui.fact_choices(self.bot.store, (Video, Stunt, Location), current)
 
 
 async def setup(bot: FanBot) -> None:

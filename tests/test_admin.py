@@ -164,11 +164,6 @@ def details_with(shown, line: str) -> str:
         ),
         (
             "stunt:speed-flying",
-            {"details": lambda s: details_with(s, f"aliases: {SHIPPED['stunt:speed-flying'].name}")},
-            "is given twice for this stunt",
-        ),
-        (
-            "stunt:speed-flying",
             {"details": lambda s: details_with(s, "locations: helsetkopn")},
             "locations[0]: there is no location with the key 'helsetkopn'. Did you mean `helsetkopen`",
         ),

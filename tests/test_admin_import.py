@@ -106,7 +106,7 @@ async def test_a_dry_run_of_many_changes_stays_within_discords_limits(fact_admin
     )
     summary = shown.response.embeds[0]
     (field,) = summary.fields
-    moved = len([f for kind in FACT_TYPES for f in await store.facts(kind) if len(f.sources) > 1])
+    moved = len([f for kind in FACT_TYPES.values() for f in await store.facts(kind) if len(f.sources) > 1])
     assert field.name == f"✏️ Changed ({moved})" and field.value.rstrip().split("\n")[-1].startswith("… and ")
     assert len(field.value) <= 1024 and len(summary) <= 6000  # and the contract check validates the whole request
 

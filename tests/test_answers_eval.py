@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 
 from bot.pack import load_pack
-from bot.store import FactStore
+from bot.store import open_store
 from tests.conftest import PACK
 from tests.eval.grade import Graded, grade_all, questions, tally
 
@@ -24,7 +24,7 @@ FLOORS = {
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def graded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[list[Graded]]:
-    store = await FactStore.open(tmp_path_factory.mktemp("eval") / "facts.sqlite3")
+    store = await open_store(tmp_path_factory.mktemp("eval") / "facts.sqlite3")
     try:
         await store.seed([load_pack(PACK)])
         yield await grade_all(store)

@@ -7,6 +7,7 @@ import pytest
 
 from bot import cards, render
 from bot.errors import NotFound, NotKnown
+from bot.models import Release, Video
 from bot.store import Author
 from tests.conftest import field
 
@@ -19,12 +20,12 @@ async def test_a_stunt_card_names_its_places_in_the_stunts_order_and_links_its_v
     where = field(card.embed, "Where")
     shown = [where.index(f"**{(await store.get(f'location:{key}')).name}**") for key in stunt.locations]
     assert len(shown) > 1 and shown == sorted(shown)
-    videos = await store.linked("video", stunt.ref)
+    videos = await store.linked(Video, stunt.ref)
     assert videos and card.links == [render.video_link(video) for video in videos]
 
 
 async def test_a_release_date_is_shown_on_its_films_release_card(store):
-    release = (await store.facts("release", film="mi6"))[0]
+    release = (await store.facts(Release, film="mi6"))[0]
     card = await cards.card_for(store, await store.entry(release.ref))
     film_card = await cards.card_for(store, await store.entry("film:mi6"))
     assert card.embed.title == film_card.embed.title == "📅 Mission: Impossible – Fallout (2018)"

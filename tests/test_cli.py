@@ -24,7 +24,7 @@ import pytest
 from bot.cli import main, parser
 from bot.config import BUNDLED_PACK
 from bot.pack import load_pack
-from bot.store import FactStore
+from bot.store import open_store
 from tests.conftest import ROOT, STOP_A_HANG, outcome
 from tests.fake_discord import FakeDiscord
 
@@ -116,7 +116,7 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("seeded") / "facts.sqlite3"
 
     async def seed() -> None:
-        store = await FactStore.open(path)
+        store = await open_store(path)
         try:
             await store.seed([load_pack(BUNDLED_PACK)])
         finally:

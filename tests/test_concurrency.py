@@ -36,7 +36,7 @@ from simcord import Env, InteractionResult
 from bot.config import Admins
 from bot.models import Fact
 from bot.pack import load_pack
-from bot.store import Author, FactStore
+from bot.store import Author, open_store
 from tests.conftest import (
     PACK,
     STOP_A_HANG,
@@ -175,7 +175,7 @@ async def wire_bot(tmp_path: Path) -> AsyncIterator[tuple[FakeDiscord, Path, Pat
 
 async def edit_concurrently(database: Path, ref: str, count: int) -> list[Fact]:
     """Another process's writes to the same file (an operator's script, say), one transaction each."""
-    store = await FactStore.open(database)
+    store = await open_store(database)
     try:
         saved = []
         for i in range(count):

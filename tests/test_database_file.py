@@ -16,7 +16,8 @@ import pytest
 
 from bot.config import Config
 from bot.pack import load_pack
-from bot.store import FactStore, kept_marker
+from bot.store import open_store
+from bot.store.sqlite import kept_marker
 from tests.conftest import PACK, outcome, prefilled, write_config
 from tests.fake_discord import FakeDiscord
 
@@ -43,7 +44,7 @@ async def mi_bot(
 
 
 async def seeded(path: Path) -> Path:
-    store = await FactStore.open(path)
+    store = await open_store(path)
     try:
         await store.seed([load_pack(PACK)])
     finally:
@@ -177,7 +178,7 @@ async def test_a_store_with_admin_changes_from_before_the_marker_gets_one_when_o
     await save_summary(fact_admin, channel)
     await bot.close()
     kept_marker(config.database).unlink()
-    store = await FactStore.open(config.database)
+    store = await open_store(config.database)
     await store.close()
     assert kept_marker(config.database).exists()
 
@@ -211,7 +212,7 @@ async def test_a_backup_taken_while_the_bot_runs_restores_every_admin_change(
     code, _, _ = await mi_bot(tmp_path, "run", fake=fake)
     assert code == 1  # refused, as above
     shutil.copy(backup, config.database)  # restored as the README says
-    store = await FactStore.open(config.database)
+    store = await open_store(config.database)
     try:
         assert (await store.get("stunt:speed-flying")).summary == NEW_SUMMARY
     finally:

@@ -15,7 +15,7 @@ import pytest_asyncio
 import yaml
 
 from bot.pack import load_pack
-from bot.store import FactStore
+from bot.store import FactStore, open_store
 from tests.conftest import PACK
 
 # Ranked below another card today; each must keep failing (strict) until the search answers it.
@@ -38,7 +38,7 @@ QUESTIONS = [
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def shipped_store(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FactStore]:
-    store = await FactStore.open(tmp_path_factory.mktemp("questions") / "facts.sqlite3")
+    store = await open_store(tmp_path_factory.mktemp("questions") / "facts.sqlite3")
     await store.seed([load_pack(PACK)])
     yield store
     await store.close()

@@ -19,8 +19,9 @@ import discord
 import pytest
 
 from bot.app import create_bot
+from bot.models import Stunt, Video
 from bot.pack import load_pack
-from bot.store import FactStore
+from bot.store import open_store
 from tests.conftest import PACK, ROOT, changed, export, prefilled
 
 CALLBACK = "/interactions/*/callback"
@@ -67,7 +68,7 @@ async def test_a_restart_half_way_loses_nothing(env, bot, fact_admin, fan, chann
         file=("edited.yaml", changed(await export(fact_admin, channel), drop_last_video)),
         mode="replace",
     )
-    videos = len(await bot.store.facts("video"))
+    videos = len(await bot.store.facts(Video))
     syncs = sum(r.method == "PUT" for r in env.http_requests)
 
     await bot.close()  # the process stops between the dry run and Apply; a new one starts on the same file
@@ -78,7 +79,7 @@ async def test_a_restart_half_way_loses_nothing(env, bot, fact_admin, fan, chann
     assert sum(r.method == "PUT" for r in env.http_requests) == syncs  # nothing to re-sync or re-seed
     stale = await fact_admin.click(dry_run.response, label="Apply")
     assert not stale.acknowledged  # the old process's buttons are gone: Discord says the interaction failed
-    assert len(await restarted.store.facts("video")) == videos  # and nothing of the import was applied
+    assert len(await restarted.store.facts(Video)) == videos  # and nothing of the import was applied
     again = await fact_admin.slash(
         channel,
         "fact import",
@@ -87,7 +88,7 @@ async def test_a_restart_half_way_loses_nothing(env, bot, fact_admin, fan, chann
     )
     applied = await fact_admin.click(again.response, label="Apply")
     assert "Imported as change" in applied.response.content
-    assert len(await restarted.store.facts("video")) == videos - 1
+    assert len(await restarted.store.facts(Video)) == videos - 1
 
 
 def drop_last_video(document: dict) -> None:
@@ -157,7 +158,7 @@ async def test_a_change_blocked_by_a_lock_gives_up_inside_discords_three_seconds
     """A write waits for another program's lock as long as SQLite's busy timeout on the bot's connections: it must
     end well inside the 3 seconds Discord gives an answer (the test above shows the answer; a clock would only
     measure how busy the machine is)."""
-    for connection in (bot.store._writer, bot.store._reader):
+    for connection in (bot.store.db.writer.connection, bot.store.db.connection):
         async with connection.execute("PRAGMA busy_timeout") as cursor:
             (waits_ms,) = await cursor.fetchone()
         assert 0 < waits_ms <= 2000
@@ -169,10 +170,10 @@ IMPORTER = """
 import asyncio, sys
 from pathlib import Path
 from benchmarks.generate import synthetic_pack
-from bot.store import Author, FactStore
+from bot.store import Author, open_store
 
 async def main(path, size):
-    store = await FactStore.open(Path(path))
+    store = await open_store(Path(path))
     plan = await store.plan_import(synthetic_pack(size))
     print(len(plan.added), flush=True)
     await store.apply_import(plan, Author(1, "importer"))
@@ -214,7 +215,7 @@ def import_and_kill(path: Path, delay: float) -> tuple[int, bool]:
 @pytest.mark.parametrize("delay", [0.0, 0.3, 0.8])
 async def test_sigkill_during_an_import_leaves_it_wholly_applied_or_not_at_all(tmp_path, delay):
     path = tmp_path / "facts.sqlite3"
-    store = await FactStore.open(path)
+    store = await open_store(path)
     await store.seed([load_pack(PACK)])
     await store.close()
     facts, imports = state(path)
@@ -226,8 +227,8 @@ async def test_sigkill_during_an_import_leaves_it_wholly_applied_or_not_at_all(t
     assert result == applied or not finished
     if delay == 0.0:  # killed as the transaction started writing: none of it is kept
         assert result == (facts, imports)
-    store = await FactStore.open(path)  # the bot can open it and answer from it
+    store = await open_store(path)  # the bot can open it and answer from it
     try:
-        assert (await store.find("stunt", "motorbike")).fact.key == "bike-cliff-jump"
+        assert (await store.find(Stunt, "motorbike")).fact.key == "bike-cliff-jump"
     finally:
         await store.close()

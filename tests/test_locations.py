@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.models import Location
 from tests.conftest import buttons, field
 
 
@@ -63,7 +64,7 @@ async def test_unknown_location_says_so_privately(fan, channel):
 
 
 async def test_locations_pages_through_every_place(fan, channel, store):
-    places = await store.facts("location")
+    places = await store.facts(Location)
     result = await fan.slash(channel, "locations")
     pages = -(-len(places) // 8)
     assert result.response.embeds[0].footer.text == f"Page 1/{pages} · {len(places)} in all"
@@ -86,7 +87,7 @@ async def test_locations_pages_through_every_place(fan, channel, store):
     ],
 )
 async def test_locations_filtered_by_country(fan, channel, store, country, countries):
-    expected = [loc.name for loc in await store.facts("location") if loc.country in countries]
+    expected = [loc.name for loc in await store.facts(Location) if loc.country in countries]
     page = (await fan.slash(channel, "locations", country=country)).response.embeds[0]
     names = [line.split("**")[1] for line in page.description.splitlines()]
     assert page.footer.text.endswith(f"· {len(expected)} in all")

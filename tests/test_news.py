@@ -11,7 +11,7 @@ import datetime as dt
 import discord
 
 from bot.app import create_bot
-from bot.models import Change, Film, Release, Source
+from bot.models import Change, Film, Release, Source, Video
 from bot.posting import ChannelProblem
 from bot.schedule import change_news, due_milestone, in_region, milestone_news, week_item
 from bot.store import Author
@@ -122,7 +122,7 @@ async def test_the_weekly_pick_is_one_video_a_week_for_servers_that_opted_in(env
     await go_to(env, 17)  # two more weeks
 
     assert len(posts(bts)) == 3
-    verified = {v.url for v in await store.facts("video") if v.url}
+    verified = {v.url for v in await store.facts(Video) if v.url}
     assert all(post.startswith("🎲 **This week's pick**") for post in posts(bts))
     assert all(post.splitlines()[-1] in verified for post in posts(bts))
     assert posts(quiet) == []

@@ -87,7 +87,7 @@ async def test_region_filter(fan, channel, film, region, expected):
 
 
 async def test_region_alone_shows_it_for_every_film_that_opened_there(fan, channel, store):
-    films = {r.film for r in await store.facts("release") if r.region == "India"}
+    films = {r.film for r in await store.facts(Release) if r.region == "India"}
     result = await fan.slash(channel, "release", region="India")
     assert [b["label"] for b in buttons(result.response)][2] == f"1/{len(films)}"
     assert result.response.embeds[0].title == FINAL

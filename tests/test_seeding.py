@@ -6,21 +6,21 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from bot.models import Release, Stunt
+from bot.models import Release, Stunt, Video
 from bot.pack import Pack, load_pack
-from bot.store import Author, FactStore
+from bot.store import Author, FactStore, open_store
 from tests.conftest import PACK
 
 ADMIN = Author(42, "luther")
-LATEST_SCHEMA = len(list((Path(__file__).parent.parent / "bot/store/migrations").glob("*.sql")))
+LATEST_SCHEMA = len(list((Path(__file__).parent.parent / "bot/store/sqlite/migrations").glob("*.sql")))
 
 
-async def open_store(tmp_path: Path) -> FactStore:
-    return await FactStore.open(tmp_path / "facts.sqlite3")
+async def open_at(tmp_path: Path) -> FactStore:
+    return await open_store(tmp_path / "facts.sqlite3")
 
 
 async def test_an_empty_file_is_migrated_and_seeded_once(tmp_path: Path) -> None:
-    store = await open_store(tmp_path)
+    store = await open_at(tmp_path)
     try:
         assert await store.schema_version() >= 1
         first = await store.seed([load_pack(PACK)])
@@ -35,12 +35,12 @@ async def test_an_empty_file_is_migrated_and_seeded_once(tmp_path: Path) -> None
 
 
 async def test_reopening_keeps_everything(tmp_path: Path) -> None:
-    store = await open_store(tmp_path)
+    store = await open_at(tmp_path)
     await store.seed([load_pack(PACK)])
     await store.close()
-    store = await open_store(tmp_path)
+    store = await open_at(tmp_path)
     try:
-        assert (await store.find("stunt", "motorbike")).fact.key == "bike-cliff-jump"
+        assert (await store.find(Stunt, "motorbike")).fact.key == "bike-cliff-jump"
     finally:
         await store.close()
 
@@ -52,7 +52,7 @@ def newer(pack: Pack, key: str, **changes: object) -> Pack:
 
 async def test_a_newer_pack_updates_unedited_facts_but_never_an_admins_edit(tmp_path: Path) -> None:
     pack = load_pack(PACK)
-    store = await open_store(tmp_path)
+    store = await open_at(tmp_path)
     try:
         await store.seed([pack])
         edited = await store.entry("stunt:speed-flying")
@@ -78,8 +78,8 @@ async def test_a_newer_pack_updates_unedited_facts_but_never_an_admins_edit(tmp_
 
 
 def as_first_schema(path: Path) -> None:
-    """Turn a database back into the first schema's layout (before migration 2 added look-up indexes and
-    migration 3 gave releases a type instead of a premiere flag)."""
+    """Turn a database back into the first schema's layout (before migration 2 added look-up indexes,
+    migration 3 gave releases a type instead of a premiere flag and migration 4 a film column to facts)."""
     with closing(sqlite3.connect(path)) as db:
         db.executescript(
             """
@@ -92,26 +92,29 @@ def as_first_schema(path: Path) -> None:
             INSERT INTO old_names SELECT fact_id, kind, folded, name, primary_name FROM names;
             DROP TABLE names; ALTER TABLE old_names RENAME TO names;
             CREATE INDEX names_by_kind ON names (kind, folded); CREATE INDEX names_by_fact ON names (fact_id);
+            DROP INDEX facts_by_film; ALTER TABLE facts DROP COLUMN film; DROP INDEX changes_by_set;
             PRAGMA user_version = 1;
             """
         )
 
 
 async def test_a_database_of_the_first_schema_is_migrated_with_its_data(tmp_path: Path) -> None:
-    store = await open_store(tmp_path)
+    store = await open_at(tmp_path)
     await store.seed([load_pack(PACK)])
     await store.close()
     as_first_schema(tmp_path / "facts.sqlite3")
-    store = await open_store(tmp_path)
+    store = await open_at(tmp_path)
     try:
         assert await store.schema_version() == LATEST_SCHEMA
         rome: Release = await store.get("release:dr1-rome-premiere")
         assert rome.type == "premiere" and (await store.get("release:dr1-us")).type == "cinema"
-        assert [f.key for f in await store.suggest("stunt", "cliff motorc")][:1] == ["bike-cliff-jump"]  # word prefixes
-        assert "bike-cliff-jump" in [s.key for s in await store.linked("stunt", "location:helsetkopen")]
-        assert "bts-biggest-stunt" in [v.key for v in await store.suggest("video", "stunt")]
+        shipped = {r.key for r in load_pack(PACK).releases if r.film == "fr"}
+        assert {r.key for r in await store.facts(Release, film="fr")} == shipped  # the film column, filled in
+        assert [f.key for f in await store.suggest(Stunt, "cliff motorc")][:1] == ["bike-cliff-jump"]  # word prefixes
+        assert "bike-cliff-jump" in [s.key for s in await store.linked(Stunt, "location:helsetkopen")]
+        assert "bts-biggest-stunt" in [v.key for v in await store.suggest(Video, "stunt")]
         await store.remove("video:bts-biggest-stunt", ADMIN)  # the look-up rows of a removed fact go with it
-        assert "bts-biggest-stunt" not in [v.key for v in await store.suggest("video", "stunt")]
+        assert "bts-biggest-stunt" not in [v.key for v in await store.suggest(Video, "stunt")]
     finally:
         await store.close()
     with sqlite3.connect(tmp_path / "facts.sqlite3") as db:

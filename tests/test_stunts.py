@@ -107,7 +107,7 @@ async def test_a_chosen_suggestion_opens_that_exact_stunt(fan, channel):
 
 
 async def test_stunts_lists_every_stunt_in_pages_the_asker_can_turn(fan, other_fan, channel, store):
-    count = len(await store.facts("stunt"))
+    count = len(await store.facts(Stunt))
     pages = math.ceil(count / render.PAGE_SIZE)
     result = await fan.slash(channel, "stunts")
     first = result.response.embeds[0]
@@ -144,7 +144,7 @@ async def test_stunts_of_one_film(fan, channel, store, film):
     result = await fan.slash(channel, "stunts", film=film)
     page = result.response.embeds[0]
     assert page.title == "🎬 Stunts of Mission: Impossible – The Final Reckoning"
-    assert page.description.count("\n") + 1 == len(await store.facts("stunt", film="fr"))
+    assert page.description.count("\n") + 1 == len(await store.facts(Stunt, film="fr"))
     assert "Biplane" in page.description and "Motorcycle" not in page.description
     assert result.response.components == []  # one page: no buttons
 

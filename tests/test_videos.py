@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.models import Video
 from tests.conftest import buttons
 
 BIGGEST_STUNT = "https://www.youtube.com/embed/-lsFs2615gw?feature=oembed"
@@ -55,7 +56,7 @@ async def test_a_topic_without_any_video_is_ephemeral(fan, channel):
 
 
 async def test_without_a_topic_a_random_video_is_posted(fan, channel, store):
-    titles = {video.title for video in await store.facts("video")}
+    titles = {video.title for video in await store.facts(Video)}
     seen = set()
     for _ in range(12):
         content = (await fan.slash(channel, "bts")).response.content

@@ -1,10 +1,14 @@
-"""Pure text helpers for look-ups: folding, tokens, stop words and what a question is asking about."""
+"""Pure text helpers for look-ups: folding, tokens, stop words and what a question is asking about.
+
+Used by the store, the renderer, forms and cogs alike, so they live outside ``bot.store``: importing them never
+loads a database driver.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
@@ -100,33 +104,6 @@ def search_terms(words: list[str]) -> list[str]:
 def with_units(terms: list[str]) -> list[str]:
     """Search terms plus the units a measure word asks about ("how fast" finds "60 mph")."""
     return list(dict.fromkeys([*terms, *(unit for t in terms for unit in MEASURE_UNITS.get(t, "").split())]))
-
-
-def match_forms(term: str, known: Container[str]) -> list[str]:
-    """FTS5 match strings for one search word. A known word matches itself and its plural or singular (not as
-    a prefix: "train" must not find "training"); an unknown one, perhaps cut short, matches as a prefix."""
-    if len(term) < 3:
-        return [f'"{term}"']
-    if term not in known:
-        return [f'"{term}"*']
-    forms = [term + "s", term + "es", term.removesuffix("s"), term.removesuffix("es")]
-    return [f'"{form}"' for form in dict.fromkeys([term, *forms]) if form == term or form in known]
-
-
-def match_expression(terms: list[str], counts: Mapping[str, int], common: int) -> str:
-    """The FTS5 query for a question's search terms: any of them (with plurals and place abbreviations).
-
-    A word in more than ``common`` facts ("tom", "stunt" in a big store) cannot pick facts by itself, only add
-    to the score of facts that match a rarer word of the question, as a search engine's common-terms query
-    does: the index then scores hundreds of rows instead of every fact that mentions a common word.
-    """
-    abbreviated = {t: [f'"{PLACE_ABBREVIATIONS[t]}"'] for t in terms if t in PLACE_ABBREVIATIONS}
-    forms = {t: match_forms(t, counts) + abbreviated.get(t, []) for t in terms}
-    every = " OR ".join(form for found in forms.values() for form in found)
-    if not any(counts.get(t, 0) > common for t in terms):
-        return every
-    rare = [form for t, found in forms.items() if 0 < counts.get(t, 0) <= common for form in found]
-    return f"({' OR '.join(rare)}) AND ({every})" if rare else every
 
 
 def contains_phrase(text: str, phrase: str) -> bool:

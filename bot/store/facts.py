@@ -1,0 +1,95 @@
+"""Reading facts: one by its reference, a kind's list (by film, by keys), the facts linked to one, the films.
+
+Films are read by nearly every card and change rarely, so they are cached (see ``bot.store.cache``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from bot.errors import NotFound
+from bot.models import FACT_TYPES, Fact, Film, Video
+from bot.store.cache import Cached
+from bot.store.core import ENTRY_COLUMNS, Core, entry_of, fact_of, marks, parse_ref
+from bot.store.db import Backend, Reader, Value
+from bot.store.records import Entry, F
+from bot.text import fold
+
+# The live facts that point at a fact (by its ``kind:key`` reference), in the order they were added.
+_USERS_SQL = "SELECT f.kind, f.doc FROM links l JOIN facts f ON f.id = l.fact_id WHERE l.target = ? AND NOT f.deleted"
+
+
+class Facts(Core):
+    """Look-ups by reference, kind, film and link."""
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__(backend)
+        self._films = Cached(self.watch, self._read_films)
+        self._film_names = Cached(self.watch, self._read_film_names)
+
+    async def entry(self, ref: str, *, include_deleted: bool = False) -> Entry[Fact]:
+        return await self._entry_in(self.db, ref, include_deleted=include_deleted)
+
+    @staticmethod
+    async def _entry_in(db: Reader, ref: str, *, include_deleted: bool = False) -> Entry[Fact]:
+        """The entry, read through ``db`` (inside a transaction: with what it wrote)."""
+        kind, key = parse_ref(ref)
+        row = await db.fetch_one(f"SELECT {ENTRY_COLUMNS} FROM facts WHERE kind = ? AND key = ?", (kind, key))
+        if row is None or (row[6] and not include_deleted):
+            raise NotFound(kind, key)
+        return entry_of(row)
+
+    async def get(self, ref: str) -> Fact:
+        return (await self.entry(ref)).fact
+
+    async def facts(
+        self, kind: type[F], *, film: str | None = None, keys: Sequence[str] | None = None, deleted: bool = False
+    ) -> list[F]:
+        if keys is not None and not keys:
+            return []
+        sql, params = "SELECT doc FROM facts WHERE kind = ? AND deleted = ?", list[Value]([kind.kind, deleted])
+        if film:
+            sql += " AND film = ?"
+            params.append(film)
+        if keys is not None:
+            sql += f" AND key IN ({marks(keys)})"
+            params += keys
+        return [kind.model_validate_json(doc) for (doc,) in await self.db.fetch(sql + " ORDER BY id", params)]
+
+    async def films(self) -> dict[str, Film]:
+        return await self._films.get()
+
+    async def _read_films(self) -> dict[str, Film]:
+        return {film.key: film for film in await self.facts(Film)}
+
+    async def folded_film_names(self) -> list[tuple[str, str]]:
+        """(film key, folded name) for every name of every film, for spotting films named in a question."""
+        return await self._film_names.get()
+
+    async def _read_film_names(self) -> list[tuple[str, str]]:
+        return [(film.key, fold(name)) for film in (await self.films()).values() for name in film.names]
+
+    async def linked(self, kind: type[F], ref: str) -> list[F]:
+        rows = await self.db.fetch(_USERS_SQL + " AND f.kind = ? ORDER BY f.id", (ref, kind.kind))
+        return [kind.model_validate_json(doc) for _, doc in rows]
+
+    async def _users(self, db: Reader, fact: Fact) -> list[Fact]:
+        """Every live fact pointing at ``fact`` (read through ``db``: inside a transaction, its own view)."""
+        return [fact_of(kind, doc) for kind, doc in await db.fetch(_USERS_SQL + " ORDER BY f.id", (fact.ref,))]
+
+    async def random_video(self) -> Video | None:
+        videos = await self.facts(Video)
+        return random.choice(videos) if videos else None
+
+    async def counts(self) -> dict[str, int]:
+        found: dict[str, int] = dict(
+            await self.db.fetch("SELECT kind, count(*) FROM facts WHERE NOT deleted GROUP BY kind")
+        )
+        return {kind: found.get(kind, 0) for kind in FACT_TYPES}
+
+    async def removed_facts(self, text: str = "", *, limit: int = 25) -> list[Fact]:
+        rows = await self.db.fetch("SELECT kind, doc FROM facts WHERE deleted ORDER BY updated_at DESC, id DESC")
+        query = fold(text)
+        removed = (fact_of(kind, doc) for kind, doc in rows)
+        return [f for f in removed if any(query in fold(name) for name in [f.key, *f.names])][:limit]

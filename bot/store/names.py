@@ -1,0 +1,170 @@
+"""Names: autocomplete (``suggest``) and resolving what a fan typed to one fact (``find``), typos forgiven.
+
+A name that starts with what was typed comes first (a range scan of the folded names), then names holding every
+typed word as a word prefix, then (typos corrected against the vocabulary of the search index) the same again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import overload
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from bot.errors import NotFound
+from bot.models import Fact, Kind, Location, Stunt, Video
+from bot.store.cache import Cached
+from bot.store.core import ENTRY_COLUMNS, entry_of, fact_of, holds, kinds_of, marks
+from bot.store.db import Backend, Match, Term
+from bot.store.facts import Facts
+from bot.store.records import Entry, F, Kinds
+from bot.text import fold
+
+CANDIDATES = 300  # matches considered per look-up before ranking: enough for 25 choices, bounded at any size
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Every indexed word, in how many facts it occurs, and the words of each length (a word within two typos
+    of another is at most two letters longer or shorter, so typo correction compares only those)."""
+
+    counts: dict[str, int]
+    by_length: dict[int, list[str]]
+
+    @classmethod
+    def of(cls, counts: dict[str, int]) -> Vocabulary:
+        by_length: dict[int, list[str]] = {}
+        for word in counts:
+            by_length.setdefault(len(word), []).append(word)
+        return cls(counts, by_length)
+
+    def near_length(self, word: str, typos: int) -> list[str]:
+        return [w for n in range(len(word) - typos, len(word) + typos + 1) for w in self.by_length.get(n, [])]
+
+
+def every_word(words: Sequence[str]) -> Match:
+    return Match(tuple((Term(word, prefix=True),) for word in words))
+
+
+def any_word(words: Sequence[str]) -> Match:
+    return Match((tuple(Term(word, prefix=True) for word in words),))
+
+
+class Names(Facts):
+    """Autocomplete and look-up by name."""
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__(backend)
+        self._vocabulary = Cached(self.watch, self._read_vocabulary)
+
+    async def suggest(self, kind: Kinds, text: str, *, limit: int = 25) -> list[Fact]:
+        query = fold(text)
+        kinds = kinds_of(kind)
+        if not query:
+            rows = await self.db.fetch(
+                f"SELECT kind, doc FROM facts WHERE kind IN ({marks(kinds)}) AND NOT deleted ORDER BY id LIMIT ?",
+                (*kinds, limit),
+            )
+            return [fact_of(k, d) for k, d in rows]
+        found: dict[int, Fact] = {}
+        # 1. A name or alias that starts with what was typed: an index range scan per kind, capped before
+        # ranking so that one typed letter never sorts thousands of names.
+        starting = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT fact_id, primary_name, folded FROM names WHERE kind = ? AND folded >= ? "
+            f"AND folded < ? LIMIT ?) AS s{i}"
+            for i in range(len(kinds))
+        )
+        rows = await self.db.fetch(
+            f"SELECT f.id, f.kind, f.doc FROM ({starting}) AS n JOIN facts f ON f.id = n.fact_id WHERE NOT f.deleted "
+            "ORDER BY n.primary_name DESC, length(n.folded), n.folded LIMIT ?",
+            (*(value for k in kinds for value in (k, query, query + "\uffff", CANDIDATES)), limit * 2),
+        )
+        for fact_id, k, doc in rows:
+            found.setdefault(fact_id, fact_of(k, doc))
+        # 2. Names containing every typed word as a word prefix, typos corrected against the vocabulary;
+        # 3. for a "did you mean" when nothing did, names containing any of the words.
+        words = query.split()
+        if len(found) < limit:
+            await self._names_matching(found, kinds, every_word(words), limit)
+        if len(found) < limit:
+            fixed = await self.corrected(words)
+            if fixed != words:
+                await self._names_matching(found, kinds, every_word(fixed), limit)
+            if not found:
+                await self._names_matching(found, kinds, any_word(fixed), limit)
+        return list(found.values())[:limit]
+
+    async def _names_matching(self, found: dict[int, Fact], kinds: list[Kind], match: Match, limit: int) -> None:
+        for fact_id, kind, doc in await self.index.names(self.db, kinds, match, CANDIDATES, limit * 2):
+            found.setdefault(fact_id, fact_of(kind, doc))
+
+    async def vocabulary(self) -> Vocabulary:
+        return await self._vocabulary.get()
+
+    async def _read_vocabulary(self) -> Vocabulary:
+        return Vocabulary.of(await self.index.vocabulary(self.db))
+
+    async def corrected(self, words: list[str]) -> list[str]:
+        """Each unknown word of five letters or more replaced by the nearest word the store knows: one typo in a
+        short word, two in a long one; swapped letters count as one ("trian" is "train"); the commonest wins."""
+        vocabulary = await self.vocabulary()
+        out = []
+        for word in words:
+            if word in vocabulary.counts or len(word) < 5 or word.isdigit():  # "come" is no typo of "rome"
+                out.append(word)
+                continue
+            typos = 1 if len(word) < 6 else 2
+            near = process.extract(
+                word, vocabulary.near_length(word, typos), scorer=OSA.distance, score_cutoff=typos, limit=20
+            )
+            out.append(min(near, key=lambda m: (m[1], -vocabulary.counts[m[0]]))[0] if near else word)
+        return out
+
+    @overload
+    async def find(self, kind: type[F], text: str) -> Entry[F]: ...
+
+    @overload
+    async def find(self, kind: Sequence[type[Fact]], text: str) -> Entry[Fact]: ...
+
+    async def find(self, kind: type[Fact] | Sequence[type[Fact]], text: str) -> Entry[Fact]:
+        """Given several kinds, an exact name of an earlier kind wins, then the best near miss of any of them."""
+        kinds = kinds_of(kind)
+        text = text.strip()
+        if text.partition(":")[0] in kinds:
+            return await self.entry(text)
+        for each in kinds:
+            row = await self.db.fetch_one(
+                f"SELECT {ENTRY_COLUMNS} FROM facts WHERE NOT deleted AND id IN (SELECT id FROM facts "
+                "WHERE kind = ? AND key = ? UNION ALL SELECT fact_id FROM names WHERE kind = ? AND folded = ?) LIMIT 1",
+                (each, text, each, fold(text)),
+            )
+            if row is not None:
+                return entry_of(row)
+        candidates = await self.suggest(kind, text, limit=5)
+        if candidates and _confident(text, candidates[0]):
+            return await self.entry(candidates[0].ref)
+        what = " or ".join(kinds) if len(kinds) < 3 else f"{', '.join(kinds[:-1])} or {kinds[-1]}"
+        raise NotFound(what, text, [c.label for c in candidates[:3]])
+
+    async def video_about(self, topic: str) -> Entry[Video]:
+        """The video a fan means by a topic: that video, or one about that stunt or place (a verified link first)."""
+        entry = await self.find((Video, Stunt, Location), topic)
+        if not holds(entry, Video):
+            videos = await self.linked(Video, entry.fact.ref)
+            if not videos:
+                raise NotFound("video", entry.fact.label, [v.title for v in await self.facts(Video) if v.url])
+            entry = await self.entry(min(videos, key=lambda video: video.url is None).ref)
+        assert holds(entry, Video)
+        return entry
+
+
+def _confident(text: str, fact: Fact) -> bool:
+    """A near miss is taken as meant only when one of the fact's names contains it, typos allowed (a name inside
+    what was typed is not enough: "submarine bike" is not the submarine)."""
+    query = fold(text)
+    return len(query) >= 3 and any(
+        (fuzz.partial_ratio(query, name) if len(query) <= len(name) else fuzz.ratio(query, name)) >= 85
+        for name in map(fold, fact.names)
+    )

@@ -1,0 +1,146 @@
+"""Packs in and out of the store: seeding at start, ``/fact export``, and ``/fact import`` (a dry-run plan, then
+one transaction that ``undo`` reverts whole)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable
+
+from bot.errors import Conflict, Invalid
+from bot.models import FACT_TYPES, Fact, changed_fields
+from bot.pack import Pack, dump_pack, fact_hash
+from bot.store.core import fact_of, now, scalar
+from bot.store.db import Writer
+from bot.store.records import PACK_AUTHOR, Author, ImportPlan, SeedReport
+from bot.store.settings import Settings
+from bot.store.writes import Writes, raced
+
+log = logging.getLogger(__name__)
+
+
+class Packs(Writes, Settings):
+    """Seeding, export and import."""
+
+    async def seed(self, packs: Iterable[Pack]) -> SeedReport:
+        """Add new facts, update facts the pack changed, never overwrite an admin's edit: a pack fact that
+        differs from an admin-edited one is logged as a ``conflict`` change instead."""
+        report = SeedReport()
+        async with self._transaction() as tx:
+            set_id = await self._new_set(tx, "seed", "data pack", PACK_AUTHOR)
+            for pack in packs:
+                for fact in pack.facts():
+                    await self._seed_one(tx, set_id, fact, report)
+            if report.added == report.updated == report.conflicts == 0:
+                await tx.execute("DELETE FROM change_sets WHERE id = ?", (set_id,))
+        return report
+
+    async def _seed_one(self, tx: Writer, set_id: int, fact: Fact, report: SeedReport) -> None:
+        new_hash = fact_hash(fact)
+        row = await tx.fetch_one(
+            "SELECT id, doc, edited, pack_hash FROM facts WHERE kind = ? AND key = ?", (fact.kind, fact.key)
+        )
+        if row is not None and row[3] == new_hash:
+            report.unchanged += 1
+            return
+        if row is not None and row[2]:
+            await self._log(tx, set_id, row[0], "conflict", row[1], fact.model_dump_json())
+            await tx.execute("UPDATE facts SET pack_hash = ? WHERE id = ?", (new_hash, row[0]))
+            report.conflicts += 1
+            log.warning("Pack update of %s not applied: an admin edited it (see /fact history)", fact.ref)
+            return
+        await self._put(tx, set_id, fact, PACK_AUTHOR, edited=False)
+        await tx.execute("UPDATE facts SET pack_hash = ? WHERE kind = ? AND key = ?", (new_hash, fact.kind, fact.key))
+        if row is None:
+            report.added += 1
+        else:
+            report.updated += 1
+
+    async def remember_pack(self, pack: Pack) -> None:
+        await self.set_meta("pack", json.dumps([pack.pack, pack.version, pack.title]))
+
+    async def pack_name(self) -> str:
+        return (await self._pack_meta())[0]
+
+    async def _pack_meta(self) -> tuple[str, int, str]:
+        meta = await self.get_meta("pack")
+        if meta is None:
+            return "export", 1, "Exported facts"
+        name, version, title = json.loads(meta)
+        return name, version, title
+
+    async def export(self) -> str:
+        """The file records when it was exported, so importing it later can tell an admin's newer edit (a
+        conflict, kept) from a change made in the file."""
+        facts = [fact for cls in FACT_TYPES.values() for fact in await self.facts(cls)]
+        name, version, title = await self._pack_meta()
+        return dump_pack(name, version, title, facts, exported_at=now())
+
+    async def plan_import(self, pack: Pack, *, replace: bool = False) -> ImportPlan:
+        rows = await self.db.fetch("SELECT kind, doc, deleted, updated_at, updated_by FROM facts")
+        newest = await scalar(self.db, "SELECT coalesce(max(id), 0) FROM change_sets")
+        plan = ImportPlan(pack, watermark=newest, live=sum(not gone for _, _, gone, _, _ in rows))
+        stored: dict[str, tuple[Fact, bool, dt.datetime, str]] = {}
+        for kind, doc, gone, at, by in rows:
+            fact = fact_of(kind, doc)
+            stored[fact.ref] = (fact, bool(gone), dt.datetime.fromisoformat(at), by)
+
+        def conflict(ref: str) -> str | None:
+            """Why the file may not touch this fact: it changed in the store after the export."""
+            if pack.exported_at is None or ref not in stored:
+                return None
+            _, gone, at, by = stored[ref]
+            if at <= pack.exported_at:
+                return None
+            return f"{'removed' if gone else 'changed'} by {by} at {at:%Y-%m-%d %H:%M} UTC, after the export"
+
+        incoming = {f.ref: f for f in pack.facts()}
+        for ref, fact in incoming.items():
+            current, gone = stored[ref][:2] if ref in stored else (None, True)
+            if not gone and current == fact:
+                plan.unchanged += 1
+            elif why := conflict(ref):
+                plan.conflicts.append((current or fact, why))  # named as stored: that is what stays
+            elif gone or current is None:
+                plan.added.append(fact)
+            else:
+                fields = changed_fields(current.model_dump(mode="json"), fact.model_dump(mode="json"))
+                plan.changed.append((fact, fields))
+        for ref, (current, gone, _, _) in stored.items():
+            if gone or ref in incoming:
+                continue
+            if not replace:
+                plan.kept += 1
+            elif why := conflict(ref):
+                plan.conflicts.append((current, why))
+            else:
+                plan.removed.append(current)
+        return plan
+
+    async def apply_import(self, plan: ImportPlan, author: Author) -> int:
+        async with self._transaction() as tx:
+            newest, by = await tx.fetch_one("SELECT id, author_name FROM change_sets ORDER BY id DESC LIMIT 1") or (
+                0,
+                "",
+            )
+            if newest != plan.watermark:
+                raise Conflict(
+                    f"The facts changed since this dry run (change #{newest} by {by}), so nothing was imported. "
+                    "Run /fact import again to see an up-to-date summary."
+                )
+            summary = f"import: {len(plan.added)} added, {len(plan.changed)} changed, {len(plan.removed)} removed"
+            set_id = await self._new_set(tx, "import", summary, author)
+            for fact in [*plan.added, *(fact for fact, _ in plan.changed)]:
+                await self._put(tx, set_id, fact, author)
+            for fact in plan.removed:
+                row = await tx.fetch_one(
+                    "SELECT id, doc FROM facts WHERE kind = ? AND key = ? AND NOT deleted", (fact.kind, fact.key)
+                )
+                if row is None:
+                    raise raced(fact.ref)
+                await self._set_deleted(tx, set_id, row[0], fact.ref, row[1], True, author)
+            problems = await self._set_problems(tx, set_id)
+            if problems:
+                raise Invalid("Nothing was imported: the result would be inconsistent: " + "; ".join(problems[:5]))
+        return set_id
