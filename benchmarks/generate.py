@@ -169,7 +169,7 @@ def synthetic_pack(size: int, *, seed: int = 7) -> Pack:
     return pack
 
 
-async def seed_database(path: Path, pack: Pack) -> float:
+async def seed_database(path: Path | str, pack: Pack) -> float:
     """Seed a fresh database with ``pack`` through the real store; the seconds it took."""
     store = await open_store(path)
     try:

@@ -14,12 +14,19 @@ words and plain-language questions, so each has a known right answer; ``hit`` is
 
     python benchmarks/store.py                 # every size (the 100k database is built once, ~2 min)
     python benchmarks/store.py --sizes 0 1000  # 0 = the shipped pack
+    python benchmarks/store.py --postgresql --sizes 0 1000 10000   # the same on PostgreSQL, beside SQLite
+
+With ``--postgresql`` (a server's URL, or none to start a throwaway server as the tests do) each size is also
+seeded into a new PostgreSQL database, timed, and the store's operations measured there (the baselines are
+SQLite's: they do not depend on the backend).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import random
 import shutil
 import sys
@@ -32,7 +39,7 @@ from typing import Any
 
 import aiosqlite
 from common import summary, table, verdict, write_results
-from generate import cached_database, seed_database, shipped_pack
+from generate import cached_database, seed_database, shipped_pack, synthetic_pack
 from rapidfuzz import fuzz, process, utils
 
 from bot.cards import card_for
@@ -232,9 +239,14 @@ async def _answer(run: Callable[[Query], Awaitable[list[str]]], q: Query) -> lis
         return []
 
 
-async def bench_database(path: Path, rng: random.Random) -> dict[str, dict[str, dict[str, Any]]]:
+async def bench_database(
+    path: Path, rng: random.Random, postgresql: str | None = None
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """The three methods on the SQLite file ``path``; and, given a PostgreSQL database, the store on it as well
+    (``store (PostgreSQL)``), with the same queries."""
     store = await open_store(path)
     raw = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True)
+    other = await open_store(postgresql) if postgresql else None
     try:
         facts = {kind: await store.facts(FACT_TYPES[kind]) for kind in KINDS}
         methods = Methods(store, raw, facts)
@@ -248,16 +260,28 @@ async def bench_database(path: Path, rng: random.Random) -> dict[str, dict[str, 
             "search": (asked, methods.store_search, methods.like_search, methods.fuzzy_search),
             "card": (cards, methods.store_card, methods.like_card, methods.fuzzy_card),
         }
+        on_postgres = Methods(other, raw, facts) if other else None
+        extra = {
+            "autocomplete": on_postgres.store_suggest,
+            "search": on_postgres.store_search,
+            "card": on_postgres.store_card,
+        } if on_postgres else {}  # fmt: skip
         out: dict[str, dict[str, dict[str, Any]]] = {}
         for operation, (queries, *runs) in plan.items():
             out[operation] = {}
-            for method, run in zip(("store", "like", "rapidfuzz"), runs, strict=True):
+            methods = [("store", runs[0])]
+            if operation in extra:
+                methods.append(("store (PostgreSQL)", extra[operation]))
+            methods += [("like", runs[1]), ("rapidfuzz", runs[2])]
+            for method, run in methods:
                 out[operation][method] = await measure(run, queries)
-                print(f"  {operation:<12} {method:<10} {out[operation][method]}", flush=True)
+                print(f"  {operation:<12} {method:<18} {out[operation][method]}", flush=True)
         return out
     finally:
         await raw.close()
         await store.close()
+        if other:
+            await other.close()
 
 
 async def shipped_database(folder: Path) -> Path:
@@ -266,21 +290,62 @@ async def shipped_database(folder: Path) -> Path:
     return path
 
 
+async def postgres_database(server: str, size: int) -> tuple[str, float]:
+    """A new database on ``server`` seeded with the pack of ``size`` facts; its URL and the seconds seeding took."""
+    import asyncpg
+    from postgres import database_url  # tests/postgres.py
+
+    name = f"mi_bench_{size}"
+    admin = await asyncpg.connect(server)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    url = database_url(server, name)
+    return url, await seed_database(url, shipped_pack() if size == 0 else synthetic_pack(size))
+
+
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     cli.add_argument("--sizes", type=int, nargs="*", default=SIZES, help="fact counts (0 = the shipped pack)")
+    cli.add_argument(
+        "--postgresql", nargs="?", const="", metavar="URL",
+        help="also measure PostgreSQL: a server's URL (its user creates databases), or none for a throwaway server",
+    )  # fmt: skip
     args = cli.parse_args()
+    with contextlib.ExitStack() as stack:
+        server = None
+        if args.postgresql is not None:
+            sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+            from postgres import throwaway_server
+
+            server = args.postgresql or stack.enter_context(throwaway_server())
+        run(args.sizes, server)
+
+
+def run(sizes: list[int], server: str | None) -> None:
     results: dict[str, Any] = {}
+    seeding: dict[str, dict[str, float | None]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for size in args.sizes:
+        for size in sizes:
             if size == 0:
                 path, label = asyncio.run(shipped_database(Path(tmp))), f"shipped ({len(shipped_pack().facts())})"
+                seconds = None
             else:
-                cached, _ = cached_database(size)
+                cached, seconds = cached_database(size)
+                if seconds is None:  # built by an earlier run, which noted the time
+                    seconds = json.loads(cached.with_suffix(".json").read_text())["seed_seconds"]
                 path, label = Path(tmp) / cached.name, f"{size:,}"
                 shutil.copy(cached, path)  # the store opens it read-write: keep the cache pristine
+            url = None
+            if server is not None:
+                print(f"\nseeding {label} facts into PostgreSQL ...", flush=True)
+                url, on_postgres = asyncio.run(postgres_database(server, size))
+                seeding[label] = {"sqlite_s": seconds, "postgresql_s": round(on_postgres, 1)}
+                print(f"  seeded in {on_postgres:.1f} s", flush=True)
             print(f"\n{label} facts", flush=True)
-            results[label] = asyncio.run(bench_database(path, random.Random(size)))
+            results[label] = asyncio.run(bench_database(path, random.Random(size), url))
     rows = []
     for label, operations in results.items():
         for operation, methods in operations.items():
@@ -293,7 +358,9 @@ def main() -> None:
             p99 = results["100,000"][operation]["store"]["p99_ms"]
             targets[operation] = {"p99_ms": p99, "target_ms": target, "verdict": verdict(p99, target)}
             print(f"target at 100k: {operation} p99 {p99:.2f} ms < {target:.0f} ms: {verdict(p99, target)}")
-    write_results("store", {"results": results, "targets": targets})
+    if seeding:
+        print("\nseeding (s): " + ", ".join(f"{label}: {s}" for label, s in seeding.items()))
+    write_results("store", {"results": results, "targets": targets, "seeding": seeding})
 
 
 if __name__ == "__main__":

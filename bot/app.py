@@ -1,6 +1,7 @@
 """FanBot: opens the store, seeds the packs, loads every cog in ``cogs/`` and syncs commands when they change.
 
-``create_bot(config)`` is the one factory: the CLI, the offline try-out and the tests all build the bot here.
+``create_bot(config)`` is the one factory: the CLI, the offline try-out and the tests all build the bot here. With
+``discord.shard_count`` set it builds a ``ShardedFanBot``, one process's slice of the shards (``discord.shard_ids``).
 """
 
 from __future__ import annotations
@@ -98,12 +99,15 @@ class FanBot(commands.Bot):
     def __init__(self, config: Config, *, force_sync: bool = False, new_database: bool = False) -> None:
         # A text-only bot: discord.py's warnings that voice would need PyNaCl and davey do not concern it.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        count, ids = config.discord.shard_count, config.discord.shard_ids
+        shards: dict[str, Any] = {} if count is None else {"shard_count": count, "shard_ids": ids}  # ShardedFanBot
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands: see on_message
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             tree_cls=FanTree,
+            **shards,
         )
         self.config = config
         self.force_sync = force_sync
@@ -121,7 +125,7 @@ class FanBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self._login_deadline.reschedule(None)  # Discord answered: the store may take its time
-        self.store = await open_store(self.config.database, new=self.new_database)
+        self.store = await open_store(self.config.database, new=self.new_database, postgresql=self.config.postgresql)
         await self.seed()
         for module in pkgutil.iter_modules(cogs.__path__):
             await self.load_extension(f"cogs.{module.name}")
@@ -182,6 +186,13 @@ class FanBot(commands.Bot):
         if hasattr(self, "store"):
             await self.store.close()
 
+    def serves(self, guild_id: int) -> bool:
+        """Whether the server is on this process's shards (Discord's rule: shard = (id >> 22) % shard_count)."""
+        shards = self.config.discord
+        if shards.shard_count is None:
+            return True
+        return (guild_id >> 22) % shards.shard_count in (shards.shard_ids or range(shards.shard_count))
+
     # ------------------------------------------------------------------ who may do what
 
     def is_admin(self, user: discord.abc.User) -> bool:
@@ -213,6 +224,31 @@ def fan_cooldown() -> Callable[[T], T]:
         return cooldown(interaction.client.config.cooldown)
 
     return app_commands.checks.dynamic_cooldown(bucket, key=lambda interaction: interaction.user.id)
+
+
+# Where commands may be installed and used. A fan command works wherever a fan is: in servers that added the bot,
+# in DMs with it, and (installed to a user's account) in group DMs and in servers the bot is not in, where its
+# answer is the interaction's own reply, as it always is. Admin and server settings stay in servers that added it.
+
+
+def anywhere() -> Callable[[T], T]:
+    """A fan command (or group), for server and user installs, in servers, DMs and group DMs."""
+
+    def decorate(command: T) -> T:
+        command = app_commands.allowed_installs(guilds=True, users=True)(command)
+        return app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)(command)
+
+    return decorate
+
+
+def server_only() -> Callable[[T], T]:
+    """An admin or settings command (or group): installed with the bot in a server, used only there."""
+
+    def decorate(command: T) -> T:
+        command = app_commands.allowed_installs(guilds=True, users=False)(command)
+        return app_commands.guild_only()(command)  # contexts: servers only, and dm_permission false to match
+
+    return decorate
 
 
 def fan_bot(client: discord.Client) -> FanBot:
@@ -249,5 +285,11 @@ def admin_only() -> Callable[[T], T]:
     return app_commands.check(predicate)
 
 
+class ShardedFanBot(FanBot, commands.AutoShardedBot):
+    """The fan bot running the shards ``discord.shard_ids`` of ``discord.shard_count`` (all of them when the ids are
+    not given): several such processes, on one PostgreSQL database, serve one bot."""
+
+
 def create_bot(config: Config, *, force_sync: bool = False, new_database: bool = False) -> FanBot:
-    return FanBot(config, force_sync=force_sync, new_database=new_database)
+    sharded = config.discord.shard_count is not None
+    return (ShardedFanBot if sharded else FanBot)(config, force_sync=force_sync, new_database=new_database)

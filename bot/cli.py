@@ -1,5 +1,5 @@
-"""The ``mi-bot`` command: run the bot, check config and packs, back up the database, or try it offline without a
-token.
+"""The ``mi-bot`` command: run the bot, check config and packs, back up or copy the database, or try it offline
+without a token.
 
 Errors a user can fix end as one line on stderr and a non-zero exit code (2 for usage, config and packs), never a
 traceback. Only the CLI and the try-out print; the bot itself logs.
@@ -18,11 +18,10 @@ import discord
 
 from bot import __version__
 from bot.app import create_bot
-from bot.config import Config, ConfigError, load_config
-from bot.errors import FanBotError
+from bot.config import Config, ConfigError, PostgresConfig, database_setting, load_config, shown
+from bot.errors import FanBotError, Invalid
 from bot.pack import PackInvalid, load_pack
 from bot.store import open_store
-from bot.store.sqlite import backup
 
 EXIT_USAGE = 2
 # discord.py's log format without colour codes, for logs that go to a file or a pipe rather than a terminal.
@@ -52,7 +51,8 @@ def _options(command: argparse.ArgumentParser, *, runs: bool = False) -> argpars
 
 
 def parser() -> argparse.ArgumentParser:
-    """``mi-bot [run]``, ``check``, ``try LINE`` and ``db backup PATH``; ``mi-bot`` alone runs."""
+    """``mi-bot [run]``, ``check``, ``try LINE``, ``db backup PATH`` and ``db copy --from SRC --to DST``; ``mi-bot``
+    alone runs."""
     cli = _options(
         argparse.ArgumentParser(prog="mi-bot", description="Mission: Impossible fan bot for Discord."), runs=True
     )
@@ -65,11 +65,26 @@ def parser() -> argparse.ArgumentParser:
     _options(sub.add_parser("check", help="validate config and packs, and print what the store holds"))
     try_ = _options(sub.add_parser("try", help='run one command offline, e.g. mi-bot try "/stunt name:motorbike"'))
     try_.add_argument("line", help="a slash command as you would type it")
-    db = _options(sub.add_parser("db", help="the database: mi-bot db backup PATH"))
-    actions = db.add_subparsers(dest="action", metavar="{backup}", required=True)
-    copy = _options(actions.add_parser("backup", help="copy the database to PATH, safely while the bot runs"))
-    copy.add_argument("path", type=Path, help="the backup file to write (a new file)")
+    db = _options(sub.add_parser("db", help="the database: mi-bot db backup PATH, mi-bot db copy --from SRC --to DST"))
+    actions = db.add_subparsers(dest="action", metavar="{backup,copy}", required=True)
+    backup = _options(actions.add_parser("backup", help="copy the SQLite database to PATH, safely while the bot runs"))
+    backup.add_argument("path", type=Path, help="the backup file to write (a new file)")
+    copy = _options(
+        actions.add_parser("copy", help="copy every fact, change, setting and post record to another database")
+    )
+    where = "a SQLite file or a postgresql:// URL"
+    copy.add_argument("--from", dest="source", type=_database, help=f"the source, {where} (default: database:)")
+    copy.add_argument("--to", dest="target", required=True, type=_database, help=f"the target, {where}")
+    copy.add_argument("--replace", action="store_true", help="replace what the target holds (else it must be empty)")
     return cli
+
+
+def _database(text: str) -> Path | str:
+    try:
+        database = database_setting(text)
+        return database.expanduser() if isinstance(database, Path) else database
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 async def serve(config: Config, *, force_sync: bool, new_database: bool) -> None:
@@ -98,7 +113,7 @@ async def check(config: Config) -> None:
         sizes = ", ".join(f"{len(getattr(pack, name))} {name}" for name in ("films", "stunts", "locations", "videos"))
         print(f"{path}: pack {pack.pack!r} version {pack.version}: {sizes}, {len(pack.releases)} release dates")
     bot = create_bot(config)
-    bot.store = await open_store(config.database)
+    bot.store = await open_store(config.database, postgresql=config.postgresql)
     try:
         await bot.seed()
         counts = await bot.store.counts()
@@ -107,9 +122,38 @@ async def check(config: Config) -> None:
         await bot.store.close()
     state = "new, created now" if bot.store.created else "holds admin changes" if kept else "as seeded from the packs"
     print(
-        f"{config.database} ({state}): {counts['film']} films, {counts['stunt']} stunts, {counts['location']} "
+        f"{shown(config.database)} ({state}): {counts['film']} films, {counts['stunt']} stunts, {counts['location']} "
         f"locations, {counts['release']} release dates, {counts['video']} videos"
     )
+
+
+def backup(config: Config, path: Path) -> None:
+    if not isinstance(config.database, Path):
+        raise Invalid("mi-bot db backup copies a SQLite file; back up a PostgreSQL database with pg_dump.")
+    from bot.store.sqlite import backup as sqlite_backup
+
+    facts = sqlite_backup(config.database, path)
+    print(f"Backed up {config.database} ({facts} facts) to {path}")
+
+
+async def copy(source: Path | str, target: Path | str, settings: PostgresConfig, *, replace: bool) -> None:
+    """Copy one store into another, one line per table; counts are compared by the store before it commits."""
+    if source == target:
+        raise Invalid("--from and --to name the same database.")
+    if isinstance(source, Path) and not source.is_file():
+        raise Invalid(f"There is no fact database at {source} to copy.")
+    origin = await open_store(source, postgresql=settings)
+    try:
+        destination = await open_store(target, new=True, postgresql=settings)
+        try:
+            copied = await destination.copy_from(origin, replace=replace)
+        finally:
+            await destination.close()
+    finally:
+        await origin.close()
+    for table in copied:
+        print(f"{table.table}: {table.rows} rows")
+    print(f"Copied {shown(source)} to {shown(target)}; the row counts match.")
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -139,9 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "check":
             asyncio.run(check(config))
+        elif command == "db" and args.action == "backup":
+            backup(config, args.path)
         elif command == "db":
-            facts = backup(config.database, args.path)
-            print(f"Backed up {config.database} ({facts} facts) to {args.path}")
+            asyncio.run(copy(args.source or config.database, args.target, config.postgresql, replace=args.replace))
         elif command == "try":
             from bot import tryout  # SimCord is needed only offline
 

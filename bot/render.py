@@ -45,8 +45,12 @@ COLOURS = {
     "search": discord.Colour(0x4A4A4A),
     "history": discord.Colour(0x4A4A4A),
     "import": discord.Colour(0x4A4A4A),
+    "trivia": discord.Colour(0xF4A300),
 }
-ICONS = {"stunt": "🎬", "location": "📍", "film": "📅", "release": "📅", "video": "🎥", "history": "🕓", "import": "📥"}
+ICONS = {
+    "stunt": "🎬", "location": "📍", "film": "📅", "release": "📅", "video": "🎥", "history": "🕓", "import": "📥",
+    "trivia": "🏆",
+}  # fmt: skip
 # What each kind of fact is called in a sentence ("Add a filming location").
 KIND_NAMES = {
     "film": "film",
@@ -76,6 +80,11 @@ def echo(text: str, limit: int) -> str:
     return _MARKUP.sub(r"\\\g<0>", clip(" ".join(text.split()), limit))
 
 
+def place_name(place: str) -> str:
+    """A country or region as a sentence names it: "the United States", "the Czech Republic", but "France"."""
+    return f"the {place}" if place.startswith(("United ", "Czech ", "Philippines")) else place
+
+
 def spoiler(text: str) -> str:
     """Wrap plot details in Discord spoiler bars (``|`` inside would end the spoiler early)."""
     return f"||{text.replace('|', '¦')}||"
@@ -83,7 +92,11 @@ def spoiler(text: str) -> str:
 
 def timestamp(day: dt.date, style: str) -> str:
     """A Discord timestamp for a date. Noon UTC keeps the same calendar day for nearly every time zone."""
-    moment = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+    return timestamp_at(dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC), style)
+
+
+def timestamp_at(moment: dt.datetime, style: str) -> str:
+    """A Discord timestamp for a moment: each reader sees it in their own time zone ("in 5 minutes", "17:00")."""
     return f"<t:{int(moment.timestamp())}:{style}>"
 
 

@@ -6,14 +6,17 @@ Like ``bot.render``: no I/O, and everything stays within Discord's limits, so it
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import discord
 
 from bot import limits, render
+from bot.config import TriviaConfig
 from bot.models import Change, Fact, changed_fields
 from bot.posting import ChannelProblem
+from bot.schedule import daily_hour
 from bot.store import ChangeSet, GuildSettings, ImportPlan
 
 VALUE_MAX = 150  # one value in a diff line
@@ -169,11 +172,28 @@ def _channel(channel_id: int | None, command: str) -> str:
     return f"<#{channel_id}>" if channel_id else f"nowhere (`/settings {command}`)"
 
 
-def settings_text(settings: GuildSettings, problems: Sequence[ChannelProblem] = ()) -> str:
+def at_hour(hour: int) -> str:
+    """ "17:00 UTC (18:00 for you)": the reader's own time shown by Discord."""
+    moment = dt.datetime.combine(dt.date(2026, 1, 1), dt.time(hour), tzinfo=dt.UTC)
+    return f"{hour:02d}:00 UTC ({render.timestamp_at(moment, 't')} for you)"
+
+
+DEFAULT_TRIVIA = TriviaConfig()
+
+
+def settings_text(
+    settings: GuildSettings, problems: Sequence[ChannelProblem] = (), trivia: TriviaConfig = DEFAULT_TRIVIA
+) -> str:
     """The /settings show text: every setting, why posting is paused if it is, and ``problems`` with the
-    channels now."""
+    channels now. ``trivia`` gives the hours of the daily posts a server did not choose."""
     bts = _channel(settings.bts_channel_id, "bts-channel")
     news = _channel(settings.announce_channel_id, "announcements")
+    daily = _channel(settings.trivia_channel_id, "trivia-channel")
+    if settings.trivia_channel_id:
+        daily += f", every day at {at_hour(daily_hour(settings, trivia))}"
+    on_this_day = _channel(settings.on_this_day_channel_id, "on-this-day")
+    if settings.on_this_day_channel_id:
+        on_this_day += f", at {at_hour(trivia.on_this_day_hour)} on days with one"
     region = "not set (`/settings region`): no countdowns"
     if settings.region:
         region = f"**{render.echo(settings.region, 100)}**"
@@ -184,13 +204,15 @@ def settings_text(settings: GuildSettings, problems: Sequence[ChannelProblem] = 
         f"📅 Release news goes to: {news}",
         f"🌍 Region for release news: {region}",
         f"💬 Answers when someone mentions me: {on_off(settings.mention_replies)}",
+        f"❓ The daily trivia question goes to: {daily}",
+        f"📆 Anniversaries (on this day) go to: {on_this_day}",
     ]
     if settings.disabled_reason:
         pause = ChannelProblem.from_code(settings.disabled_reason)
         since = f" since {pause.since:%d %b %Y}" if pause.since else ""
         lines.append(
             f"⚠️ **Posting is paused**{since}: {problem_text(pause)}. Fix that, then set the channel again with "
-            "`/settings bts-channel` or `/settings announcements`."
+            "`/settings bts-channel`, `/settings announcements`, `/settings trivia-channel` or `/settings on-this-day`."
         )
     lines += [f"⚠️ Right now {problem_text(problem)}." for problem in problems]
     return render.clip("\n".join(lines), limits.CONTENT_MAX)

@@ -1,4 +1,5 @@
-"""Which release news is due, and what it says: pure functions of the releases, the change log and the day.
+"""Which release news is due, and what it says: pure functions of the releases, the change log and the day; and
+when a server's daily posts (the trivia question, "on this day") are due.
 
 A release is news for a server when it is a regional release (in cinemas, or later at home; not a premiere) in
 the server's region: 30, 7 and 1 days before it, on the day itself, and when its date is announced or moved. A
@@ -14,18 +15,37 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bot.config import TriviaConfig
 from bot.models import Change, Film, Release
 from bot.render import film_title, release_what, timestamp
+from bot.store import GuildSettings
 from bot.text import place_matches
 
 MILESTONES = (30, 7, 1, 0)  # days before a release when its region hears about it
 CATCH_UP = dt.timedelta(days=1)  # how late missed news may still be posted
 NEWS_HOUR = 12  # UTC hour at which a news day starts
+DAILY_CATCH_UP = dt.timedelta(hours=6)  # how late a missed daily post may still go out
 
 
 def news_day(now: dt.datetime) -> dt.date:
     """The day whose news is due at ``now`` (UTC)."""
     return (now.astimezone(dt.UTC) - dt.timedelta(hours=NEWS_HOUR)).date()
+
+
+def daily_due(now: dt.datetime, hour: int) -> dt.date | None:
+    """The day whose daily post (at ``hour`` UTC) is due at ``now``: the latest such hour gone by, if it is at most
+    ``DAILY_CATCH_UP`` ago. A post missed by longer (the bot was down) is skipped, so a server never gets a burst
+    of old posts, and each day's post is named by its day, so it goes out once."""
+    now = now.astimezone(dt.UTC)
+    slot = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if slot > now:
+        slot -= dt.timedelta(days=1)
+    return slot.date() if now - slot <= DAILY_CATCH_UP else None
+
+
+def daily_hour(settings: GuildSettings, trivia: TriviaConfig) -> int:
+    """The hour (UTC) of a server's daily question: its own choice, else the configured default."""
+    return trivia.daily_hour if settings.trivia_hour is None else settings.trivia_hour
 
 
 @dataclass(frozen=True)

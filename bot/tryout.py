@@ -32,7 +32,7 @@ import discord
 import simcord
 from discord import AppCommandOptionType as OptionType
 
-from bot.app import create_bot, fan_bot
+from bot.app import FanBot, create_bot, fan_bot
 from bot.config import Admins, Config, DiscordConfig, VideosConfig
 from bot.conversation import EXAMPLE
 
@@ -227,8 +227,7 @@ _STYLES = (
     (re.compile(r"`([^`\n]+)`"), r"\1"),
 )
 _ESCAPED = re.compile(r"\\([^0-9A-Za-z\s])")  # as Discord reads it: a backslash shows the next character as it is
-_HIDDEN = 0xF0000  # escaped markup characters wait in this private-use plane while the markup is read
-_SHOWN = {_HIDDEN + code: code for code in range(128)}
+_PRIVATE_USE = range(0xF0000, 0x110000, 128)  # blocks where escaped markup characters wait while markup is read
 _UNITS = (("year", 365.25 * 86400), ("month", 30.44 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
 
 
@@ -250,11 +249,18 @@ def _relative(seconds: float) -> str:
     return "now" if count == 0 else f"in {amount}" if seconds > 0 else f"{amount} ago"
 
 
+def _hiding_place(text: str) -> int:
+    """The first private-use block that ``text`` itself does not use: what waits there is surely an escape."""
+    used = {ord(character) >> 7 for character in text}
+    return next(block for block in _PRIVATE_USE if block >> 7 not in used)
+
+
 def plain(text: str, now: dt.datetime, names: Mapping[int, str] | None = None) -> str:
     """Discord markdown as readable plain text: local dates, "title (url)" links, names for mentions; escaped
     characters (``\\*``) as they are."""
     names = names or {}
-    text = _ESCAPED.sub(lambda m: chr(_HIDDEN + ord(m[1])) if m[1].isascii() else m[1], text)
+    hidden = _hiding_place(text)
+    text = _ESCAPED.sub(lambda m: chr(hidden + ord(m[1])) if m[1].isascii() else m[1], text)
     text = _TIMESTAMP.sub(
         lambda m: when(dt.datetime.fromtimestamp(int(m.group(1)), dt.UTC), m.group(2) or "f", now), text
     )
@@ -264,7 +270,7 @@ def plain(text: str, now: dt.datetime, names: Mapping[int, str] | None = None) -
     text = _CUSTOM_EMOJI.sub(r":\1:", text)
     for pattern, replacement in _STYLES:
         text = pattern.sub(replacement, text)
-    return text.translate(_SHOWN)
+    return text.translate({hidden + code: code for code in range(128)})
 
 
 def embed_lines(embed: discord.Embed, now: dt.datetime, names: Mapping[int, str] | None = None) -> list[str]:
@@ -583,6 +589,21 @@ HINTS = (
 
 
 @asynccontextmanager
+async def simulated(bot: FanBot) -> AsyncIterator[simcord.Env]:
+    """SimCord running the bot, as ``simcord.run`` does, with its clock set to the real time first: what the bot
+    times by its clock (a trivia question's close, today's anniversaries) then agrees with the person's clock. The
+    bot's own errors are its replies, so they are not raised again at the end."""
+    env = simcord.Env(bot, check_errors=False)
+    env.backend.clock.advance((dt.datetime.now(dt.UTC) - env.now()).total_seconds())
+    await env.start()
+    try:
+        with env.time_context():
+            yield env
+    finally:
+        await env.shutdown()
+
+
+@asynccontextmanager
 async def session(config: Config, *, read: Reader | None = None) -> AsyncIterator[Session]:
     """The try-out bot on a temporary database seeded from ``config.packs``, with feeds and endpoints off."""
     with tempfile.TemporaryDirectory(prefix="mi-bot-try-") as folder:
@@ -591,7 +612,7 @@ async def session(config: Config, *, read: Reader | None = None) -> AsyncIterato
         )
         bot = create_bot(offline)
         try:
-            async with simcord.run(bot, check_errors=False) as env:  # the bot's own errors are its replies
+            async with simulated(bot) as env:
                 user = env.create_user("you")
                 guild = env.create_guild("Try-out", owner=user)
                 channel = guild.create_text_channel("general")

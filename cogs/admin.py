@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import forms, limits, render, render_admin, ui
-from bot.app import FanBot, admin_only, ensure_admin, fan_bot
+from bot.app import FanBot, admin_only, ensure_admin, fan_bot, server_only
 from bot.cards import card_for
 from bot.errors import Invalid, NotFound
 from bot.models import FACT_TYPES, KINDS, Fact, Film
@@ -181,11 +181,12 @@ class ConfirmImport(AdminButtons):
 class Admin(commands.Cog):
     """The /fact group: bot admins change the facts every server shares."""
 
-    fact = app_commands.Group(
-        name="fact",
-        description="Change the shared facts (bot admins only)",
-        default_permissions=discord.Permissions(manage_guild=True),
-        guild_only=True,
+    fact = server_only()(
+        app_commands.Group(
+            name="fact",
+            description="Change the shared facts (bot admins only)",
+            default_permissions=discord.Permissions(manage_guild=True),
+        )
     )
 
     def __init__(self, bot: FanBot) -> None:

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import cards, factcheck
-from bot.app import FanBot, fan_cooldown
+from bot.app import FanBot, anywhere, fan_cooldown
 
 
 class FactCheck(commands.Cog):
@@ -15,7 +15,7 @@ class FactCheck(commands.Cog):
 
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
-        self.menu = app_commands.ContextMenu(name="Check this fact", callback=self.check)
+        self.menu = anywhere()(app_commands.ContextMenu(name="Check this fact", callback=self.check))
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.menu)

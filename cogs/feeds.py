@@ -23,7 +23,7 @@ from bot.app import FanBot
 from bot.config import Feed
 from bot.errors import Invalid
 from bot.models import Video
-from bot.posting import Poster
+from bot.posting import Post, Poster
 from bot.store import Author
 from bot.youtube import FeedError
 
@@ -66,7 +66,10 @@ class Feeds(commands.Cog):
         await self.bot.wait_until_ready()
 
     async def round(self) -> None:
-        """One round over every feed; whatever goes wrong with one feed is logged and the next one is read."""
+        """One round over every feed, in the one process that posts; whatever goes wrong with one feed is logged
+        and the next one is read."""
+        if not await self.bot.store.lead():
+            return
         for feed in self.bot.config.videos.feeds:
             health = self.health.setdefault(feed.url, Health())
             if health.skip:
@@ -119,9 +122,9 @@ class Feeds(commands.Cog):
             log.info("New video %s not added to the facts (%s); posting it anyway", video.url, exc)
         card = render.video_message(video, (await self.bot.store.films()).get(video.film))
         sent = await self.poster.publish(
-            f"video:{video.key}", lambda s: s.bts_channel_id, content=card.content or "", embed=card.embed
+            f"video:{video.key}", lambda s: s.bts_channel_id, Post(card.content or "", card.embed)
         )
-        log.info("New video %s posted in %d server(s)", video.url, sent)
+        log.info("New video %s posted in %d server(s)", video.url, len(sent))
 
 
 async def setup(bot: FanBot) -> None:

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render, ui
-from bot.app import FanBot, fan_cooldown
+from bot.app import FanBot, anywhere, fan_cooldown
 from bot.cards import card_for
 from bot.errors import NotFound
 from bot.models import Location
@@ -21,6 +21,7 @@ class Locations(commands.Cog):
         self.bot = bot
 
     @app_commands.command()
+    @anywhere()
     @app_commands.describe(name="A filming location, for example Rome or Helsetkopen")
     @fan_cooldown()
     async def location(self, interaction: discord.Interaction[FanBot], name: app_commands.Range[str, 1, 100]) -> None:
@@ -35,6 +36,7 @@ class Locations(commands.Cog):
         return await ui.fact_choices(self.bot.store, Location, current)
 
     @app_commands.command()
+    @anywhere()
     @app_commands.describe(country="Only the places in this country, for example Norway, Italy or UK")
     @fan_cooldown()
     async def locations(

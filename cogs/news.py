@@ -5,7 +5,8 @@ since the last time (so admin edits, imports, undos and pack updates all count, 
 restart). Once per news day (see ``bot.schedule``: from 12:00 UTC, and at start) it posts the countdowns due in
 each server's region and, in servers that opted in, a random video once a week. A server that subscribes during a
 day gets that day's news on the next one (one day late at most, as after downtime). Each item is posted once per
-server (``bot.posting``); on the very first run only what changes from then on is news.
+server (``bot.posting``); on the very first run only what changes from then on is news. Of several processes on
+one database, only the one that posts (``FactStore.lead``) does this.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from discord.ext import commands, tasks
 from bot import limits, render, schedule
 from bot.app import FanBot
 from bot.models import Film, Release, Video
-from bot.posting import Poster
+from bot.posting import Post, Poster
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ class News(commands.Cog):
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
         self.poster = Poster(bot)
-        self.cursor: int | None = None  # CURSOR, read once per start
         self.day: dt.date | None = None  # the news day whose countdowns and pick are done
 
     async def cog_load(self) -> None:
@@ -58,6 +58,8 @@ class News(commands.Cog):
         await self.bot.wait_until_ready()
 
     async def round(self, now: dt.datetime) -> None:
+        if not await self.bot.store.lead():
+            return
         await self.attempt(self.changes, now)
         day = schedule.news_day(now)
         if day != self.day:
@@ -77,22 +79,21 @@ class News(commands.Cog):
 
     async def announce(self, news: schedule.Announcement) -> None:
         await self.poster.publish(
-            news.item, lambda s: s.announce_channel_id if news.concerns(s.region) else None, content=news.text
+            news.item, lambda s: s.announce_channel_id if news.concerns(s.region) else None, Post(news.text)
         )
 
     async def changes(self, now: dt.datetime) -> None:
+        """The cursor is read each time: another process may have posted (and moved it) before this one took over."""
         store = self.bot.store
-        if self.cursor is None:
-            saved = await store.get_meta(CURSOR)
-            self.cursor = int(saved) if saved is not None else await store.last_change_id()
-            if saved is None:  # the first run ever: what is in the store already is not news
-                await store.set_meta(CURSOR, str(self.cursor))
-        for change in await store.changes_after(self.cursor, (Release, Film)):
+        saved = await store.get_meta(CURSOR)
+        cursor = int(saved) if saved is not None else await store.last_change_id()
+        if saved is None:  # the first run ever: what is in the store already is not news
+            await store.set_meta(CURSOR, str(cursor))
+        for change in await store.changes_after(cursor, (Release, Film)):
             news = schedule.change_news(change, await store.films(), now)
             if news is not None:
                 await self.announce(news)
             await store.set_meta(CURSOR, str(change.id))
-            self.cursor = change.id
 
     async def countdowns(self, now: dt.datetime) -> None:
         store = self.bot.store
@@ -110,8 +111,7 @@ class News(commands.Cog):
         await self.poster.publish(
             schedule.week_item(schedule.news_day(now)),
             lambda s: s.bts_channel_id if s.weekly_pick else None,
-            content=render.clip(f"🎲 **This week's pick**\n{card.content}", limits.CONTENT_MAX),
-            embed=card.embed,
+            Post(render.clip(f"🎲 **This week's pick**\n{card.content}", limits.CONTENT_MAX), card.embed),
         )
 
 

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import ui
-from bot.app import FanBot, fan_cooldown
+from bot.app import FanBot, anywhere, fan_cooldown
 from bot.cards import release_cards
 from bot.models import Film, Release
 
@@ -19,6 +19,7 @@ class Releases(commands.Cog):
         self.bot = bot
 
     @app_commands.command()
+    @anywhere()
     @app_commands.describe(
         film="A film, for example Fallout, Ghost Protocol or Part Two (every film, newest first, when empty)",
         region="Only the releases in this country or region, for example Germany, UK or US",

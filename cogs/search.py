@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import cards, ui
-from bot.app import FanBot, fan_cooldown
+from bot.app import FanBot, anywhere, fan_cooldown
 
 
 class Search(commands.Cog):
@@ -18,6 +18,7 @@ class Search(commands.Cog):
         self.bot = bot
 
     @app_commands.command()
+    @anywhere()
     @app_commands.describe(query="Ask in your own words, for example: how many times did Tom Cruise do the bike jump")
     @fan_cooldown()
     async def search(self, interaction: discord.Interaction[FanBot], query: app_commands.Range[str, 1, 200]) -> None:

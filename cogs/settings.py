@@ -1,4 +1,5 @@
-"""/settings: where this server gets new videos and release news, for members with Manage Server.
+"""/settings: where this server gets new videos, release news, the daily trivia question and "on this day", for
+members with Manage Server.
 
 Setting a channel first checks that the bot can post there (and says what it lacks if not, changing
 nothing); it also resumes posting that was paused because a channel broke (see ``bot.posting``).
@@ -13,24 +14,26 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render, render_admin, schedule, ui
-from bot.app import FanBot
+from bot import limits, render, render_admin, schedule, ui
+from bot.app import FanBot, server_only
 from bot.errors import Invalid
 from bot.models import Release
 from bot.posting import channel_problem, missing_permissions
 
 log = logging.getLogger(__name__)
 
-Setting = Literal["bts-channel", "announcements", "region", "weekly-pick"]
+Setting = Literal["bts-channel", "announcements", "region", "weekly-pick", "trivia-channel", "on-this-day"]
 OFF: dict[str, dict[str, Any]] = {
     "bts-channel": {"bts_channel_id": None},
     "announcements": {"announce_channel_id": None},
     "region": {"region": None},
     "weekly-pick": {"weekly_pick": False},
+    "trivia-channel": {"trivia_channel_id": None},
+    "on-this-day": {"on_this_day_channel_id": None},
 }
 
 
-@app_commands.guild_only()
+@server_only()
 @app_commands.default_permissions(manage_guild=True)
 class Settings(commands.GroupCog, group_name="settings", group_description="Where this server gets videos and news"):
     """Per-server settings; facts stay the bot admins' business."""
@@ -50,7 +53,9 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
     async def _save(self, interaction: discord.Interaction[FanBot], done: str, **values: Any) -> None:
         assert interaction.guild_id is not None  # the group is guild-only
         settings = await self.bot.store.update_guild_settings(interaction.guild_id, **values)
-        await interaction.response.send_message(f"{done}\n\n{render_admin.settings_text(settings)}", ephemeral=True)
+        self.bot.dispatch("guild_settings_change", settings)  # daily posts look at their hours again
+        text = f"{done}\n\n{render_admin.settings_text(settings, trivia=self.bot.config.trivia)}"
+        await interaction.response.send_message(render.clip(text, limits.CONTENT_MAX), ephemeral=True)
 
     async def _set_channel(
         self, interaction: discord.Interaction[FanBot], channel: discord.TextChannel, what: str, **values: Any
@@ -70,9 +75,13 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
         """Show this server's settings, and why posting is paused if it is."""
         assert interaction.guild is not None
         settings = await self.bot.store.guild_settings(interaction.guild.id)
-        channels = [settings.bts_channel_id, settings.announce_channel_id]
+        channels = [
+            settings.bts_channel_id, settings.announce_channel_id, settings.trivia_channel_id,
+            settings.on_this_day_channel_id,
+        ]  # fmt: skip
         problems = [problem for c in channels if c and (problem := channel_problem(interaction.guild, c))]
-        await interaction.response.send_message(render_admin.settings_text(settings, problems), ephemeral=True)
+        text = render_admin.settings_text(settings, list(dict.fromkeys(problems)), self.bot.config.trivia)
+        await interaction.response.send_message(text, ephemeral=True)
 
     @app_commands.command(name="bts-channel")
     @app_commands.describe(channel="Where new behind-the-scenes videos (and the weekly pick) are posted")
@@ -102,6 +111,28 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
         self, interaction: discord.Interaction[FanBot], current: str
     ) -> list[app_commands.Choice[str]]:
         return ui.place_choices(schedule.regions(await self.bot.store.facts(Release)), current)
+
+    @app_commands.command(name="trivia-channel")
+    @app_commands.describe(
+        channel="Where a trivia question is posted every day (everyone answers once; right answers score)",
+        hour="The hour it is posted, in UTC (0-23); the answer shows some hours later",
+    )
+    async def trivia_channel(
+        self,
+        interaction: discord.Interaction[FanBot],
+        channel: discord.TextChannel,
+        hour: app_commands.Range[int, 0, 23] | None = None,
+    ) -> None:
+        """Choose the channel (and the hour) for a daily trivia question."""
+        hour = self.bot.config.trivia.daily_hour if hour is None else hour
+        what = f"daily trivia questions, at {render_admin.at_hour(hour)},"
+        await self._set_channel(interaction, channel, what, trivia_channel_id=channel.id, trivia_hour=hour)
+
+    @app_commands.command(name="on-this-day")
+    @app_commands.describe(channel="Where anniversaries are posted: releases, premieres and filming days of that date")
+    async def on_this_day(self, interaction: discord.Interaction[FanBot], channel: discord.TextChannel) -> None:
+        """Choose the channel for "on this day": what happened on that date (nothing on days without one)."""
+        await self._set_channel(interaction, channel, "anniversaries", on_this_day_channel_id=channel.id)
 
     @app_commands.command(name="weekly-pick")
     @app_commands.describe(enabled="Post a random behind-the-scenes video each week in the BTS channel")

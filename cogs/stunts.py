@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render, ui
-from bot.app import FanBot, fan_cooldown
+from bot.app import FanBot, anywhere, fan_cooldown
 from bot.cards import card_for
 from bot.models import Film, Stunt
 
@@ -19,6 +19,7 @@ class Stunts(commands.Cog):
         self.bot = bot
 
     @app_commands.command()
+    @anywhere()
     @app_commands.describe(name="A stunt, for example the motorcycle jump")
     @fan_cooldown()
     async def stunt(self, interaction: discord.Interaction[FanBot], name: app_commands.Range[str, 1, 100]) -> None:
@@ -33,6 +34,7 @@ class Stunts(commands.Cog):
         return await ui.fact_choices(self.bot.store, Stunt, current)
 
     @app_commands.command()
+    @anywhere()
     @app_commands.describe(film="Only the stunts of this film")
     @app_commands.autocomplete(film=ui.film_names)
     @fan_cooldown()

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import ui
-from bot.app import FanBot, fan_cooldown
+from bot.app import FanBot, anywhere, fan_cooldown
 from bot.cards import card_for
 from bot.errors import NotFound
 from bot.models import Fact, Location, Stunt, Video
@@ -21,6 +21,7 @@ class Videos(commands.Cog):
         self.bot = bot
 
     @app_commands.command()
+    @anywhere()
     @app_commands.describe(topic="A video, stunt or place, for example the bike jump; leave empty for a random video")
     @fan_cooldown()
     async def bts(

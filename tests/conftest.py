@@ -2,6 +2,11 @@
 from the shipped pack, running against SimCord, with fans, a bot admin and server managers as actors.
 
 Every test that runs the bot also checks every REST request it made against Discord's contract.
+
+Store-level tests take ``database``: they run once on a new SQLite file and once on a new PostgreSQL database
+(of a throwaway server started once per session, see ``tests/postgres.py``, or of the server that
+``MI_BOT_TEST_DATABASE_URL`` names). Without a server they skip on PostgreSQL, saying why; with
+``MI_BOT_REQUIRE_POSTGRES=1`` (as in CI) they fail instead.
 """
 
 from __future__ import annotations
@@ -10,9 +15,12 @@ import asyncio
 import datetime as dt
 import functools
 import gc
+import itertools
 import os
+import shutil
 import signal
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -28,12 +36,13 @@ from simcord import Env
 from bot import limits
 from bot.app import FanBot, create_bot
 from bot.config import BUNDLED_PACK, Admins, Budget, Config
-from bot.errors import FanBotError
+from bot.errors import FanBotError, StoreUnavailable
 from bot.models import Source, Stunt
 from bot.pack import dump_pack, load_pack
-from bot.store import FactStore
+from bot.store import FactStore, open_store
 from tests.discord_contract import load_contract
 from tests.fake_discord import FakeDiscord, RecordedRequest
+from tests.postgres import database_url, throwaway_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK = BUNDLED_PACK
@@ -59,6 +68,160 @@ def make_config(tmp_path: Path, **overrides: object) -> Config:
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     return make_config(tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------- PostgreSQL
+
+MIGRATED, SEEDED = "mi_template_migrated", "mi_template_seeded"  # template databases, made once per session
+_numbers = itertools.count(1)
+
+
+def _in_a_thread(work: object) -> None:
+    """Run a coroutine function to its end on an event loop of its own (session set-up, outside any test's)."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(work())  # type: ignore[operator]
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+def _make_templates(server: str) -> None:
+    """A migrated database and one seeded from the shipped pack, which tests copy (CREATE DATABASE … TEMPLATE)."""
+    import asyncpg
+
+    from bot.store import open_store
+
+    async def make() -> None:
+        admin = await asyncpg.connect(server)
+        try:
+            for name in (MIGRATED, SEEDED):
+                await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                await admin.execute(f"CREATE DATABASE {name}")
+        finally:
+            await admin.close()
+        for name in (MIGRATED, SEEDED):
+            store = await open_store(database_url(server, name))
+            try:
+                if name == SEEDED:
+                    pack = load_pack(PACK)
+                    await store.seed([pack])
+                    await store.remember_pack(pack)
+            finally:
+                await store.close()
+
+    _in_a_thread(make)
+
+
+def _postgres_unavailable(reason: str) -> None:
+    if os.environ.get("MI_BOT_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"PostgreSQL is required here (MI_BOT_REQUIRE_POSTGRES=1), but {reason}", pytrace=False)
+    pytest.skip(f"no PostgreSQL for the tests: {reason} (set MI_BOT_TEST_DATABASE_URL, or install PostgreSQL)")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The URL of a database on the tests' PostgreSQL server (with the template databases made)."""
+    try:
+        import asyncpg
+    except ImportError:
+        _postgres_unavailable("asyncpg is not installed (pip install -e '.[test]')")
+    given = os.environ.get("MI_BOT_TEST_DATABASE_URL", "").strip()
+    if given:
+        try:
+            _make_templates(given)
+        except (OSError, StoreUnavailable, asyncpg.PostgresError) as exc:
+            _postgres_unavailable(f"MI_BOT_TEST_DATABASE_URL cannot be used ({exc})")
+        yield given
+        return
+    try:
+        with throwaway_server() as url:
+            _make_templates(url)
+            yield url
+    except RuntimeError as exc:
+        _postgres_unavailable(str(exc))
+
+
+async def new_postgres_database(server: str, template: str = "template1") -> str:
+    """A new database on the tests' server, a copy of ``template``; its URL."""
+    import asyncpg
+
+    name = f"mi_test_{os.getpid()}_{next(_numbers)}"
+    admin = await asyncpg.connect(server)
+    try:
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    finally:
+        await admin.close()
+    return database_url(server, name)
+
+
+async def drop_postgres_database(server: str, url: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(server)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {url.partition('?')[0].rpartition('/')[2]} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def postgres_database(postgres_server: str) -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database (the store migrates it when it opens it), dropped afterwards."""
+    url = await new_postgres_database(postgres_server)
+    yield url
+    await drop_postgres_database(postgres_server, url)
+
+
+@pytest.fixture
+async def seeded_postgres_database(postgres_server: str) -> AsyncIterator[str]:
+    """A new PostgreSQL database holding the shipped pack, as a store leaves it after seeding; dropped afterwards."""
+    url = await new_postgres_database(postgres_server, SEEDED)
+    yield url
+    await drop_postgres_database(postgres_server, url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a store-level test keeps its facts: a new SQLite file, then a new (empty) PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "facts.sqlite3"
+    return request.getfixturevalue("postgres_database")
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file holding the shipped pack as seeding leaves it, made once; tests copy it."""
+    path = tmp_path_factory.mktemp("seeded") / "facts.sqlite3"
+
+    async def make() -> None:
+        store = await open_store(path)
+        try:
+            pack = load_pack(PACK)
+            await store.seed([pack])
+            await store.remember_pack(pack)
+        finally:
+            await store.close()
+
+    _in_a_thread(make)
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def seeded_database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """A database holding the shipped pack as seeding leaves it: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        path = tmp_path / "facts.sqlite3"
+        shutil.copyfile(request.getfixturevalue("seeded_sqlite_file"), path)
+        return path
+    return request.getfixturevalue("seeded_postgres_database")
 
 
 @pytest.fixture

@@ -83,6 +83,8 @@ MAX_TEXT_INPUT = 4000
 
 CHAT_INPUT = 1
 SUBCOMMAND, SUBCOMMAND_GROUP = 1, 2
+GUILD_INSTALL, USER_INSTALL = 0, 1  # integration_types
+GUILD, BOT_DM, PRIVATE_CHANNEL = 0, 1, 2  # contexts
 TEXT_INPUT, TEXT_DISPLAY, ACTION_ROW, LABEL = 4, 10, 1, 18
 
 # \p{sc=Deva} and \p{sc=Thai} code point ranges (Unicode Scripts.txt); their combining marks are
@@ -296,7 +298,28 @@ def _command_characters(node: Mapping[str, Any]) -> int:
     return total
 
 
+def _check_installs(out: Findings, where: JsonPath, command: Mapping[str, Any]) -> None:
+    """Where a command may be installed (``integration_types``) and used (``contexts``) must agree with each other,
+    with the deprecated ``dm_permission`` and, by this project's rule, with ``default_member_permissions``."""
+    installs, contexts, dms = command.get("integration_types"), command.get("contexts"), command.get("dm_permission")
+    installs = installs if isinstance(installs, list) else None
+    contexts = contexts if isinstance(contexts, list) else None
+    if contexts is not None and installs is not None and PRIVATE_CHANNEL in contexts and USER_INSTALL not in installs:
+        problem = "includes 2 (PRIVATE_CHANNEL), which only a user install reaches, but integration_types lacks 1"
+        out.append(_Finding((*where, "contexts"), problem))
+    if contexts is not None and isinstance(dms, bool) and dms != (BOT_DM in contexts):
+        problem = f"is {str(dms).lower()} but contexts {contexts} {'lacks' if dms else 'includes'} 1 (BOT_DM)"
+        out.append(_Finding((*where, "dm_permission"), f"{problem}: they must agree"))
+    if command.get("default_member_permissions") is not None and installs is not None and USER_INSTALL in installs:
+        problem = (
+            "includes 1 (USER_INSTALL) on a command hidden by default_member_permissions: a user install ignores "
+            "those, so admin commands must be guild-install only"
+        )
+        out.append(_Finding((*where, "integration_types"), problem))
+
+
 def _check_command_at(out: Findings, where: JsonPath, command: Mapping[str, Any]) -> None:
+    _check_installs(out, where, command)
     if command.get("type") in (None, CHAT_INPUT):
         _check_name(out, (*where, "name"), command.get("name"))
         _length(out, (*where, "description"), command.get("description"), 1, MAX_DESCRIPTION)

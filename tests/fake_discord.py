@@ -56,9 +56,26 @@ class RecordedRequest:
 class _Interaction:
     id: int
     token: str
-    guild_id: int
+    guild_id: int | None
     channel_id: int
     payload: Json
+
+
+GUILD, BOT_DM, PRIVATE_CHANNEL = 0, 1, 2  # an interaction's context
+GUILD_INSTALL, USER_INSTALL = "0", "1"  # the keys of authorizing_integration_owners
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where an interaction happens and who installed the app there, as Discord describes it: ``context`` 0 is a
+    server (the fake's own unless ``guild_id`` names another), 1 a DM with the bot, 2 a group DM or a DM between
+    users. ``user_install``: the app is there because the user installed it to their account, so
+    ``authorizing_integration_owners`` names only the user (and in a server the bot is not a member)."""
+
+    context: int = GUILD
+    user_install: bool = False
+    guild_id: int | None = None
+    channel_id: int | None = None
 
 
 @dataclass
@@ -266,17 +283,19 @@ class FakeDiscord:
         roles: Sequence[int] = (),
         permissions: str = ALL_PERMISSIONS,
         locale: str = "en-US",
+        where: Where = Where(),
     ) -> int:
         """Dispatch INTERACTION_CREATE for a slash command and return the interaction id.
 
         ``options`` is either ``{name: value}`` (types taken from the synced command, else guessed from
-        the Python type) or a raw list of option dicts. If the gateway is down the event is queued and
-        replayed on RESUME, as Discord does.
+        the Python type) or a raw list of option dicts. ``where`` says in which context (a server, a DM, a group
+        DM) and under which install. If the gateway is down the event is queued and replayed on RESUME, as
+        Discord does.
         """
         if self._session_id is None:
             raise RuntimeError("no gateway session yet; await wait_ready() first")
-        guild = guild_id or self.guild_id
-        channel = channel_id or self.channel_id
+        guild = where.guild_id or guild_id or self.guild_id
+        channel = where.channel_id or channel_id or self.channel_id
         command = self._find_command(name, guild)
         data: Json = {
             "id": command["id"] if command else str(self._snowflake()),
@@ -286,32 +305,80 @@ class FakeDiscord:
         }
         if command and "guild_id" in command:
             data["guild_id"] = command["guild_id"]
-        interaction = _Interaction(self._snowflake(), f"token-{self._snowflake()}", guild, channel, {})
-        interaction.payload = {
+        user = user_id or self.user_id
+        interaction = self._interaction(2, data, user, where, guild, channel, roles, permissions, locale)
+        await self._dispatch("INTERACTION_CREATE", interaction.payload)
+        return interaction.id
+
+    async def send_click(
+        self, message_id: int, custom_id: str, *, user_id: int | None = None, where: Where = Where()
+    ) -> int:
+        """Dispatch INTERACTION_CREATE for a click on a button of a message the bot sent (in the message's channel,
+        in the context ``where`` describes) and return the interaction id."""
+        message = self.messages[message_id]
+        guild = int(message["guild_id"]) if message.get("guild_id") else None
+        data = {"custom_id": custom_id, "component_type": 2}
+        user = user_id or self.user_id
+        channel = int(message["channel_id"])
+        interaction = self._interaction(3, data, user, where, guild, channel, (), ALL_PERMISSIONS, "en-US")
+        interaction.payload["message"] = message
+        await self._dispatch("INTERACTION_CREATE", interaction.payload)
+        return interaction.id
+
+    def _interaction(
+        self,
+        kind: int,
+        data: Json,
+        user_id: int,
+        where: Where,
+        guild: int | None,
+        channel: int,
+        roles: Sequence[int],
+        permissions: str,
+        locale: str,
+    ) -> _Interaction:
+        """An interaction and its payload, shaped by its context: a server gives ``guild_id`` and ``member``, a DM or
+        group DM gives ``user`` and no guild; ``authorizing_integration_owners`` names the server for a server
+        install and only the user for a user install."""
+        in_guild = where.context == GUILD
+        interaction = _Interaction(
+            self._snowflake(), f"token-{self._snowflake()}", guild if in_guild else None, channel, {}
+        )
+        owners = {USER_INSTALL: str(user_id)} if where.user_install else {GUILD_INSTALL: str(guild or 0)}
+        payload: Json = {
             "id": str(interaction.id),
             "application_id": str(self.application_id),
-            "type": 2,
+            "type": kind,
             "token": interaction.token,
             "version": 1,
             "data": data,
-            "guild_id": str(guild),
-            "guild": {"id": str(guild), "locale": "en-US", "features": []},
-            "guild_locale": "en-US",
             "channel_id": str(channel),
-            "channel": {**self._channel_payload(channel, guild), "permissions": ALL_PERMISSIONS},
-            "member": self._member_payload(user_id or self.user_id, roles, permissions),
-            "app_permissions": ALL_PERMISSIONS,
             "locale": locale,
             "entitlements": [],
             "entitlement_sku_ids": [],
-            "authorizing_integration_owners": {"0": str(guild)},
-            "context": 0,
+            "authorizing_integration_owners": owners,
+            "context": where.context,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
+        if in_guild:
+            payload |= {
+                "guild_id": str(guild),
+                "guild": {"id": str(guild), "locale": "en-US", "features": []},
+                "guild_locale": "en-US",
+                "channel": {**self._channel_payload(channel, guild or 0), "permissions": permissions},
+                "member": self._member_payload(user_id, roles, permissions),
+                "app_permissions": ALL_PERMISSIONS,
+            }
+        else:
+            payload |= {
+                "channel": self._private_channel_payload(channel, user_id, where.context),
+                "user": self._user(user_id),
+                "app_permissions": "0",
+            }
+        interaction.payload = payload
         self._interactions[interaction.id] = interaction
         self._tokens[interaction.token] = interaction
-        await self._dispatch("INTERACTION_CREATE", interaction.payload)
-        return interaction.id
+        return interaction
 
     async def drop_gateway(self, resumable: bool = True, code: int = 4000) -> None:
         """Close the gateway socket. With ``resumable=False`` the session is also forgotten, so the
@@ -386,6 +453,16 @@ class FakeDiscord:
             "rate_limit_per_user": 0,
         }
 
+    def _private_channel_payload(self, channel_id: int, user_id: int, context: int) -> Json:
+        """A DM with the bot (context 1), or a group DM of the user and a friend (context 2)."""
+        if context == BOT_DM:
+            return {"id": str(channel_id), "type": 1, "last_message_id": None, "recipients": [self._user(user_id)]}
+        friend = self._user(user_id + 1)
+        return {
+            "id": str(channel_id), "type": 3, "name": "Reckoning fans", "icon": None, "owner_id": str(user_id),
+            "last_message_id": None, "recipients": [self._user(user_id), friend],
+        }  # fmt: skip
+
     def _guild_payload(self) -> Json:
         guild = str(self.guild_id)
         return {
@@ -437,12 +514,13 @@ class FakeDiscord:
             for key, value in options.items()
         ]
 
-    def _new_message(self, channel_id: int, body: Json, *, message_type: int = 0) -> Json:
-        """Create and store a message authored by the bot from a create-message body."""
+    def _new_message(self, channel_id: int, body: Json, *, guild_id: int | None, message_type: int = 0) -> Json:
+        """Create and store a message authored by the bot from a create-message body (``guild_id`` None: in a DM or
+        group DM)."""
         message: Json = {
             "id": str(self._snowflake()),
             "channel_id": str(channel_id),
-            "guild_id": str(self.guild_id),
+            **({"guild_id": str(guild_id)} if guild_id is not None else {}),
             "author": self._user(self.application_id),
             "content": "",
             "embeds": [],
@@ -694,7 +772,7 @@ class FakeDiscord:
         result: Json = {
             "interaction": {
                 "id": str(interaction.id),
-                "type": 2,
+                "type": interaction.payload["type"],
                 "response_message_loading": kind == 5,
                 "response_message_ephemeral": bool(flags & EPHEMERAL_FLAG),
             }
@@ -702,10 +780,16 @@ class FakeDiscord:
         if kind in (4, 5):  # CHANNEL_MESSAGE_WITH_SOURCE / DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
             if kind == 5:
                 data = {"flags": flags | LOADING_FLAG}
-            message = self._new_message(interaction.channel_id, data, message_type=20)
+            message = self._new_message(interaction.channel_id, data, message_type=20, guild_id=interaction.guild_id)
             self._originals[interaction.token] = int(message["id"])
             result["interaction"]["response_message_id"] = message["id"]
             result["resource"] = {"type": kind, "message": message}
+        elif kind in (6, 7) and "message" in interaction.payload:  # a component's message, updated (7) or not
+            message = self.messages[int(interaction.payload["message"]["id"])]
+            if kind == 7:
+                message.update({k: data[k] for k in _MESSAGE_FIELDS if k in data})
+                message["edited_timestamp"] = _now()
+            self._originals[interaction.token] = int(message["id"])
         if request.query.get("with_response") in ("1", "true", "True"):
             return _json_response(result)
         return web.Response(status=204)
@@ -719,7 +803,8 @@ class FakeDiscord:
         interaction = self._webhook_interaction(request)
         if interaction is None:
             return _error(404, "Unknown Webhook", 10015)
-        message = self._new_message(interaction.channel_id, await _read_body(request) or {}, message_type=20)
+        body = await _read_body(request) or {}
+        message = self._new_message(interaction.channel_id, body, message_type=20, guild_id=interaction.guild_id)
         if request.query.get("wait") in ("1", "true", "True"):
             return _json_response(message)
         return web.Response(status=204)
@@ -749,4 +834,4 @@ class FakeDiscord:
             return _error(404, "Unknown Channel", 10003)
         body: Json = await _read_body(request) or {}
         message_type = 19 if "message_reference" in body else 0  # REPLY or DEFAULT
-        return _json_response(self._new_message(channel, body, message_type=message_type))
+        return _json_response(self._new_message(channel, body, guild_id=self.guild_id, message_type=message_type))

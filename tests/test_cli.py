@@ -126,11 +126,26 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("line", "token"), CASES)
+POSTGRES_URL = re.compile(r"postgresql://\S+")
+
+
+@pytest.mark.parametrize(("line", "token"), [case for case in CASES if not POSTGRES_URL.search(case.values[0])])
 async def test_every_documented_command_works_as_written(line: str, token: bool, seeded_database: Path,
                                                          tmp_path: Path) -> None:  # fmt: skip
     """Run where a person following the README would: a folder with ``config.yaml`` copied from the example, a
     database from an earlier start in the per-user data folder, and any token reaching a fake Discord."""
+    await run_as_documented(line, token, seeded_database, tmp_path)
+
+
+@pytest.mark.parametrize(("line", "token"), [case for case in CASES if POSTGRES_URL.search(case.values[0])])
+async def test_every_documented_postgresql_command_works_on_a_real_server(
+    line: str, token: bool, seeded_database: Path, tmp_path: Path, postgres_database: str
+) -> None:
+    """The same, with the documented ``postgresql://`` URL replaced by a new database on the tests' server."""
+    await run_as_documented(POSTGRES_URL.sub(lambda _: postgres_database, line), token, seeded_database, tmp_path)
+
+
+async def run_as_documented(line: str, token: bool, seeded_database: Path, tmp_path: Path) -> None:
     settings, words = split_command(line)
     shutil.copy(ROOT / "config.example.yaml", tmp_path / "config.yaml")
     data_home = tmp_path / "data-home"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from bot.config import BUNDLED_PACK, Config, ConfigError, load_config
+from bot.config import BUNDLED_PACK, Config, ConfigError, load_config, shown
 from bot.pack import load_pack
 from tests.conftest import ROOT
 
@@ -110,6 +110,14 @@ def test_a_missing_pack_stops_mi_bot_run_as_a_missing_file_not_as_an_unreachable
         ("token: abc\n", "token: unknown key (the token is read from DISCORD_TOKEN only)"),
         ("- just\n- a list\n", "expected a mapping"),
         ("database: [unclosed\n", "is not valid YAML"),
+        ("database: mysql://db/x\n", "database: must be a SQLite file's path or a postgresql:// URL"),
+        (
+            "discord: {shard_count: 2, shard_ids: [2]}\n",
+            "discord: shard_ids must be distinct shard numbers from 0 to 1",
+        ),
+        ("discord: {shard_count: 2, shard_ids: [1, 1]}\n", "discord: shard_ids must be distinct shard numbers"),
+        ("discord: {shard_ids: [0]}\n", "discord: shard_ids needs shard_count"),
+        ("discord: {shard_count: 0}\n", "discord.shard_count: Input should be greater than or equal to 1"),
     ],
 )
 def test_mistakes_name_the_key(tmp_path: Path, text: str, expected: str) -> None:
@@ -117,6 +125,22 @@ def test_mistakes_name_the_key(tmp_path: Path, text: str, expected: str) -> None
         load_config(write(tmp_path, text), environ={})
     assert expected in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_a_postgresql_url_is_kept_and_the_environment_overrides_it(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "database: postgresql://mibot@db.example.org/mibot\ndiscord: {shard_count: 4, shard_ids: [2, 3]}\n"
+    )
+    config = load_config(path, environ={})
+    assert config.database == "postgresql://mibot@db.example.org/mibot"
+    assert (config.discord.shard_count, config.discord.shard_ids) == (4, [2, 3])
+    url = "postgresql://mibot:s3cret@db.example.org:5433/mibot"
+    assert load_config(path, environ={"MI_BOT_DATABASE_URL": url}).database == url
+    assert shown(url) == "postgresql://mibot:***@db.example.org:5433/mibot"
+    assert (
+        load_config(None, environ={"MI_BOT_DATABASE_URL": "elsewhere.sqlite3"}).database
+        == Path.cwd() / "elsewhere.sqlite3"
+    )
 
 
 def test_missing_file(tmp_path: Path) -> None:

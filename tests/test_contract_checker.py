@@ -110,6 +110,21 @@ GOOD_SYNC = sync(
     command("สวัสดี", description="Thai name with combining marks"),
     command("it's-ok_2", description="Punctuation the regex allows"),
     {"name": "Quote This", "type": 3, "dm_permission": True},  # context menus allow spaces and caps
+    command(
+        "stunt",
+        description="Anywhere: a server, a DM, a group DM",
+        dm_permission=True,
+        contexts=[0, 1, 2],
+        integration_types=[0, 1],
+    ),
+    command(
+        "settings",
+        description="Server only, for managers",
+        dm_permission=False,
+        contexts=[0],
+        integration_types=[0],
+        default_member_permissions=32,
+    ),
 )
 
 GOOD = [
@@ -338,6 +353,27 @@ BAD: list[tuple[str, HttpLogEntry, str]] = [
         "autocomplete string value long",
         callback(8, {"choices": [{"name": "n", "value": "v" * 101}]}),
         "data.choices[0].value is 101 characters (max 100)",
+    ),
+    # where a command is installed and used
+    (
+        "group DMs without a user install",
+        sync(command(contexts=[0, 1, 2], integration_types=[0])),
+        "[0].contexts includes 2 (PRIVATE_CHANNEL), which only a user install reaches, but integration_types lacks 1",
+    ),
+    (
+        "dm_permission against contexts",
+        sync(command(dm_permission=True, contexts=[0], integration_types=[0])),
+        "[0].dm_permission is true but contexts [0] lacks 1 (BOT_DM): they must agree",
+    ),
+    (
+        "admin command installable to users",
+        sync(command(default_member_permissions=32, contexts=[0], dm_permission=False, integration_types=[0, 1])),
+        "[0].integration_types includes 1 (USER_INSTALL) on a command hidden by default_member_permissions",
+    ),
+    (
+        "unknown context",
+        sync(command(contexts=[0, 3], integration_types=[0, 1])),
+        "[0].contexts[1]",
     ),
     # message content and embeds
     ("reply content 2001", reply(content="x" * 2001), "data.content is 2001 characters (max 2000)"),

@@ -6,6 +6,7 @@ them; each failure ends at once with one line, and nothing an admin did is silen
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -20,6 +21,7 @@ from bot.store import open_store
 from bot.store.sqlite import kept_marker
 from tests.conftest import PACK, outcome, prefilled, write_config
 from tests.fake_discord import FakeDiscord
+from tests.test_trivia import ask, pick
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and a POSIX subprocess are needed")
 
@@ -117,6 +119,21 @@ async def save_summary(admin, channel) -> None:
     assert "Saved" in saved.response.content
 
 
+async def start_is_refused(folder: Path, config: Config, fake: FakeDiscord, state: str) -> None:
+    """``mi-bot check`` and ``mi-bot run`` stop with one line on a database that is ``state`` (missing or empty)
+    while its marker says it held changes, create nothing in its place, and never go online."""
+    found = f"The fact database {config.database} is {state}, but it held"
+    for command in ("check", "run"):
+        code, _, stderr = await mi_bot(folder, command, fake=fake)
+        assert code == 1
+        assert stderr.strip().splitlines() == [
+            f"mi-bot: {found} admin changes (facts.sqlite3-kept beside it says so). Restore it from a backup "
+            "(README: Backups), or start a new one on purpose: mi-bot run --new-database"
+        ]
+        assert config.database.exists() == (state == "empty")  # nothing was created in its place
+    assert fake.identifies == 0  # the refused run never went online
+
+
 async def test_a_first_start_creates_the_database_and_says_so(tmp_path) -> None:
     write_config(tmp_path)
     code, stdout, _ = await mi_bot(tmp_path, "check")
@@ -146,16 +163,7 @@ async def test_a_lost_database_with_admin_changes_stops_the_start_until_a_new_on
         config.database.touch()
     write_config(tmp_path, fake=fake)
 
-    found = f"The fact database {config.database} is {'missing' if loss == 'deleted' else 'empty'}, but it held"
-    for command in ("check", "run"):
-        code, stdout, stderr = await mi_bot(tmp_path, command, fake=fake)
-        assert code == 1
-        assert stderr.strip().splitlines() == [
-            f"mi-bot: {found} admin changes (facts.sqlite3-kept beside it says so). Restore it from a backup "
-            "(README: Backups), or start a new one on purpose: mi-bot run --new-database"
-        ]
-        assert config.database.exists() == (loss == "emptied")  # nothing was created in its place
-    assert fake.identifies == 0  # the refused run never went online
+    await start_is_refused(tmp_path, config, fake, "missing" if loss == "deleted" else "empty")
 
     code, _, stderr = await mi_bot(tmp_path, "run", "--new-database", fake=fake)
     assert code == 0, stderr
@@ -170,6 +178,26 @@ async def test_server_settings_count_as_changes_to_keep(bot, config: Config, man
     result = await manager.slash(channel, "settings bts-channel", channel=channel)
     assert not result.ephemeral or "Sorry" not in result.response.content
     assert kept_marker(config.database).exists()
+
+
+async def test_trivia_scores_alone_count_as_changes_to_keep(tmp_path, bot, config: Config, fan, fake) -> None:
+    assert not kept_marker(config.database).exists()
+    asked, played = await ask(fan.user, None)  # in a DM: no server settings, no admin change
+    await pick(fan.user, asked, played, right=True)
+    assert kept_marker(config.database).exists()
+    await bot.close()
+
+    with contextlib.closing(sqlite3.connect(config.database)) as db, db:  # only the scores left
+        db.execute("DELETE FROM trivia_answers")
+        db.execute("DELETE FROM trivia_rounds")
+    kept_marker(config.database).unlink()
+    store = await open_store(config.database)  # opening it sees the scores and marks them to keep
+    await store.close()
+    assert kept_marker(config.database).exists()
+
+    remove_database(config.database)
+    write_config(tmp_path, fake=fake)
+    await start_is_refused(tmp_path, config, fake, "missing")
 
 
 async def test_a_store_with_admin_changes_from_before_the_marker_gets_one_when_opened(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import forms, render
@@ -41,6 +41,7 @@ def test_every_markup_character_is_escaped_on_one_line():
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.characters(exclude_categories=("Cs",)), max_size=300), st.integers(1, 200))
+@example("\U000f0000 \\*", 10)  # a private-use character typed, where the try-out's reader hides escapes
 def test_any_text_is_echoed_inert_and_reads_as_typed(text, limit):
     echoed = render.echo(text, limit)
     assert_escaped(echoed)

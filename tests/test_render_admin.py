@@ -73,7 +73,8 @@ def test_settings_show_the_pause_in_words_naming_the_commands_that_fix_it():
     text = render_admin.settings_text(GuildSettings(1, 42, None, None, disabled_reason=code))
     assert (
         "⚠️ **Posting is paused** since 05 Jan 2026: I lost the Send Messages, Embed Links permission in <#42>. "
-        "Fix that, then set the channel again with `/settings bts-channel` or `/settings announcements`."
+        "Fix that, then set the channel again with `/settings bts-channel`, `/settings announcements`, "
+        "`/settings trivia-channel` or `/settings on-this-day`."
     ) in text
     assert "paused" not in render_admin.settings_text(GuildSettings(1, 42))
 

@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import create_bot
 from bot.models import KINDS, Key
+from bot.store import open_store
 from bot.ui import OpenMatch
 from tests.conftest import buttons
 
@@ -40,6 +41,24 @@ QUESTIONS = [
     ("what happened to the kylling bridge", PLACE + "Raumabanen railway"),
     ("biplain", STUNT + "Biplane fight over South Africa"),
 ]
+
+
+async def test_every_question_finds_its_answer_on_each_backend(seeded_database):
+    """The store below /search, on SQLite and on PostgreSQL: their scores differ (bm25 and ts_rank), so the order
+    of close answers may too, but the right answer is among the best three on both (and first on SQLite: above)."""
+    store = await open_store(seeded_database)
+    try:
+        found = {question: await store.search(question) for question, _ in QUESTIONS}
+    finally:
+        await store.close()
+    titles = {question: expected.split(" ", 1)[1] for question, expected in QUESTIONS}  # a card's title, clipped
+
+    def answers(fact, title: str) -> bool:
+        return f"{fact.names[0]} ({fact.key})".startswith(title) or title.startswith(fact.names[0])
+
+    missed = {q: [f.names[0] for f in facts[:3]] for q, facts in found.items()
+              if not any(answers(f, titles[q]) for f in facts[:3])}  # fmt: skip
+    assert not missed
 
 
 @pytest.mark.parametrize(("question", "expected"), QUESTIONS)

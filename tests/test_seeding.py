@@ -8,19 +8,16 @@ from pathlib import Path
 
 from bot.models import Release, Stunt, Video
 from bot.pack import Pack, load_pack
-from bot.store import Author, FactStore, open_store
+from bot.store import Author, open_store
 from tests.conftest import PACK
 
 ADMIN = Author(42, "luther")
-LATEST_SCHEMA = len(list((Path(__file__).parent.parent / "bot/store/sqlite/migrations").glob("*.sql")))
+MIGRATIONS = (Path(__file__).parent.parent / "bot/store/sqlite/migrations").glob("*.sql")
+LATEST_SCHEMA = max(int(script.name.split("_", 1)[0]) for script in MIGRATIONS)  # the number of the last one
 
 
-async def open_at(tmp_path: Path) -> FactStore:
-    return await open_store(tmp_path / "facts.sqlite3")
-
-
-async def test_an_empty_file_is_migrated_and_seeded_once(tmp_path: Path) -> None:
-    store = await open_at(tmp_path)
+async def test_an_empty_file_is_migrated_and_seeded_once(database: Path | str) -> None:
+    store = await open_store(database)
     try:
         assert await store.schema_version() >= 1
         first = await store.seed([load_pack(PACK)])
@@ -34,11 +31,11 @@ async def test_an_empty_file_is_migrated_and_seeded_once(tmp_path: Path) -> None
     assert counts == {fact.kind: len([f for f in pack.facts() if f.kind == fact.kind]) for fact in pack.facts()}
 
 
-async def test_reopening_keeps_everything(tmp_path: Path) -> None:
-    store = await open_at(tmp_path)
+async def test_reopening_keeps_everything(database: Path | str) -> None:
+    store = await open_store(database)
     await store.seed([load_pack(PACK)])
     await store.close()
-    store = await open_at(tmp_path)
+    store = await open_store(database)
     try:
         assert (await store.find(Stunt, "motorbike")).fact.key == "bike-cliff-jump"
     finally:
@@ -50,9 +47,9 @@ def newer(pack: Pack, key: str, **changes: object) -> Pack:
     return pack.model_copy(update={"stunts": stunts, "version": pack.version + 1})
 
 
-async def test_a_newer_pack_updates_unedited_facts_but_never_an_admins_edit(tmp_path: Path) -> None:
+async def test_a_newer_pack_updates_unedited_facts_but_never_an_admins_edit(database: Path | str) -> None:
     pack = load_pack(PACK)
-    store = await open_at(tmp_path)
+    store = await open_store(database)
     try:
         await store.seed([pack])
         edited = await store.entry("stunt:speed-flying")
@@ -79,7 +76,8 @@ async def test_a_newer_pack_updates_unedited_facts_but_never_an_admins_edit(tmp_
 
 def as_first_schema(path: Path) -> None:
     """Turn a database back into the first schema's layout (before migration 2 added look-up indexes,
-    migration 3 gave releases a type instead of a premiere flag and migration 4 a film column to facts)."""
+    migration 3 gave releases a type instead of a premiere flag, migration 4 a film column to facts and
+    migration 5 added trivia's tables and settings)."""
     with closing(sqlite3.connect(path)) as db:
         db.executescript(
             """
@@ -93,17 +91,21 @@ def as_first_schema(path: Path) -> None:
             DROP TABLE names; ALTER TABLE old_names RENAME TO names;
             CREATE INDEX names_by_kind ON names (kind, folded); CREATE INDEX names_by_fact ON names (fact_id);
             DROP INDEX facts_by_film; ALTER TABLE facts DROP COLUMN film; DROP INDEX changes_by_set;
+            DROP TABLE trivia_rounds; DROP TABLE trivia_answers; DROP TABLE trivia_scores; DROP TABLE trivia_seen;
+            ALTER TABLE guild_settings DROP COLUMN trivia_channel_id;
+            ALTER TABLE guild_settings DROP COLUMN trivia_hour;
+            ALTER TABLE guild_settings DROP COLUMN on_this_day_channel_id;
             PRAGMA user_version = 1;
             """
         )
 
 
 async def test_a_database_of_the_first_schema_is_migrated_with_its_data(tmp_path: Path) -> None:
-    store = await open_at(tmp_path)
+    store = await open_store(tmp_path / "facts.sqlite3")
     await store.seed([load_pack(PACK)])
     await store.close()
     as_first_schema(tmp_path / "facts.sqlite3")
-    store = await open_at(tmp_path)
+    store = await open_store(tmp_path / "facts.sqlite3")
     try:
         assert await store.schema_version() == LATEST_SCHEMA
         rome: Release = await store.get("release:dr1-rome-premiere")

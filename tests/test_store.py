@@ -1,15 +1,14 @@
 """The store's writes, below Discord: undo that reverts only what a change did and refuses what it cannot do
-safely, removals that would break a link, and imports that are all or nothing. A real SQLite file each time."""
+safely, removals that would break a link, and imports that are all or nothing. Each on a real SQLite file and on
+a real PostgreSQL database."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from bot.errors import Conflict, Invalid
 from bot.models import Stunt
 from bot.pack import load_pack, parse_pack, read_yaml
 from bot.store import Author, FactStore, open_store
-from bot.store.cache import POLL_SECONDS
 from bot.store.search import text_match
 from bot.store.sqlite.index import fts5
 from tests.conftest import PACK, ROOT
@@ -27,12 +25,9 @@ LUTHER, ILSA = Author(1, "luther"), Author(2, "ilsa")
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[FactStore]:
-    """A store of its own (not the bot's), seeded from the shipped pack."""
-    opened = await open_store(tmp_path / "facts.sqlite3")
-    pack = load_pack(PACK)
-    await opened.seed([pack])
-    await opened.remember_pack(pack)
+async def store(seeded_database: Path | str) -> AsyncIterator[FactStore]:
+    """A store of its own (not the bot's), seeded from the shipped pack: on SQLite, then on PostgreSQL."""
+    opened = await open_store(seeded_database)
     yield opened
     await opened.close()
 
@@ -44,9 +39,9 @@ async def change(store: FactStore, ref: str, author: Author = LUTHER, **values: 
     return (await store.change_sets())[0].id
 
 
-def snapshot(store: FactStore) -> list[tuple]:
-    with closing(sqlite3.connect(store.backend.path)) as db:
-        return db.execute("SELECT kind, key, revision, deleted, doc FROM facts ORDER BY id").fetchall()
+async def snapshot(store: FactStore) -> list[tuple]:
+    """Every fact's row, read past the store's interface."""
+    return await store.backend.db.fetch("SELECT kind, key, revision, deleted, doc FROM facts ORDER BY id")
 
 
 async def test_undo_puts_back_only_the_fields_it_changed(store):
@@ -76,10 +71,10 @@ async def test_undone_flags_follow_a_chain_of_undos(store):
 async def test_undo_refuses_when_a_later_change_touched_the_same_field(store):
     first = await change(store, "release:fr-us", date=dt.date(2025, 5, 30))
     later = await change(store, "release:fr-us", ILSA, date=dt.date(2025, 5, 21))
-    before = snapshot(store)
+    before = await snapshot(store)
     with pytest.raises(Conflict, match=rf"ilsa changed date, history of release:fr-us later \(change #{later}"):
         await store.undo(first, LUTHER)
-    assert snapshot(store) == before
+    assert await snapshot(store) == before
 
 
 async def test_undoing_the_later_change_first_lets_the_earlier_one_go(store):
@@ -94,10 +89,10 @@ async def test_undo_refuses_to_point_at_a_removed_fact(store):
     """The video stops linking the Svalbard stunt, the stunt is removed; bringing the link back would dangle."""
     unlinked = await change(store, "video:bts-svalbard", stunts=[])
     await store.remove("stunt:svalbard-fr", LUTHER)
-    before = snapshot(store)
+    before = await snapshot(store)
     with pytest.raises(Conflict, match="video:bts-svalbard › stunts\\[0\\] would point at the missing stunt"):
         await store.undo(unlinked, LUTHER)
-    assert snapshot(store) == before
+    assert await snapshot(store) == before
 
 
 async def test_undo_refuses_to_use_a_name_twice(store):
@@ -112,12 +107,12 @@ async def test_undo_refuses_to_use_a_name_twice(store):
 
 
 async def test_a_fact_in_use_cannot_be_removed(store):
-    before = snapshot(store)
+    before = await snapshot(store)
     with pytest.raises(Invalid, match=r"still used by stunt .* Edit or remove those first"):
         await store.removable("location:helsetkopen")
     with pytest.raises(Invalid, match="still used by"):
         await store.remove("location:helsetkopen", LUTHER)
-    assert snapshot(store) == before
+    assert await snapshot(store) == before
 
 
 async def test_removed_facts_are_found_for_restore(store):
@@ -157,14 +152,14 @@ async def test_an_import_that_would_leave_a_broken_link_is_refused_whole(store):
     await change(store, "stunt:train-roof-fight", filmed="2021")
     plan = await store.plan_import(parse_pack(exported), replace=True)
     assert [f.ref for f, _ in plan.conflicts] == ["stunt:train-roof-fight"]
-    before = snapshot(store)
+    before = await snapshot(store)
     with pytest.raises(Invalid, match="would point at the missing location 'raumabanen'"):
         await store.apply_import(plan, LUTHER)
-    assert snapshot(store) == before
+    assert await snapshot(store) == before
 
 
 async def test_an_import_is_one_change_that_undo_reverts_whole(store):
-    before = snapshot(store)
+    before = await snapshot(store)
     exported = read_yaml(await store.export())
     exported["videos"] = [v for v in exported["videos"] if v["key"] != "bts-train"]
     next(r for r in exported["releases"] if r["key"] == "fr-us")["date"] = dt.date(2025, 5, 30)
@@ -172,8 +167,8 @@ async def test_an_import_is_one_change_that_undo_reverts_whole(store):
     set_id = await store.apply_import(plan, LUTHER)
     assert (await store.change_sets())[0].summary == "import: 0 added, 1 changed, 1 removed"
     await store.undo(set_id, LUTHER)
-    assert [row[4] for row in snapshot(store)] == [row[4] for row in before]
-    assert not any(row[3] for row in snapshot(store))
+    assert [row[4] for row in (await snapshot(store))] == [row[4] for row in before]
+    assert not any(row[3] for row in (await snapshot(store)))
 
 
 async def test_a_store_holding_names_alike_still_undoes_and_imports_what_does_not_touch_them(store):
@@ -198,8 +193,8 @@ async def test_a_store_holding_names_alike_still_undoes_and_imports_what_does_no
         await change(store, "stunt:carrier-fr", summary="Changed.")
 
 
-async def test_of_two_processes_editing_one_fact_one_wins_and_the_other_loses_nothing(store):
-    other = await open_store(store.backend.path)  # another process on the same database
+async def test_of_two_processes_editing_one_fact_one_wins_and_the_other_loses_nothing(store, seeded_database):
+    other = await open_store(seeded_database)  # another process on the same database
     try:
         mine, theirs = await store.entry("stunt:speed-flying"), await other.entry("stunt:speed-flying")
         await other.update(theirs.fact.model_copy(update={"summary": "Theirs."}), ILSA, expected=theirs)
@@ -214,16 +209,16 @@ async def test_of_two_processes_editing_one_fact_one_wins_and_the_other_loses_no
         await other.close()
 
 
-async def test_a_film_retitled_by_another_process_is_seen_without_a_restart(store):
+async def test_a_film_retitled_by_another_process_is_seen_without_a_restart(store, seeded_database):
     """Films are cached per process; the cache follows the change log, whoever wrote to it."""
-    other = await open_store(store.backend.path)
+    other = await open_store(seeded_database)
     try:
         assert (await store.films())["fr"].title == "Mission: Impossible – The Final Reckoning"
         film = await other.entry("film:fr")
         await other.update(
             film.fact.model_copy(update={"title": "The Final Reckoning (retitled)"}), ILSA, expected=film
         )
-        await asyncio.sleep(POLL_SECONDS)  # at most this long until a process looks at the change log again
+        await asyncio.sleep(store.backend.poll_seconds)  # until it looks at the change log again (PostgreSQL: at once)
         assert (await store.films())["fr"].title == "The Final Reckoning (retitled)"
     finally:
         await other.close()
@@ -240,7 +235,7 @@ def test_the_interface_and_pure_modules_load_no_database_driver():
     backend is imported when a store is opened."""
     code = (
         "import sys, bot.render, bot.render_admin, bot.forms, bot.text, bot.rules, bot.store; "
-        "print([m for m in ('aiosqlite', 'sqlite3') if m in sys.modules])"
+        "print([m for m in ('aiosqlite', 'sqlite3', 'asyncpg') if m in sys.modules])"
     )
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"

@@ -16,6 +16,7 @@ from typing import Protocol, overload
 from bot.models import Change, Fact, Film, Video
 from bot.pack import Pack
 from bot.store.db import Value
+from bot.store.games import Games
 from bot.store.records import Author, ChangeSet, Entry, F, GuildSettings, ImportPlan, Kinds, SeedReport
 
 
@@ -28,6 +29,12 @@ class FactStore(Protocol):
     async def close(self) -> None: ...
 
     async def schema_version(self) -> int: ...
+
+    async def lead(self) -> bool:
+        """Whether this process is the one of those sharing the database that posts by itself (new videos,
+        release news, the weekly pick): elected through the database, and replaced within a minute when it
+        stops. Always true on SQLite."""
+        ...
 
     async def holds_changes(self) -> bool:
         """Whether the store holds what no pack can re-create: admin changes (edits, imports, videos from feeds)
@@ -197,4 +204,11 @@ class FactStore(Protocol):
 
     async def release_post(self, guild_id: int, item: str) -> None:
         """Forget a claimed post whose sending failed, so it may be tried again."""
+        ...
+
+    # ----------------------------------------------------------------- games
+
+    @property
+    def games(self) -> Games:
+        """Trivia's rounds, answers, scores and the questions each player saw lately (``bot.store.games``)."""
         ...

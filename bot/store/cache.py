@@ -4,13 +4,13 @@ kept true when another process changes the facts.
 Every write of a fact adds a row to the change log, so "the newest change I have seen" is one number that says
 whether a cached value can still be trusted. ``ChangeWatch`` keeps that number and ``Cached`` remembers the
 number its value was built at: when the watch has seen a newer change, the value is built again on its next use.
-The watch learns of changes in one of two ways, and callers never know which:
 
-* it reads the newest change id from the database at most every ``POLL_SECONDS`` when asked, and right after
-  this process wrote (``recheck``): enough for one process on SQLite, and for a script writing beside it;
-* a backend that is told of each commit (PostgreSQL's ``LISTEN/NOTIFY``) passes every change id to ``saw`` and
-  sets ``poll_seconds`` to ``math.inf``. Polling the highest id is only right when ids grow in commit order, as
-  with SQLite's single writer; a PostgreSQL sequence can commit out of order, which is why it is told instead.
+The watch reads the newest change id from the database when asked, at most every ``poll_seconds`` (the
+backend's), and right after this process wrote (``recheck``). On SQLite that is every ``POLL_SECONDS``: enough for
+one bot process and a script writing beside it. On PostgreSQL, where many processes share the database, it is
+every use (one look at the change log's primary key), so an edit in one process is seen by every other at once.
+Reading the highest id is right because writes take turns (``bot.store.db``): ids are committed in the order
+they are drawn, so no smaller id can commit after a larger one was seen.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class ChangeWatch:
         self._checked = -math.inf
 
     def saw(self, change_id: int) -> None:
-        """A change was committed (by this process or, as a backend's notice says, by another)."""
+        """A change was committed (by this process or another)."""
         self.seen = max(self.seen, change_id)
 
     def recheck(self) -> None:

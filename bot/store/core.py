@@ -75,7 +75,7 @@ class Core:
         self.backend = backend
         self.db = backend.db
         self.index = backend.index
-        self.watch = ChangeWatch(self.last_change_id)
+        self.watch = ChangeWatch(self.last_change_id, backend.poll_seconds)
 
     @property
     def created(self) -> bool:

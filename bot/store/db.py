@@ -1,4 +1,4 @@
-"""The seams between the store's shared logic and a database backend (SQLite today; PostgreSQL next).
+"""The seams between the store's shared logic and a database backend (SQLite, PostgreSQL).
 
 The logic (facts, history and undo, import planning, seeding, settings, post claims) is written once against
 ``Database``, a tiny adapter: ``fetch``/``fetch_one`` outside a transaction, and inside ``transaction()`` the same
@@ -12,9 +12,13 @@ plus ``execute``/``execute_many``. SQL written for it is portable:
 * ``names.folded`` compares byte by byte (SQLite's default; PostgreSQL declares it ``COLLATE "C"``), so a prefix
   is the range from the prefix to the prefix plus U+FFFF.
 
+Transactions run one at a time, across processes too (SQLite's single writer; a PostgreSQL advisory lock), so
+the rules checked before a write still hold when it commits, and change ids are committed in the order drawn.
+
 What differs between backends stays behind them: connection set-up, migrations, turning driver errors into
-``StoreUnavailable`` sentences (read-only, busy), and the ``SearchIndex`` (full-text search and name matching,
-FTS5 on SQLite; ``tsvector``, ``pg_trgm`` and ``unaccent`` on PostgreSQL) that reads a backend-neutral ``Match``.
+``StoreUnavailable`` sentences (read-only, busy), the poster election, and the ``SearchIndex`` (full-text search
+and name matching, FTS5 on SQLite; ``tsvector`` and ``unaccent`` on PostgreSQL) that reads a backend-neutral
+``Match``.
 """
 
 from __future__ import annotations
@@ -123,11 +127,26 @@ class Backend(Protocol):
         """This open created the database (it was missing or empty)."""
         ...
 
+    @property
+    def poll_seconds(self) -> float:
+        """How long a cached value may be used before the change log is read again (``bot.store.cache``): 0 where
+        other processes share the database, so that every process sees an edit at once."""
+        ...
+
     def keep(self) -> None:
-        """Record that the database holds what no pack can re-create (admin changes, settings), so that losing it
-        stops the next start instead of starting empty."""
+        """Record that the database holds what no pack can re-create (admin changes, settings, trivia), so that
+        losing it stops the next start instead of starting empty."""
         ...
 
     async def schema_version(self) -> int: ...
+
+    async def lead(self) -> bool:
+        """Whether this process is the one that posts (feeds, release news, the weekly pick), elected through the
+        database so that exactly one process of those sharing it does, and another takes over when it stops."""
+        ...
+
+    async def follow_ids(self, tx: Writer) -> None:
+        """After rows were written with their own ids (a copy), make new rows get ids after the highest."""
+        ...
 
     async def close(self) -> None: ...

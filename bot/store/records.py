@@ -99,6 +99,12 @@ class GuildSettings:
     weekly_pick: bool = False
     mention_replies: bool = True
     disabled_reason: str | None = None
+    trivia_channel_id: int | None = None
+    trivia_hour: int | None = None  # UTC; None: the configured default
+    on_this_day_channel_id: int | None = None
 
 
-SETTINGS = ("bts_channel_id", "announce_channel_id", "region", "weekly_pick", "mention_replies", "disabled_reason")
+SETTINGS = (
+    "bts_channel_id", "announce_channel_id", "region", "weekly_pick", "mention_replies", "disabled_reason",
+    "trivia_channel_id", "trivia_hour", "on_this_day_channel_id",
+)  # fmt: skip

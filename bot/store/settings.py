@@ -7,16 +7,20 @@ from bot.store.core import Core, scalar
 from bot.store.db import Row, Value
 from bot.store.records import SETTINGS, GuildSettings
 
-# Whether a store holds what no pack can re-create: admin changes (edits, imports, videos from feeds) or settings.
+# Whether a store holds what no pack can re-create: admin changes (edits, imports, videos from feeds), settings,
+# or trivia (the rounds asked, the players' scores).
 HOLDS_CHANGES_SQL = (
-    "SELECT EXISTS (SELECT 1 FROM change_sets WHERE action != 'seed') OR EXISTS (SELECT 1 FROM guild_settings)"
+    "SELECT EXISTS (SELECT 1 FROM change_sets WHERE action != 'seed') OR EXISTS (SELECT 1 FROM guild_settings) "
+    "OR EXISTS (SELECT 1 FROM trivia_rounds) OR EXISTS (SELECT 1 FROM trivia_scores)"
 )
 _SETTINGS_SQL = f"SELECT guild_id, {', '.join(SETTINGS)} FROM guild_settings "
 
 
 def settings_of(row: Row) -> GuildSettings:
-    guild_id, bts, announce, region, weekly, mentions, reason = row
-    return GuildSettings(guild_id, bts, announce, region, bool(weekly), bool(mentions), reason)
+    guild_id, bts, announce, region, weekly, mentions, reason, trivia, hour, on_this_day = row
+    return GuildSettings(
+        guild_id, bts, announce, region, bool(weekly), bool(mentions), reason, trivia, hour, on_this_day
+    )
 
 
 class Settings(Core):

@@ -7,17 +7,29 @@ Each part is a small class in its own module that names the parts it builds on a
 
 from __future__ import annotations
 
+from functools import cached_property
+
+from bot.store.copying import Copying
+from bot.store.games import Games
 from bot.store.packs import Packs
 from bot.store.posting import Posting
 from bot.store.search import Search
 from bot.store.undo import Undo
 
 
-class Store(Search, Undo, Packs, Posting):
-    """Facts, look-ups, search, writes, history and undo, packs, settings and posting, on one database."""
+class Store(Search, Undo, Packs, Posting, Copying):
+    """Facts, look-ups, search, writes, history and undo, packs, settings, posting and copying, on one database;
+    and trivia's games beside them."""
+
+    @cached_property
+    def games(self) -> Games:
+        return Games(self.backend)
 
     async def schema_version(self) -> int:
         return await self.backend.schema_version()
+
+    async def lead(self) -> bool:
+        return await self.backend.lead()
 
     async def close(self) -> None:
         await self.backend.close()

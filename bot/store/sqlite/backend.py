@@ -16,7 +16,9 @@ from pathlib import Path
 import aiosqlite
 
 from bot.errors import DatabaseMissing, Invalid, StoreUnavailable
+from bot.store.cache import POLL_SECONDS
 from bot.store.core import scalar
+from bot.store.db import Writer
 from bot.store.settings import HOLDS_CHANGES_SQL
 from bot.store.sqlite.database import DRIVER_ERRORS, SqliteDatabase
 from bot.store.sqlite.index import Fts5Index
@@ -55,6 +57,8 @@ async def _migrate(db: aiosqlite.Connection) -> None:
 
 class SqliteBackend:
     """``bot.store.db.Backend`` on one SQLite file. Open with ``await SqliteBackend.open(path)``."""
+
+    poll_seconds = POLL_SECONDS  # other processes on the file are scripts (mi-bot db, a second try-out)
 
     def __init__(self, path: Path, db: SqliteDatabase, *, created: bool) -> None:
         self.path = path
@@ -130,6 +134,13 @@ class SqliteBackend:
 
     async def schema_version(self) -> int:
         return int(await scalar(self.db, "PRAGMA user_version"))
+
+    async def lead(self) -> bool:
+        """One bot process runs on a SQLite file: it posts."""
+        return True
+
+    async def follow_ids(self, tx: Writer) -> None:
+        """Nothing to do: SQLite gives a new row the highest id plus one."""
 
     async def close(self) -> None:
         await self.db.close()
