@@ -26,7 +26,7 @@ from discord.ext import commands
 import cogs
 from bot import limits, render
 from bot.config import Budget, Config, DiscordConfig
-from bot.errors import FanBotError, NotAllowed, NotFound, Unreachable
+from bot.errors import FanBotError, NotAllowed, NotFound, NotKnown, Unreachable
 from bot.pack import load_pack, pack_digest
 from bot.store import Author, FactStore, open_store
 
@@ -89,7 +89,9 @@ class FanTree(app_commands.CommandTree["FanBot"]):
         """The reply to an error: an error a user can fix in its own words, else a short apology; an unexpected
         error is logged with its traceback, saying ``during`` what it happened."""
         cause = getattr(error, "original", error)
-        if isinstance(cause, NotFound):
+        if isinstance(cause, NotKnown):
+            message = render.not_known(cause.question, cause.closest, cause.beyond)
+        elif isinstance(cause, NotFound):
             message = render.not_found(cause.what, cause.query, cause.suggestions)
         elif isinstance(cause, FanBotError):
             message = str(cause)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 
-from bot import limits, render
-from bot.errors import NotFound
-from bot.models import Fact, Film, Location, Release, Stunt, Video
+from bot import answers, factcheck, limits, render
+from bot.errors import NotFound, NotKnown
+from bot.models import Fact, Film, Location, Release, ReleaseType, Stunt, Video
 from bot.render import Card, Stamp
 from bot.store import Entry, FactStore
 from bot.text import closest, place_matches
@@ -38,8 +39,11 @@ async def card_for(store: FactStore, entry: Entry[Fact]) -> Card:
     return (await release_cards(store, [film]))[0]
 
 
-async def release_cards(store: FactStore, films: list[Film], region: str = "") -> list[Card]:
-    """One release card per film, with only the releases whose region matches ``region`` when it is given.
+async def release_cards(
+    store: FactStore, films: list[Film], region: str = "", types: Sequence[ReleaseType] = ()
+) -> list[Card]:
+    """One release card per film, with only the releases whose region matches ``region`` when it is given (and
+    only those of the kinds ``types``, when given).
 
     Raises ``NotFound`` (suggesting the regions there are) when no release of these films matches the region.
     """
@@ -51,7 +55,7 @@ async def release_cards(store: FactStore, films: list[Film], region: str = "") -
             raise NotFound("release region", region, closest(region, everywhere))
     today = dt.datetime.now(dt.UTC).date()
     return [
-        render.release_card(film, releases[film.key], today, region=region)
+        render.release_card(film, releases[film.key], today, region=region, types=types)
         for film in films
         if releases[film.key] or not region
     ]
@@ -59,19 +63,44 @@ async def release_cards(store: FactStore, films: list[Film], region: str = "") -
 
 @dataclasses.dataclass(frozen=True)
 class Answer:
-    """The reply to a plain-language question: the best fact's card (its text headed by the question)
-    and the other good matches, which the reply offers as buttons."""
+    """The reply to a plain-language question: the answer line first (when the question asks for one thing),
+    the card of the fact that backs it with the asked item highlighted, and the other good matches, which the
+    reply offers as buttons."""
 
     card: Card
     others: list[Fact]
+    fact: Fact
+    line: str = ""
 
 
-async def answer(store: FactStore, question: str) -> Answer | None:
-    """What ``/search`` and a mention of the bot both answer; None when nothing matches."""
-    matches = await store.search(question)
-    if not matches:
-        return None
-    best, others = matches[0], matches[1:]
-    card = await card_for(store, await store.entry(best.ref))
-    content = "\n".join(part for part in (render.search_header(question, others), card.content) if part)
-    return Answer(dataclasses.replace(card, content=render.clip(content, limits.CONTENT_MAX)), others)
+async def answer(store: FactStore, question: str) -> Answer:
+    """What ``/search`` and a mention of the bot both answer. Raises ``NotKnown`` (naming the closest facts it
+    does know) when no fact answers the question confidently, rather than showing an unrelated card."""
+    films = await store.films()
+    ask = answers.read(question, films)
+    matches = [] if ask.beyond else await store.search(answers.expand(question))
+    places = await store.facts(Location) if answers.needs_places(ask) else []
+    fact = answers.answering_fact(ask, matches, films, places)
+    releases = await store.facts(Release, film=fact.key) if isinstance(fact, Film) else []
+    said = answers.reply(ask, fact, films, matches, releases, places)
+    if said.fact is None:
+        near = matches or await store.suggest(None, question, limit=3)
+        closest = list(dict.fromkeys(films[m.film].title if isinstance(m, Release) else m.label for m in near))[:3]
+        raise NotKnown(question, [] if ask.beyond else closest, beyond=ask.beyond)
+    if isinstance(said.fact, Film):
+        card = (await release_cards(store, [said.fact], region=said.region, types=said.types))[0]
+    else:
+        card = await card_for(store, await store.entry(said.fact.ref))
+    others = [m for m in matches if m.ref != said.fact.ref]
+    header = render.search_header(question, others)
+    content = "\n".join(part for part in (said.line, header, card.content) if part)
+    card = dataclasses.replace(render.highlight(card, said.marks), content=render.clip(content, limits.CONTENT_MAX))
+    return Answer(card, others, said.fact, said.line)
+
+
+async def fact_check(store: FactStore, text: str) -> list[factcheck.Verdict]:
+    """The verdicts on a message's claims, against every film, release date, stunt and filming location."""
+    facts = factcheck.Facts(
+        await store.films(), await store.facts(Release), await store.facts(Stunt), await store.facts(Location)
+    )
+    return factcheck.check(text, facts)

@@ -52,12 +52,11 @@ def help_embed(fan_commands: Iterable[tuple[str, str]], *, in_dm: bool) -> disco
     return embed
 
 
-def unknown(text: str, suggestions: Sequence[str]) -> str:
-    """The friendly reply to a question no fact answers."""
-    reply = f"I don't know that one yet: “{render.echo(text, 100)}”."
-    if suggestions:
-        reply += " You could ask about " + ", ".join(f"**{render.clip(s, 80)}**" for s in suggestions[:3]) + "."
-    return render.clip(reply + " Say `help` to see what I can do.", limits.CONTENT_MAX)
+def unknown(text: str, closest: Sequence[str], beyond: str = "") -> str:
+    """The friendly reply to a question no fact answers: "I don't have that yet", what comes closest, and help."""
+    return render.clip(
+        render.not_known(text, closest, beyond) + " Say `help` to see what I can do.", limits.CONTENT_MAX
+    )
 
 
 def slow_down(retry_after: float) -> str:

@@ -17,6 +17,17 @@ class NotFound(FanBotError):
         super().__init__(f"No {what} matches “{query}”.")
 
 
+class NotKnown(FanBotError):
+    """A question no fact answers confidently: the bot says it does not know, naming the closest facts it does
+    know (``closest``), or the film it does not have yet (``beyond``: "Mission: Impossible 9")."""
+
+    def __init__(self, question: str, closest: list[str], *, beyond: str = "") -> None:
+        self.question = question
+        self.closest = closest
+        self.beyond = beyond
+        super().__init__(f"No fact answers “{question}”.")
+
+
 class NotAllowed(FanBotError):
     """The person may not do this (not a bot admin, no Manage Server)."""
 

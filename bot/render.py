@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import discord
 
@@ -373,10 +373,13 @@ def film_sources(film: Film) -> list[Source]:
     return list(dict.fromkeys([*film.sources, *(s for part in parts if part for s in part.sources)]))
 
 
-def release_card(film: Film, releases: Sequence[Release], today: dt.date, *, region: str = "") -> Card:
+def release_card(
+    film: Film, releases: Sequence[Release], today: dt.date, *, region: str = "", types: Sequence[str] = ()
+) -> Card:
     """A film's card: release dates in every fan's own time zone (premieres, cinemas, then at home), its
     countdown, date history and retitles, runtime, ratings, box office and reviews. It gathers many facts, so
-    unlike other cards it names no single editor."""
+    unlike other cards it names no single editor. With ``region`` or ``types`` it shows only those releases
+    (an answer about the Australian opening or the Blu-ray opens on them)."""
     about = []
     if film.previous_titles:
         about.append("Formerly " + ", ".join(f"*{t}*" for t in film.previous_titles) + ".")
@@ -384,8 +387,10 @@ def release_card(film: Film, releases: Sequence[Release], today: dt.date, *, reg
         about.append("Also known as " + ", ".join(film.aliases[:7]) + ".")
     if region:
         about.append(f"Showing the releases matching “{echo(region, 100)}”.")
+    if types:
+        about.append(f"Showing only: {', '.join(dict.fromkeys(TYPE_NAMES[t] for t in types))}.")
     embed = _embed("film", f"{film.title} ({film.year})", " ".join(about))
-    by_date = sorted(releases, key=lambda r: r.date)
+    by_date = sorted((r for r in releases if not types or r.type in types), key=lambda r: r.date)
 
     def lines(name: str, *types: str) -> None:
         _fields(embed, name, [release_line(r) for r in by_date if r.type in types])
@@ -402,7 +407,7 @@ def release_card(film: Film, releases: Sequence[Release], today: dt.date, *, reg
     _field(embed, "Announced dates before", whole_lines(history))
     retitles = [n.text for n in film.notes if RETITLE.search(n.text)]
     _field(embed, "Titles", bullets(retitles[:3]))
-    if not region:
+    if not region and not types:
         _field(embed, "Runtime", runtime_text(film))
         _field(embed, "Rated", bullets(f"{r.board} ({r.region}): **{r.rating}**" for r in film.ratings))
         figures = sorted(film.box_office, key=lambda b: MEASURES.index(b.measure))
@@ -479,6 +484,39 @@ def not_found(what: str, query: str, suggestions: Sequence[str]) -> str:
     text = f"I couldn't find a {what} matching “{echo(query, 100)}”."
     if suggestions:
         text += " Did you mean " + ", ".join(f"**{clip(s, 100)}**" for s in suggestions[:3]) + "?"
+    return text
+
+
+HIGHLIGHT = "👉 "
+
+
+def highlight(card: Card, marks: Sequence[str]) -> Card:
+    """The card with the line that answers the question marked (the first field line holding every one of
+    ``marks``), so a fan sees at once where the answer sits on it."""
+    if not marks:
+        return card
+    embed = card.embed.copy()
+    for index, each in enumerate(embed.fields):
+        lines = (each.value or "").split("\n")
+        hit = next((i for i, line in enumerate(lines) if all(mark in line for mark in marks)), None)
+        if hit is not None:
+            lines[hit] = HIGHLIGHT + lines[hit]
+            name = clip(HIGHLIGHT + (each.name or ""), FIELD_NAME_MAX)
+            embed.set_field_at(index, name=name, value=clip("\n".join(lines), FIELD_VALUE_MAX), inline=each.inline)
+            return replace(card, embed=fit([embed])[0])
+    return card
+
+
+def not_known(question: str, closest: Sequence[str], beyond: str = "") -> str:
+    """The plain "I don't have that yet", with what the bot does know that comes closest."""
+    if beyond:
+        return (
+            f"I don't have that yet: I know the eight films up to *The Final Reckoning* (2025), and nothing about "
+            f"{echo(beyond, 60)}."
+        )
+    text = f"I don't have that yet: “{echo(question, 100)}”."
+    if closest:
+        text += " The closest I know: " + ", ".join(f"**{clip(c, 80)}**" for c in closest[:3]) + "."
     return text
 
 

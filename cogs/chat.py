@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot import cards, conversation, ui
 from bot.app import FanBot, cooldown
+from bot.errors import NotKnown
 from bot.models import Fact, Location, Stunt
 
 log = logging.getLogger(__name__)
@@ -66,16 +67,19 @@ class Chat(commands.Cog):
         return message.guild is None or conversation.addressed_to(message.content, self.bot.user.id)
 
     async def _answer(self, message: discord.Message, text: str) -> None:
-        """Help, the best card with buttons for the other matches, or "I don't know that one yet"."""
+        """Help, the answer and its card with buttons for the other matches, or "I don't have that yet"."""
         store = self.bot.store
         if conversation.wants_help(text):
             await self._reply(message, embed=conversation.help_embed(self._fan_commands(), in_dm=message.guild is None))
             return
-        found = await cards.answer(store, text)
-        if found is None:
-            known: list[Fact] = [*await store.facts(Stunt), *await store.facts(Location)]
-            examples = random.sample(known, k=min(3, len(known)))
-            await self._reply(message, content=conversation.unknown(text, [fact.label for fact in examples]))
+        try:
+            found = await cards.answer(store, text)
+        except NotKnown as unknown:
+            closest = unknown.closest
+            if not closest and not unknown.beyond:  # nothing near: a few things it does know
+                known: list[Fact] = [*await store.facts(Stunt), *await store.facts(Location)]
+                closest = [fact.label for fact in random.sample(known, k=min(3, len(known)))]
+            await self._reply(message, content=conversation.unknown(text, closest, unknown.beyond))
             return
         view = ui.answer_view(found) or discord.utils.MISSING
         await self._reply(message, content=found.card.content, embed=found.card.embed, view=view)

@@ -1,4 +1,5 @@
-"""/search: a plain-language question answered with the best card, and the other matches as buttons."""
+"""/search: a plain-language question answered in one line first, then the card backing it, and the other
+matches as buttons."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from discord.ext import commands
 
 from bot import cards, ui
 from bot.app import FanBot, anywhere, fan_cooldown
-from bot.errors import NotFound
 
 
 class Search(commands.Cog):
@@ -23,10 +23,7 @@ class Search(commands.Cog):
     @fan_cooldown()
     async def search(self, interaction: discord.Interaction[FanBot], query: app_commands.Range[str, 1, 200]) -> None:
         """Search every stunt, place, release date and video; plain questions and typos are fine."""
-        store = self.bot.store
-        found = await cards.answer(store, query)
-        if found is None:
-            raise NotFound("fact", query, [fact.label for fact in await store.suggest(None, query, limit=3)])
+        found = await cards.answer(self.bot.store, query)  # raises NotKnown: "I don't have that yet"
         await ui.send_card(interaction, found.card, view=ui.answer_view(found))
 
 

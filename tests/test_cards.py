@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot import cards, render
-from bot.errors import NotFound
+from bot.errors import NotFound, NotKnown
 from bot.models import Release, Video
 from bot.store import Author
 from tests.conftest import field
@@ -54,11 +54,13 @@ async def test_a_region_with_no_release_suggests_the_regions_there_are(store):
 
 async def test_an_answer_is_the_best_card_headed_by_the_question_with_the_other_matches(store):
     found = await cards.answer(store, "where did they film the train crash")
-    assert found is not None
-    assert found.card.content.startswith("🔎 Best match for “where did they film the train crash”")
+    first, header = found.card.content.splitlines()[:2]
+    assert first == found.line and "Darlton Quarry" in first
+    assert header.startswith("🔎 Best match for “where did they film the train crash”")
     assert found.card.embed.title == "📍 Darlton Quarry"
     assert found.others and len({other.ref for other in found.others}) == len(found.others)
 
 
 async def test_a_question_nothing_answers_has_no_answer(store):
-    assert await cards.answer(store, "zzqx") is None
+    with pytest.raises(NotKnown):
+        await cards.answer(store, "zzqx")

@@ -293,7 +293,8 @@ async def test_a_mention_at_the_prompt_is_a_message_the_bot_answers(
     bot_id = tryout.bot.user.id
     assert asked.author.name == "you" and asked.content == f"<@{bot_id}> where did they film the train crash?"
     assert answered.author.id == bot_id and answered.reference.message_id == asked.id  # the mention handler replied
-    assert answer.startswith("🔎 Best match for “where did they film the train crash?”")
+    assert answer.startswith("📍 Darlton Quarry")  # the answer line leads
+    assert "🔎 Best match for “where did they film the train crash?”" in answer
     assert "Darlton Quarry" in answer and "[1] " in answer
     assert opened.startswith("(only you can see this)\n") and "┃ " in opened
     assert "┃ 🕶️ How to ask me" in guide and "Mention me with your question" in guide
