@@ -2,7 +2,7 @@
 shipped pack, and the time to READY with peak memory at the shipped pack and at 100k facts.
 
 **Entry points**, each a fresh ``python -m bot …`` process (what the ``mi-bot`` script runs), timed from start to
-exit; the imports are the sum of the top-level modules ``-X importtime`` reports in one more run:
+exit; the imports are the sum of the top-level modules ``-X importtime`` reports in as many more runs:
 
 * ``mi-bot try "/stunt name:motorbike"``: the offline try-out, one command (it seeds its own throwaway database);
 * ``mi-bot check``: config, packs and a database a start has already seeded;
@@ -166,21 +166,37 @@ def imports_s(stderr: str) -> tuple[float, int]:
     return top / 1e6, len(rows)
 
 
-def measure_tree(tree: Path, runs: int) -> dict[str, dict[str, float]]:
-    """Every entry point and ``load_pack`` on the code of ``tree``: medians of ``runs`` processes."""
-    results: dict[str, dict[str, float]] = {}
+def measure(trees: dict[str, Path], runs: int) -> dict[str, dict[str, dict[str, float]]]:
+    """Every entry point and ``load_pack`` on the code of each tree: medians of ``runs`` processes, the trees'
+    processes taking turns so that a change in the machine's load falls on all of them alike."""
+    results: dict[str, dict[str, dict[str, float]]] = {label: {} for label in trees}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        for name, (words, extra) in entry_points(folder).items():
-            run_entry(tree, folder, words, extra)  # a warm-up: the file cache, and check's first start seeds
-            total = median(run_entry(tree, folder, words, extra)[0] for _ in range(runs))
-            imported, modules = imports_s(run_entry(tree, folder, words, extra, importtime=True)[1])
-            results[name] = {"total_s": round(total, 3), "imports_s": round(imported, 3), "modules": modules}
+        folders = {label: Path(tmp) / f"tree-{i}" for i, label in enumerate(trees)}
+        for folder in folders.values():
+            folder.mkdir()
+        cases = {label: entry_points(folder) for label, folder in folders.items()}
+        for name in cases["this tree"]:
+            totals: dict[str, list[float]] = {label: [] for label in trees}
+            imports: dict[str, list[tuple[float, int]]] = {label: [] for label in trees}
+            for label, tree in trees.items():  # a warm-up: the file cache, and check's first start seeds
+                run_entry(tree, folders[label], *cases[label][name])
+            for _ in range(runs):
+                for label, tree in trees.items():
+                    totals[label].append(run_entry(tree, folders[label], *cases[label][name])[0])
+                    stderr = run_entry(tree, folders[label], *cases[label][name], importtime=True)[1]
+                    imports[label].append(imports_s(stderr))
+            for label in trees:
+                results[label][name] = {
+                    "total_s": round(median(totals[label]), 3),
+                    "imports_s": round(median(seconds for seconds, _ in imports[label]), 3),
+                    "modules": imports[label][0][1],
+                }
         script = LOAD_PACK.format(runs=max(runs, 5))
-        environment = {**os.environ, "PYTHONPATH": str(tree)}
-        done = subprocess.run([sys.executable, "-c", script], cwd=folder, env=environment, capture_output=True,
-                              text=True, check=True)  # fmt: skip
-        results["load_pack, shipped pack"] = {"total_s": round(float(done.stdout), 3)}
+        for label, tree in trees.items():
+            environment = {**os.environ, "PYTHONPATH": str(tree)}
+            done = subprocess.run([sys.executable, "-c", script], cwd=tmp, env=environment, capture_output=True,
+                                  text=True, check=True)  # fmt: skip
+            results[label]["load_pack, shipped pack"] = {"total_s": round(float(done.stdout), 3)}
     return results
 
 
@@ -196,7 +212,7 @@ def entry_point_section(runs: int, against: str | None) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"this tree": ROOT} | ({against: exported(against, Path(tmp))} if against else {})
-        measured = {label: measure_tree(tree, runs) for label, tree in trees.items()}
+        measured = measure(trees, runs)
     now = measured["this tree"]
     then = measured.get(against or "")
     rows = []
@@ -207,7 +223,7 @@ def entry_point_section(runs: int, against: str | None) -> dict[str, Any]:
         rows.append(row)
     headers = ["entry point", "total s", "imports s", "modules"]
     headers += [f"{against}: total s", "imports s", "modules"] if then else []
-    print(f"\nEntry points (median of {runs} processes; imports from one -X importtime run)\n")
+    print(f"\nEntry points (medians of {runs} processes, and of {runs} more run with -X importtime)\n")
     print(table(headers, rows))
     try_s = now['mi-bot try "/stunt name:motorbike"']["total_s"]
     target = {"value": try_s, "target": TARGET_TRY_S, "verdict": verdict(try_s, TARGET_TRY_S)}

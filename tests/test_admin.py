@@ -13,14 +13,13 @@ from pathlib import Path
 
 import discord
 import pytest
-import yaml
 from simcord.enums import InteractionType
 
 from bot import forms
 from bot.config import Admins
 from bot.pack import load_pack, read_yaml
 from bot.render import timestamp
-from tests.conftest import PACK, db_state, edit, make_config, pack_as_one_file, prefilled, show_command
+from tests.conftest import PACK, db_state, edit, make_config, pack_as_one_file, prefilled, show_command, yaml_text
 
 SHIPPED = {fact.ref: fact for fact in load_pack(PACK).facts()}
 FEATURETTE = SHIPPED["video:bts-biggest-stunt"]
@@ -38,7 +37,7 @@ def config(tmp_path: Path):
     us["date"], us["history"] = OLD_DATE, [h for h in us["history"] if str(h["date"]) < str(OLD_DATE)]
     del us["note"]
     path = tmp_path / "behind.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(yaml_text(data), encoding="utf-8")
     return make_config(tmp_path, packs=[path])
 
 

@@ -11,7 +11,7 @@ import pytest_asyncio
 
 from bot.pack import load_pack
 from bot.store import open_store
-from tests.conftest import PACK
+from tests.conftest import PACK, seeded_copy
 from tests.eval.grade import Graded, grade_all, questions, tally
 
 # Right answers per kind, as measured (2 Dec 2026); "right" for not-in-pack is "abstained".
@@ -24,9 +24,8 @@ FLOORS = {
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def graded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[list[Graded]]:
-    store = await open_store(tmp_path_factory.mktemp("eval") / "facts.sqlite3")
+    store = await open_store(seeded_copy(tmp_path_factory.mktemp("eval") / "facts.sqlite3"))
     try:
-        await store.seed([load_pack(PACK)])
         yield await grade_all(store)
     finally:
         await store.close()

@@ -13,13 +13,12 @@ from urllib.parse import urlsplit
 
 import ada_url
 import pytest
-import yaml
 import yarl
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.models import VIDEO_HOSTS, Source, Video, checked_url
-from tests.conftest import changed, db_state, edit, export, find, index
+from tests.conftest import changed, db_state, edit, export, find, index, yaml_data
 
 LOOK_ALIKES = [
     "https://evil.example\\@www.youtube.com/watch?v=x",  # a browser reads the backslash as a slash
@@ -162,7 +161,7 @@ async def test_an_admin_cannot_save_a_look_alike_video_link(fact_admin, channel,
 @pytest.mark.parametrize("section", ["videos", "sources"])
 async def test_an_import_with_a_look_alike_or_a_newline_in_a_link_is_refused(fact_admin, channel, config, section):
     exported = await export(fact_admin, channel)
-    first_source = next(iter(yaml.safe_load(exported)["sources"]))
+    first_source = next(iter(yaml_data(exported)["sources"]))
 
     def hostile(document: dict) -> None:
         if section == "videos":
