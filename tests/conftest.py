@@ -268,6 +268,18 @@ def answered_to_user(error: BaseException) -> bool:
     return isinstance(cause, (FanBotError, app_commands.CommandOnCooldown, app_commands.CheckFailure))
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads its options
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Every core, an idle worker taking the other's queued tests, unless the command line says otherwise: ``-n N``,
+    ``-n 0`` (one process) or ``-p no:xdist`` (which ``-n`` in ``addopts`` would break). Not in a worker, which runs
+    its share of the tests itself."""
+    worker = hasattr(config, "workerinput")
+    if config.pluginmanager.has_plugin("xdist") and config.option.numprocesses is None and not worker:
+        config.option.numprocesses = "auto"
+        if config.option.dist == "no":
+            config.option.dist = "worksteal"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "expected_errors(*types, reason): errors a test provokes on purpose (injected faults)"
