@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal
 
 import discord
 
+from bot.errors import FanBotError
 from bot.schedule import DAILY_CATCH_UP
 from bot.store import GuildSettings
 
@@ -136,7 +137,10 @@ class Poster:
         """Make and send one server's post; None if either failed (a broken channel pauses the server)."""
         try:
             made = post if isinstance(post, Post) else await post(guild_id, channel_id)
-        except Exception:  # no question possible there, the store busy for a moment: the other servers go on
+        except FanBotError as error:  # nothing to post there (no question possible): said once a try, no traceback
+            log.warning("No post for server %s: %s", guild_id, error)
+            return None
+        except Exception:  # the store busy for a moment: the other servers go on
             log.exception("Could not make the post for server %s", guild_id)
             return None
         outcome = await self._send(guild_id, guild, channel_id, made)

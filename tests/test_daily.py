@@ -5,12 +5,15 @@ and /onthisday on demand, anywhere."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import discord
 import pytest
 
 from bot.errors import StoreUnavailable
+from bot.models import Film, Location, Release, Stunt, Video
 from bot.schedule import daily_due
+from bot.store import Author
 from tests.test_news import go_to, restart
 
 
@@ -116,6 +119,24 @@ async def test_a_daily_question_that_failed_is_posted_once_at_the_next_try_and_l
     await go_to(env, 0, hour=16)  # the later catch-up hours post nothing more
     assert len(posts(channel)) == 1
     assert (await store.guild_settings(guild.id)).disabled_reason is None
+
+
+async def test_a_server_whose_facts_make_no_question_gets_no_post_and_one_plain_warning_a_try(
+    env, guild, store, caplog
+):
+    channel = (await subscribe(env, guild, trivia={"hour": 9}))["trivia"]
+    for kind in (Video, Stunt, Location, Release, Film):  # everything questions are made from
+        for fact in await store.facts(kind):
+            await store.remove(fact.ref, Author(1, "admin"))
+    await go_to(env, 0, hour=10)  # the hour and the first catch-up hour
+
+    assert posts(channel) == []
+    assert await store.games.open_rounds() == []
+    warnings = [r for r in caplog.records if r.name == "bot.posting" and r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in warnings] == [
+        f"No post for server {guild.id}: No trivia question can be made from the facts."
+    ] * 2
+    assert all(r.exc_info is None for r in warnings)  # a state an admin can fix, not a crash to debug
 
 
 async def test_a_daily_post_missed_by_hours_is_caught_up_and_one_missed_by_a_day_skipped(env, guild, config):
