@@ -45,7 +45,7 @@ def _options(command: argparse.ArgumentParser, *, runs: bool = False) -> argpars
             "--new-database",
             action="store_true",
             default=argparse.SUPPRESS,
-            help="start on a new database where the one that held admin changes is missing (on purpose)",
+            help="start on a new database where the one holding changes no pack can re-create is missing (on purpose)",
         )
     return command
 
@@ -119,7 +119,13 @@ async def check(config: Config) -> None:
         kept = await store.holds_changes()
     finally:
         await store.close()
-    state = "new, created now" if store.created else "holds admin changes" if kept else "as seeded from the packs"
+    state = (
+        "new, created now"
+        if store.created
+        else "holds changes no pack can re-create"
+        if kept
+        else "as seeded from the packs"
+    )
     print(
         f"{shown(config.database)} ({state}): {counts['film']} films, {counts['stunt']} stunts, {counts['location']} "
         f"locations, {counts['release']} release dates, {counts['video']} videos"

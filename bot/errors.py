@@ -45,7 +45,7 @@ class StoreUnavailable(FanBotError):
 
 
 class DatabaseMissing(StoreUnavailable):
-    """The database that held admin changes is gone or empty: it is not silently replaced by a new one."""
+    """The database that held what no pack can re-create is gone or empty: it is not silently replaced by a new one."""
 
 
 class Unreachable(FanBotError):

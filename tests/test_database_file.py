@@ -118,7 +118,8 @@ async def start_is_refused(folder: Path, config: Config, fake: FakeDiscord, stat
         code, _, stderr = await mi_bot(folder, command, fake=fake)
         assert code == 1
         assert stderr.strip().splitlines() == [
-            f"mi-bot: {found} admin changes (facts.sqlite3-kept beside it says so). Restore it from a backup "
+            f"mi-bot: {found} what no data pack can re-create (admin changes, server settings or trivia scores; "
+            "facts.sqlite3-kept beside it says so). Restore it from a backup "
             "(README: Backups), or start a new one on purpose: mi-bot run --new-database"
         ]
         assert config.database.exists() == (state == "empty")  # nothing was created in its place
@@ -240,7 +241,7 @@ async def test_a_backup_taken_while_the_bot_runs_restores_every_admin_change(
     assert code == 0, stderr
     assert fake.identifies == 1
     code, stdout, _ = await mi_bot(tmp_path, "check")
-    assert f"{config.database} (holds admin changes): {len(load_pack(PACK).films)} films" in stdout
+    assert f"{config.database} (holds changes no pack can re-create): {len(load_pack(PACK).films)} films" in stdout
 
 
 async def test_backing_up_a_missing_database_says_so(tmp_path) -> None:

@@ -81,7 +81,8 @@ class SqliteBackend:
         if created and marker.exists() and not new:
             state = "empty" if path.exists() else "missing"
             raise DatabaseMissing(
-                f"The fact database {path} is {state}, but it held admin changes ({marker.name} beside it says so). "
+                f"The fact database {path} is {state}, but it held what no data pack can re-create (admin changes, "
+                f"server settings or trivia scores; {marker.name} beside it says so). "
                 "Restore it from a backup (README: Backups), or start a new one on purpose: mi-bot run --new-database"
             )
         connections: list[aiosqlite.Connection] = []
@@ -124,9 +125,9 @@ class SqliteBackend:
             return
         try:
             marker.write_text(
-                f"{self.path.name}, beside this file, holds admin changes that no data pack can re-create. While this "
-                "file is here, mi-bot will not start on a new, empty database in its place; restore a backup, or "
-                "start fresh on purpose with: mi-bot run --new-database\n",
+                f"{self.path.name}, beside this file, holds what no data pack can re-create (admin changes, server "
+                "settings or trivia scores). While this file is here, mi-bot will not start on a new, empty "
+                "database in its place; restore a backup, or start fresh on purpose with: mi-bot run --new-database\n",
                 encoding="utf-8",
             )
         except OSError as exc:  # the change itself must not fail for it
