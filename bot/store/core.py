@@ -1,5 +1,5 @@
 """What every part of the store builds on: the backend's database and search index, the change watch behind the
-caches, and turning rows into facts.
+caches (and the memo of hot facts and cards), and turning rows into facts.
 
 The store is one object assembled from parts by concern (``bot.store.store.Store``); each part is a class that
 names the parts it builds on as its bases, and all of them share this one.
@@ -14,7 +14,7 @@ from typing import Any, TypeGuard
 
 from bot.errors import NotFound
 from bot.models import FACT_TYPES, Fact, Kind
-from bot.store.cache import ChangeWatch
+from bot.store.cache import ChangeWatch, Memo
 from bot.store.db import Backend, Params, Reader, Row, Writer
 from bot.store.records import Entry, F, Kinds
 
@@ -75,14 +75,16 @@ class Core:
         self.backend = backend
         self.db = backend.db
         self.index = backend.index
-        self.watch = ChangeWatch(self.last_change_id, backend.poll_seconds)
+        self.watch = ChangeWatch(self.last_change_id)
+        self.memo = Memo(self.watch)
 
     @property
     def created(self) -> bool:
         return self.backend.created
 
     async def last_change_id(self) -> int:
-        return int(await scalar(self.db, "SELECT coalesce(max(id), 0) FROM changes"))
+        (newest,) = (await self.db.fetch_now("SELECT coalesce(max(id), 0) FROM changes"))[0]
+        return int(newest)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Writer]:
