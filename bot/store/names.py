@@ -80,7 +80,7 @@ class Names(Facts):
             f"AND folded < ? LIMIT ?) AS s{i}"
             for i in range(len(kinds))
         )
-        rows = await self.db.fetch(
+        rows = await self.db.fetch_now(  # at most CANDIDATES names per kind, read by index: a small read
             f"SELECT f.id, f.kind, f.doc FROM ({starting}) AS n JOIN facts f ON f.id = n.fact_id WHERE NOT f.deleted "
             "ORDER BY n.primary_name DESC, length(n.folded), n.folded LIMIT ?",
             (*(value for k in kinds for value in (k, query, query + "\uffff", CANDIDATES)), limit * 2),
