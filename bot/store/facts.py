@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from bot.errors import NotFound
 from bot.models import FACT_TYPES, Fact, Film, Video
 from bot.store.cache import Cached
-from bot.store.core import ENTRY_COLUMNS, Core, entry_of, fact_of, marks, parse_ref
+from bot.store.core import ENTRY_COLUMNS, Core, entry_of, fact_as, fact_of, marks, parse_ref
 from bot.store.db import Backend, Reader, Row, Value
 from bot.store.records import Entry, F
 from bot.text import fold
@@ -56,7 +56,7 @@ class Facts(Core):
             sql += f" AND key IN ({marks(keys)})"
             params += keys
         read = self.db.fetch if keys is None else self.db.fetch_now
-        return [kind.model_validate_json(doc) for (doc,) in await read(sql + " ORDER BY id", params)]
+        return [fact_as(kind, doc) for (doc,) in await read(sql + " ORDER BY id", params)]
 
     async def films(self) -> dict[str, Film]:
         return await self._films.get()
@@ -73,7 +73,7 @@ class Facts(Core):
 
     async def linked(self, kind: type[F], ref: str) -> list[F]:
         rows = await self.db.fetch_now(_USERS_SQL + " AND f.kind = ? ORDER BY f.id", (ref, kind.kind))
-        return [kind.model_validate_json(doc) for _, doc in rows]
+        return [fact_as(kind, doc) for _, doc in rows]
 
     async def neighbours(self, fact: Fact) -> list[Fact]:
         """The live facts pointing at ``fact`` and those it points at (its places and stunts; not its film), in the
