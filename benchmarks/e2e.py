@@ -66,6 +66,11 @@ class Call:
     focused: str | None = None  # the option being typed, for an autocomplete
 
     @property
+    def key(self) -> tuple[str, tuple[tuple[str, str], ...], str | None]:
+        """The same key for the same action (options in any order)."""
+        return self.command, tuple(sorted(self.options.items())), self.focused
+
+    @property
     def label(self) -> str:
         return f"{self.command} (autocomplete)" if self.focused else f"/{self.command}"
 
@@ -315,10 +320,17 @@ class Side:
         return errors
 
 
+def record(samples: dict[str, list[int]], label: str, ns: int, asked_before: bool) -> None:
+    """One call's time under its own label, under "all", and under whether the same call was made before (the
+    bot keeps what it answered until the facts change, so a call asked before shows what its cache saves)."""
+    for each in (label, "all", "all, asked before" if asked_before else "all, first time"):
+        samples[each].append(ns)
+
+
 def report(samples: dict[str, dict[str, list[int]]]) -> dict[str, Any]:
     results: dict[str, Any] = {}
     rows = []
-    for label in sorted(samples["bot"], key=lambda k: (k == "all", k)):
+    for label in sorted(samples["bot"], key=lambda k: (k.startswith("all"), k)):
         mine, theirs = summary(samples["bot"][label]), summary(samples["baseline"][label])
         ratio = mean(samples["bot"][label]) / mean(samples["baseline"][label])
         median_ratio = mine["p50_ms"] / theirs["p50_ms"]
@@ -348,15 +360,16 @@ def in_process(calls_per_bot: int, block: int, stages: Stages | None) -> dict[st
             stages.reset()
         samples: dict[str, dict[str, list[int]]] = {"bot": defaultdict(list), "baseline": defaultdict(list)}
         unanswered = {"bot": 0, "baseline": 0}
+        asked = {call.key for call in warm}
         for start in range(0, len(calls), block):
             chunk = calls[start : start + block]
             for side in (bot, base) if (start // block) % 2 == 0 else (base, bot):
-                for label, ns in side.block(chunk):
+                for call, (label, ns) in zip(chunk, side.block(chunk), strict=True):
                     if ns is None:
                         unanswered[side.name] += 1
                         continue
-                    samples[side.name][label].append(ns)
-                    samples[side.name]["all"].append(ns)
+                    record(samples[side.name], label, ns, call.key in asked)
+            asked.update(call.key for call in chunk)
             print(f"  {start + len(chunk)}/{len(calls)} calls per bot", flush=True)
         errors = {"bot": bot.close(), "baseline": base.close()}
     return {"calls_per_bot": len(calls), "samples": samples, "unanswered": unanswered, "errors": errors}
@@ -373,6 +386,7 @@ async def over_the_wire(calls_per_bot: int, block: int) -> dict[str, Any]:
     unanswered = {"bot": 0, "baseline": 0}
     with tempfile.TemporaryDirectory() as tmp:
         async with wire.both_bots(Path(tmp)) as (bot, base):
+            asked: set[tuple[Any, ...]] = set()
             for start in range(0, len(calls), block):
                 chunk = calls[start : start + block]
                 for side in (bot, base) if (start // block) % 2 == 0 else (base, bot):
@@ -383,8 +397,8 @@ async def over_the_wire(calls_per_bot: int, block: int) -> dict[str, Any]:
                         if ns is None:
                             unanswered[side.name] += 1
                             continue
-                        samples[side.name][call.label].append(ns)
-                        samples[side.name]["all"].append(ns)
+                        record(samples[side.name], call.label, ns, call.key in asked)
+                asked.update(call.key for call in chunk)
                 print(f"  {start + len(chunk)}/{len(calls)} calls per bot", flush=True)
     errors: dict[str, list[str]] = {"bot": [], "baseline": []}  # in their logs, which end with the run
     return {"calls_per_bot": len(calls) - block, "samples": samples, "unanswered": unanswered, "errors": errors}
