@@ -6,7 +6,7 @@ whether a cached value can still be trusted. ``ChangeWatch`` keeps that number; 
 (values by key) remember the number they were built at, and build again once the watch has seen a newer change.
 
 The watch reads the newest change id (one look at the change log's primary key, on the event loop where the
-driver allows: ``Database.fetch_now``) once per command, that is once per asyncio task (discord.py runs each
+driver allows: ``Database.now``) once per command, that is once per asyncio task (discord.py runs each
 interaction, click and form in a task of its own), right after this process wrote (``recheck``), and within a
 long task (a posting loop) at least every ``POLL_SECONDS``. So an edit, made here or by another process on the
 same database, shows in the next command. Reading the highest id is right because writes take turns

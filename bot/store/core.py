@@ -96,7 +96,7 @@ class Core:
         return self.backend.created
 
     async def last_change_id(self) -> int:
-        (newest,) = (await self.db.fetch_now("SELECT coalesce(max(id), 0) FROM changes"))[0]
+        (newest,) = (await self.db.now.fetch("SELECT coalesce(max(id), 0) FROM changes"))[0]
         return int(newest)
 
     @asynccontextmanager

@@ -56,10 +56,12 @@ class Writer(Reader, Protocol):
 
 
 class Database(Reader, Protocol):
-    async def fetch_now(self, sql: str, params: Params = ()) -> list[Row]:
-        """A small read bounded by an index (a primary key, a unique name, a fact's links), answered without a
-        hand-off to a database thread where the driver allows (SQLite: on the event loop; asyncpg is on it
-        already). Never for a read that grows with the data, which would hold up every other command."""
+    @property
+    def now(self) -> Reader:
+        """The same reads, answered without a hand-off to a database thread where the driver allows (SQLite: on
+        the event loop; asyncpg is on it already): for small reads bounded by an index (a primary key, a unique
+        name, a fact's links, a capped name match). Never for a read that grows with the data, which would hold
+        up every other command meanwhile."""
         ...
 
     def transaction(self) -> AbstractAsyncContextManager[Writer]:

@@ -1,7 +1,7 @@
 """Reading facts: one by its reference, a kind's list (by film, by keys), the facts linked to one, the films.
 
 Films are read by nearly every card and change rarely, so they are cached (see ``bot.store.cache``). A look-up
-by reference and the facts around one are small indexed reads, made on the event loop (``Database.fetch_now``).
+by reference and the facts around one are small indexed reads, made on the event loop (``Database.now``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Facts(Core):
         self._film_names = Cached(self.watch, self._read_film_names)
 
     async def entry(self, ref: str, *, include_deleted: bool = False) -> Entry[Fact]:
-        return _only_entry(await self.db.fetch_now(_ENTRY_SQL, parse_ref(ref)), ref, include_deleted)
+        return _only_entry(await self.db.now.fetch(_ENTRY_SQL, parse_ref(ref)), ref, include_deleted)
 
     @staticmethod
     async def _entry_in(db: Reader, ref: str, *, include_deleted: bool = False) -> Entry[Fact]:
@@ -55,7 +55,7 @@ class Facts(Core):
         if keys is not None:  # as many rows as keys: a small read
             sql += f" AND key IN ({marks(keys)})"
             params += keys
-        read = self.db.fetch if keys is None else self.db.fetch_now
+        read = self.db.fetch if keys is None else self.db.now.fetch
         return [fact_as(kind, doc) for (doc,) in await read(sql + " ORDER BY id", params)]
 
     async def films(self) -> dict[str, Film]:
@@ -72,7 +72,7 @@ class Facts(Core):
         return [(film.key, fold(name)) for film in (await self.films()).values() for name in film.names]
 
     async def linked(self, kind: type[F], ref: str) -> list[F]:
-        rows = await self.db.fetch_now(_USERS_SQL + " AND f.kind = ? ORDER BY f.id", (ref, kind.kind))
+        rows = await self.db.now.fetch(_USERS_SQL + " AND f.kind = ? ORDER BY f.id", (ref, kind.kind))
         return [fact_as(kind, doc) for _, doc in rows]
 
     async def neighbours(self, fact: Fact) -> list[Fact]:
@@ -83,7 +83,7 @@ class Facts(Core):
             if keys:
                 sql += f" UNION {_LIVE_SQL} AND key IN ({marks(keys)})"
                 params += [kind, *keys]
-        rows = await self.db.fetch_now(f"SELECT kind, doc FROM ({sql}) AS around ORDER BY id", params)
+        rows = await self.db.now.fetch(f"SELECT kind, doc FROM ({sql}) AS around ORDER BY id", params)
         return [fact_of(kind, doc) for kind, doc in rows]
 
     async def _users(self, db: Reader, fact: Fact) -> list[Fact]:

@@ -80,7 +80,7 @@ class Names(Facts):
             f"AND folded < ? LIMIT ?) AS s{i}"
             for i in range(len(kinds))
         )
-        rows = await self.db.fetch_now(  # at most CANDIDATES names per kind, read by index: a small read
+        rows = await self.db.now.fetch(  # at most CANDIDATES names per kind, read by index: a small read
             f"SELECT f.id, f.kind, f.doc FROM ({starting}) AS n JOIN facts f ON f.id = n.fact_id WHERE NOT f.deleted "
             "ORDER BY n.primary_name DESC, length(n.folded), n.folded LIMIT ?",
             (*(value for k in kinds for value in (k, query, query + "\uffff", CANDIDATES)), limit * 2),
@@ -101,7 +101,8 @@ class Names(Facts):
         return list(found.values())[:limit]
 
     async def _names_matching(self, found: dict[int, Fact], kinds: list[Kind], match: Match, limit: int) -> None:
-        for fact_id, kind, doc in await self.index.names(self.db, kinds, match, CANDIDATES, limit * 2):
+        # At most CANDIDATES matches, by index: a small read.
+        for fact_id, kind, doc in await self.index.names(self.db.now, kinds, match, CANDIDATES, limit * 2):
             found.setdefault(fact_id, fact_of(kind, doc))
 
     async def vocabulary(self) -> Vocabulary:
@@ -143,7 +144,7 @@ class Names(Facts):
         if text.partition(":")[0] in kinds:
             return await self.entry(text)
         for each in kinds:
-            rows = await self.db.fetch_now(
+            rows = await self.db.now.fetch(
                 f"SELECT {ENTRY_COLUMNS} FROM facts WHERE NOT deleted AND id IN (SELECT id FROM facts "
                 "WHERE kind = ? AND key = ? UNION ALL SELECT fact_id FROM names WHERE kind = ? AND folded = ?) LIMIT 1",
                 (each, text, each, fold(text)),

@@ -98,7 +98,7 @@ class SqliteBackend:
             await reader.executescript(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA query_only = ON;")
             async with writer.execute(HOLDS_CHANGES_SQL) as cursor:  # reads the tables: finds a damaged file
                 (holds_changes,) = await cursor.fetchone()  # type: ignore[misc]
-            # Small reads on the event loop (``fetch_now``): never waiting for a lock, which would hold up the loop.
+            # Small reads on the event loop (``Database.now``): never waiting for a lock, which would hold up the loop.
             now = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             now.executescript("PRAGMA busy_timeout = 0; PRAGMA query_only = ON;")
         except BaseException as exc:
