@@ -108,3 +108,12 @@ async def test_the_change_log_is_read_once_per_command():
     watch.recheck()  # this process wrote
     await watch.current()
     assert reads == 3
+
+
+async def test_a_fact_read_again_is_not_parsed_again_and_an_edit_is_read_anew(stores):
+    store, _ = stores
+    jump = await store.get("stunt:bike-cliff-jump")
+    assert await store.get("stunt:bike-cliff-jump") is jump  # parsing (URL checks and all) is most of a read
+    entry = await store.entry(jump.ref)
+    await store.update(jump.model_copy(update={"filmed": "2020"}), EDITOR, expected=entry)
+    assert (await store.get("stunt:bike-cliff-jump")).filmed == "2020"
