@@ -85,6 +85,10 @@ class Memo:
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
         self._built_at = -1
 
+    def clear(self) -> None:
+        """Forget every value (``benchmarks/store.py`` measures the look-ups themselves, not this memo)."""
+        self._values.clear()
+
     async def get(self, key: Hashable, build: Callable[[], Awaitable[T]]) -> T:
         seen = await self._watch.current()  # before building: a change committed meanwhile is seen next time
         if self._built_at != seen:
