@@ -156,6 +156,7 @@ class Methods:
 
     # --- autocomplete: the refs offered as choices
     async def store_suggest(self, q: Query) -> list[str]:
+        self.store.memo.clear()  # the look-up itself, not the bot's memo of what fans asked before
         return [f.ref for f in await self.store.suggest(q.fact_type, q.text)]
 
     async def like_suggest(self, q: Query) -> list[str]:
@@ -176,6 +177,7 @@ class Methods:
 
     # --- /search: the refs of the best five answers
     async def store_search(self, q: Query) -> list[str]:
+        self.store.memo.clear()
         return [f.ref for f in await self.store.search(q.text)]
 
     async def like_search(self, q: Query) -> list[str]:
@@ -193,6 +195,7 @@ class Methods:
 
     # --- card look-up: find one fact, then render its card (the rendering is the same for every method)
     async def store_card(self, q: Query) -> list[str]:
+        self.store.memo.clear()
         entry = await self.store.find(q.fact_type, q.text)
         await card_for(self.store, entry)
         return [entry.fact.ref]
@@ -200,6 +203,7 @@ class Methods:
     async def _card(self, refs: list[str]) -> list[str]:
         if not refs:
             return []
+        self.store.memo.clear()
         await card_for(self.store, await self.store.entry(refs[0]))
         return refs[:1]
 

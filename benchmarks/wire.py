@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,19 @@ class Side:
         self.lost += len(sent) - len(first)
         self.doubled += sum(count > 1 for count in Counter(i for i, _ in answers).values())
 
+    async def one(self, call: Call, user: int, patience: float) -> int | None:
+        """Send one command and wait for its answer: nanoseconds from sending to the answer, None if lost."""
+        since = len(self.fake.requests)
+        began = time.perf_counter()
+        interaction = await self.fake.send_slash(call.command, call.options, user_id=user)
+        try:
+            await self.fake.wait_for(lambda: interaction in self.fake.callbacks, patience)
+        except TimeoutError:
+            return None
+        answered = (r for r in self.fake.requests[since:] if (m := CALLBACK.match(r.path)) and int(m[1]) == interaction)
+        at = next(answered).at
+        return int((at - began) * 1e9)
+
     async def stop(self) -> None:
         if self.process is not None and self.process.returncode is None:
             self.process.terminate()
@@ -120,34 +134,41 @@ async def run_baseline(card: Path, api: str, gateway: str, token: str) -> None:
         await bot.start(token)
 
 
+@contextlib.asynccontextmanager
+async def both_bots(folder: Path) -> AsyncIterator[tuple[Side, Side]]:
+    """``mi-bot run`` on the shipped pack and the bare bot answering its motorcycle jump card, each in its own
+    process over its own fake Discord, ready; both stopped afterwards."""
+    bot, baseline = Side("bot"), Side("baseline")
+    try:
+        for side in (bot, baseline):
+            await side.fake.start()
+        config = write_config(folder, fake=bot.fake)
+        await bot.start(["-m", "bot", "--config", str(config), "run"], folder / "bot.log")
+        answer = await bot.fake.wait_response(await bot.fake.send_slash("stunt", {"name": "motorbike"}), STEP_S)
+        card = folder / "card.json"
+        card.write_text(json.dumps(answer["data"]["embeds"][0]))
+        await baseline.start(
+            [__file__, "--baseline", str(card), baseline.fake.api_base_url, baseline.fake.gateway_url],
+            folder / "baseline.log",
+        )
+        yield bot, baseline
+    finally:
+        for side in (bot, baseline):
+            await side.stop()
+
+
 async def measure(commands: int, rounds: int, patience: float) -> dict[str, Any]:
     rng = random.Random(3)
     calls = [mix(commands, {"stunt", "location", "release", "search", "bts"}, rng, autocompletes=False)
              for _ in range(rounds + 1)]  # fmt: skip
-    bot, baseline = Side("bot"), Side("baseline")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        try:
-            for side in (bot, baseline):
-                await side.fake.start()
-            config = write_config(folder, fake=bot.fake)
-            await bot.start(["-m", "bot", "--config", str(config), "run"], folder / "bot.log")
-            answer = await bot.fake.wait_response(await bot.fake.send_slash("stunt", {"name": "motorbike"}), STEP_S)
-            card = folder / "card.json"
-            card.write_text(json.dumps(answer["data"]["embeds"][0]))
-            await baseline.start(
-                [__file__, "--baseline", str(card), baseline.fake.api_base_url, baseline.fake.gateway_url],
-                folder / "baseline.log",
-            )
+        async with both_bots(Path(tmp)) as (bot, baseline):
             print(f"{rounds} rounds of {commands} commands per bot, after a warm-up round", flush=True)
             for number, burst in enumerate(calls):
                 for side in (bot, baseline) if number % 2 else (baseline, bot):
                     await side.burst(burst, FANS + number * commands, patience, record=number > 0)
                 if number:
                     print(f"  round {number}/{rounds}", flush=True)
-        finally:
-            for side in (bot, baseline):
-                await side.stop()
     return {side.name: side.figures() for side in (bot, baseline)}
 
 

@@ -1,7 +1,8 @@
 """From a fact to its card: look up what the card links to (film, places, stunts, videos), then render.
 
 Every command that shows a fact (fan commands, search, mentions, an admin's stored card) goes through
-``card_for``, so a fact looks the same wherever it appears.
+``card_for``, so a fact looks the same wherever it appears. Cards and answers are kept in the store's memo until
+the facts change (``bot.store.cache``): a card asked for again is neither looked up nor rendered again.
 """
 
 from __future__ import annotations
@@ -18,20 +19,32 @@ from bot.store import Entry, FactStore
 from bot.text import closest, place_matches
 
 
+def today() -> dt.date:
+    """The day cards count from ("8 years ago", a countdown): part of a kept card's key."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 async def card_for(store: FactStore, entry: Entry[Fact]) -> Card:
     """The card of one fact; a release date is shown on its film's release card."""
+    key = ("card", entry.fact.ref, entry.revision, entry.deleted, today())
+    return await store.memo.get(key, lambda: _card_for(store, entry))
+
+
+async def _card_for(store: FactStore, entry: Entry[Fact]) -> Card:
     fact = entry.fact
     stamp = Stamp(entry.updated_at, entry.updated_by) if entry.edited else Stamp()  # pack facts carry no date
     films = await store.films()
-    if isinstance(fact, Stunt):
-        places = await store.facts(Location, keys=fact.locations)
-        places.sort(key=lambda place: fact.locations.index(place.key))
-        videos = await store.linked(Video, fact.ref)
+    if isinstance(fact, Stunt | Location):
+        around = await store.neighbours(fact)
+        videos = [f for f in around if isinstance(f, Video)]
+        if isinstance(fact, Location):
+            stunts = [f for f in around if isinstance(f, Stunt)]
+            return render.location_card(fact, films.get(fact.film), stunts, videos, stamp)
+        places = sorted(
+            (f for f in around if isinstance(f, Location) and f.key in fact.locations),
+            key=lambda place: fact.locations.index(place.key),
+        )
         return render.stunt_card(fact, films.get(fact.film), places, videos, stamp)
-    if isinstance(fact, Location):
-        stunts = await store.linked(Stunt, fact.ref)
-        videos = await store.linked(Video, fact.ref)
-        return render.location_card(fact, films.get(fact.film), stunts, videos, stamp)
     if isinstance(fact, Video):
         return render.video_message(fact, films.get(fact.film), stamp)
     film = films[fact.film] if isinstance(fact, Release) else fact
@@ -47,15 +60,20 @@ async def release_cards(
 
     Raises ``NotFound`` (suggesting the regions there are) when no release of these films matches the region.
     """
+    key = ("releases", tuple(film.ref for film in films), region, tuple(types), today())
+    return list(await store.memo.get(key, lambda: _release_cards(store, films, region, types)))
+
+
+async def _release_cards(store: FactStore, films: list[Film], region: str, types: Sequence[ReleaseType]) -> list[Card]:
     releases = {film.key: await store.facts(Release, film=film.key) for film in films}
     if region:
         everywhere = [r.region for film_releases in releases.values() for r in film_releases]
         releases = {key: [r for r in found if place_matches(r.region, region)] for key, found in releases.items()}
         if not any(releases.values()):
             raise NotFound("release region", region, closest(region, everywhere))
-    today = dt.datetime.now(dt.UTC).date()
+    day = today()
     return [
-        render.release_card(film, releases[film.key], today, region=region, types=types)
+        render.release_card(film, releases[film.key], day, region=region, types=types)
         for film in films
         if releases[film.key] or not region
     ]
@@ -76,6 +94,10 @@ class Answer:
 async def answer(store: FactStore, question: str) -> Answer:
     """What ``/search`` and a mention of the bot both answer. Raises ``NotKnown`` (naming the closest facts it
     does know) when no fact answers the question confidently, rather than showing an unrelated card."""
+    return await store.memo.get(("answer", question, today()), lambda: _answer(store, question))
+
+
+async def _answer(store: FactStore, question: str) -> Answer:
     films = await store.films()
     ask = answers.read(question, films)
     matches = [] if ask.beyond else await store.search(answers.expand(question))

@@ -6,6 +6,7 @@ loads a database driver.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -69,8 +70,13 @@ PLACE_ABBREVIATIONS = {
 }
 
 
+FOLDED_KEPT = 8192  # folded texts kept (``fold``): every name of a mid-sized store, under a few MB
+
+
+@functools.lru_cache(maxsize=FOLDED_KEPT)
 def fold(text: str) -> str:
-    """Lower-case, strip accents and punctuation: "Speed-Flying" and "speed flying" fold alike."""
+    """Lower-case, strip accents and punctuation: "Speed-Flying" and "speed flying" fold alike. The same names are
+    folded for every question (films named in it, facts it names), so the latest are kept."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(_NON_WORD.sub(" ", plain).split())

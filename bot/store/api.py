@@ -15,6 +15,7 @@ from typing import Protocol, overload
 
 from bot.models import Change, Fact, Film, Video
 from bot.pack import Pack
+from bot.store.cache import Memo
 from bot.store.db import Value
 from bot.store.games import Games
 from bot.store.records import Author, ChangeSet, Entry, F, GuildSettings, ImportPlan, Kinds, SeedReport
@@ -61,6 +62,17 @@ class FactStore(Protocol):
 
     async def linked(self, kind: type[F], ref: str) -> list[F]:
         """Facts of ``kind`` that point at ``ref``: stunts at a location, videos about a stunt."""
+        ...
+
+    async def neighbours(self, fact: Fact) -> list[Fact]:
+        """The live facts pointing at ``fact`` and those it points at (not its film), in the order they were added:
+        what its card shows beside it, in one read."""
+        ...
+
+    @property
+    def memo(self) -> Memo:
+        """Values built from the facts (the facts fans ask for, their cards), kept until the facts change, here or
+        in another process (``bot.store.cache``)."""
         ...
 
     async def counts(self) -> dict[str, int]:

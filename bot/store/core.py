@@ -1,5 +1,5 @@
 """What every part of the store builds on: the backend's database and search index, the change watch behind the
-caches, and turning rows into facts.
+caches (and the memo of hot facts and cards), and turning rows into facts.
 
 The store is one object assembled from parts by concern (``bot.store.store.Store``); each part is a class that
 names the parts it builds on as its bases, and all of them share this one.
@@ -8,17 +8,19 @@ names the parts it builds on as its bases, and all of them share this one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeGuard
 
 from bot.errors import NotFound
 from bot.models import FACT_TYPES, Fact, Kind
-from bot.store.cache import ChangeWatch
+from bot.store.cache import ChangeWatch, Memo
 from bot.store.db import Backend, Params, Reader, Row, Writer
 from bot.store.records import Entry, F, Kinds
 
 ENTRY_COLUMNS = "kind, doc, revision, updated_at, updated_by, edited, deleted"
+FACTS_KEPT = 4096  # parsed facts kept (``fact_of``): the hot ones of a large store, a few MB
 
 
 def now() -> dt.datetime:
@@ -26,8 +28,19 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+@functools.lru_cache(maxsize=FACTS_KEPT)
 def fact_of(kind: str, doc: str) -> Fact:
+    """The fact stored as ``doc``. Parsing validates every field (each source's URL character by character), which
+    costs more than the rest of a look-up, so the hot facts are kept by their JSON: a fact is frozen and its JSON
+    says all of it, so a kept fact is never stale, and an edit is new JSON."""
     return FACT_TYPES[kind].model_validate_json(doc)
+
+
+def fact_as(kind: type[F], doc: str) -> F:
+    """``fact_of`` for a row known to hold a fact of ``kind``, typed as one."""
+    fact = fact_of(kind.kind, doc)
+    assert isinstance(fact, kind)
+    return fact
 
 
 def entry_of(row: Row) -> Entry[Fact]:
@@ -75,14 +88,16 @@ class Core:
         self.backend = backend
         self.db = backend.db
         self.index = backend.index
-        self.watch = ChangeWatch(self.last_change_id, backend.poll_seconds)
+        self.watch = ChangeWatch(self.last_change_id)
+        self.memo = Memo(self.watch)
 
     @property
     def created(self) -> bool:
         return self.backend.created
 
     async def last_change_id(self) -> int:
-        return int(await scalar(self.db, "SELECT coalesce(max(id), 0) FROM changes"))
+        (newest,) = (await self.db.now.fetch("SELECT coalesce(max(id), 0) FROM changes"))[0]
+        return int(newest)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Writer]:

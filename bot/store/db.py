@@ -56,6 +56,14 @@ class Writer(Reader, Protocol):
 
 
 class Database(Reader, Protocol):
+    @property
+    def now(self) -> Reader:
+        """The same reads, answered without a hand-off to a database thread where the driver allows (SQLite: on
+        the event loop; asyncpg is on it already): for small reads bounded by an index (a primary key, a unique
+        name, a fact's links, a capped name match). Never for a read that grows with the data, which would hold
+        up every other command meanwhile."""
+        ...
+
     def transaction(self) -> AbstractAsyncContextManager[Writer]:
         """A transaction, committed when the block ends and rolled back when it raises. Driver errors leave every
         method as ``StoreUnavailable`` saying why in words an admin understands (read-only, busy, unreadable)."""
@@ -125,12 +133,6 @@ class Backend(Protocol):
     @property
     def created(self) -> bool:
         """This open created the database (it was missing or empty)."""
-        ...
-
-    @property
-    def poll_seconds(self) -> float:
-        """How long a cached value may be used before the change log is read again (``bot.store.cache``): 0 where
-        other processes share the database, so that every process sees an edit at once."""
         ...
 
     def keep(self) -> None:

@@ -1,6 +1,7 @@
 """Reading facts: one by its reference, a kind's list (by film, by keys), the facts linked to one, the films.
 
-Films are read by nearly every card and change rarely, so they are cached (see ``bot.store.cache``).
+Films are read by nearly every card and change rarely, so they are cached (see ``bot.store.cache``). A look-up
+by reference and the facts around one are small indexed reads, made on the event loop (``Database.now``).
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from collections.abc import Sequence
 from bot.errors import NotFound
 from bot.models import FACT_TYPES, Fact, Film, Video
 from bot.store.cache import Cached
-from bot.store.core import ENTRY_COLUMNS, Core, entry_of, fact_of, marks, parse_ref
-from bot.store.db import Backend, Reader, Value
+from bot.store.core import ENTRY_COLUMNS, Core, entry_of, fact_as, fact_of, marks, parse_ref
+from bot.store.db import Backend, Reader, Row, Value
 from bot.store.records import Entry, F
 from bot.text import fold
 
+_ENTRY_SQL = f"SELECT {ENTRY_COLUMNS} FROM facts WHERE kind = ? AND key = ?"
 # The live facts that point at a fact (by its ``kind:key`` reference), in the order they were added.
 _USERS_SQL = "SELECT f.kind, f.doc FROM links l JOIN facts f ON f.id = l.fact_id WHERE l.target = ? AND NOT f.deleted"
+_LIVE_SQL = "SELECT id, kind, doc FROM facts WHERE kind = ? AND NOT deleted"
+_AROUND_SQL = _USERS_SQL.replace("SELECT f.kind", "SELECT f.id, f.kind")
 
 
 class Facts(Core):
@@ -29,16 +33,12 @@ class Facts(Core):
         self._film_names = Cached(self.watch, self._read_film_names)
 
     async def entry(self, ref: str, *, include_deleted: bool = False) -> Entry[Fact]:
-        return await self._entry_in(self.db, ref, include_deleted=include_deleted)
+        return _only_entry(await self.db.now.fetch(_ENTRY_SQL, parse_ref(ref)), ref, include_deleted)
 
     @staticmethod
     async def _entry_in(db: Reader, ref: str, *, include_deleted: bool = False) -> Entry[Fact]:
         """The entry, read through ``db`` (inside a transaction: with what it wrote)."""
-        kind, key = parse_ref(ref)
-        row = await db.fetch_one(f"SELECT {ENTRY_COLUMNS} FROM facts WHERE kind = ? AND key = ?", (kind, key))
-        if row is None or (row[6] and not include_deleted):
-            raise NotFound(kind, key)
-        return entry_of(row)
+        return _only_entry(await db.fetch(_ENTRY_SQL, parse_ref(ref)), ref, include_deleted)
 
     async def get(self, ref: str) -> Fact:
         return (await self.entry(ref)).fact
@@ -52,10 +52,11 @@ class Facts(Core):
         if film:
             sql += " AND film = ?"
             params.append(film)
-        if keys is not None:
+        if keys is not None:  # as many rows as keys: a small read
             sql += f" AND key IN ({marks(keys)})"
             params += keys
-        return [kind.model_validate_json(doc) for (doc,) in await self.db.fetch(sql + " ORDER BY id", params)]
+        read = self.db.fetch if keys is None else self.db.now.fetch
+        return [fact_as(kind, doc) for (doc,) in await read(sql + " ORDER BY id", params)]
 
     async def films(self) -> dict[str, Film]:
         return await self._films.get()
@@ -71,8 +72,19 @@ class Facts(Core):
         return [(film.key, fold(name)) for film in (await self.films()).values() for name in film.names]
 
     async def linked(self, kind: type[F], ref: str) -> list[F]:
-        rows = await self.db.fetch(_USERS_SQL + " AND f.kind = ? ORDER BY f.id", (ref, kind.kind))
-        return [kind.model_validate_json(doc) for _, doc in rows]
+        rows = await self.db.now.fetch(_USERS_SQL + " AND f.kind = ? ORDER BY f.id", (ref, kind.kind))
+        return [fact_as(kind, doc) for _, doc in rows]
+
+    async def neighbours(self, fact: Fact) -> list[Fact]:
+        """The live facts pointing at ``fact`` and those it points at (its places and stunts; not its film), in the
+        order they were added: what its card shows beside it, in one indexed read."""
+        sql, params = _AROUND_SQL, list[Value]([fact.ref])
+        for kind, keys in (("location", getattr(fact, "locations", [])), ("stunt", getattr(fact, "stunts", []))):
+            if keys:
+                sql += f" UNION {_LIVE_SQL} AND key IN ({marks(keys)})"
+                params += [kind, *keys]
+        rows = await self.db.now.fetch(f"SELECT kind, doc FROM ({sql}) AS around ORDER BY id", params)
+        return [fact_of(kind, doc) for kind, doc in rows]
 
     async def _users(self, db: Reader, fact: Fact) -> list[Fact]:
         """Every live fact pointing at ``fact`` (read through ``db``: inside a transaction, its own view)."""
@@ -93,3 +105,10 @@ class Facts(Core):
         query = fold(text)
         removed = (fact_of(kind, doc) for kind, doc in rows)
         return [f for f in removed if any(query in fold(name) for name in [f.key, *f.names])][:limit]
+
+
+def _only_entry(rows: list[Row], ref: str, include_deleted: bool) -> Entry[Fact]:
+    """The entry a look-up by reference found; NotFound when there is none (or it was removed, unless wanted)."""
+    if not rows or (rows[0][6] and not include_deleted):
+        raise NotFound(*parse_ref(ref))
+    return entry_of(rows[0])

@@ -60,6 +60,10 @@ class Names(Facts):
         self._vocabulary = Cached(self.watch, self._read_vocabulary)
 
     async def suggest(self, kind: Kinds, text: str, *, limit: int = 25) -> list[Fact]:
+        key = ("suggest", tuple(kinds_of(kind)), fold(text), limit)
+        return list(await self.memo.get(key, lambda: self._suggest(kind, text, limit=limit)))
+
+    async def _suggest(self, kind: Kinds, text: str, *, limit: int) -> list[Fact]:
         query = fold(text)
         kinds = kinds_of(kind)
         if not query:
@@ -76,7 +80,7 @@ class Names(Facts):
             f"AND folded < ? LIMIT ?) AS s{i}"
             for i in range(len(kinds))
         )
-        rows = await self.db.fetch(
+        rows = await self.db.now.fetch(  # at most CANDIDATES names per kind, read by index: a small read
             f"SELECT f.id, f.kind, f.doc FROM ({starting}) AS n JOIN facts f ON f.id = n.fact_id WHERE NOT f.deleted "
             "ORDER BY n.primary_name DESC, length(n.folded), n.folded LIMIT ?",
             (*(value for k in kinds for value in (k, query, query + "\uffff", CANDIDATES)), limit * 2),
@@ -97,7 +101,8 @@ class Names(Facts):
         return list(found.values())[:limit]
 
     async def _names_matching(self, found: dict[int, Fact], kinds: list[Kind], match: Match, limit: int) -> None:
-        for fact_id, kind, doc in await self.index.names(self.db, kinds, match, CANDIDATES, limit * 2):
+        # At most CANDIDATES matches, by index: a small read.
+        for fact_id, kind, doc in await self.index.names(self.db.now, kinds, match, CANDIDATES, limit * 2):
             found.setdefault(fact_id, fact_of(kind, doc))
 
     async def vocabulary(self) -> Vocabulary:
@@ -129,19 +134,23 @@ class Names(Facts):
     async def find(self, kind: Sequence[type[Fact]], text: str) -> Entry[Fact]: ...
 
     async def find(self, kind: type[Fact] | Sequence[type[Fact]], text: str) -> Entry[Fact]:
-        """Given several kinds, an exact name of an earlier kind wins, then the best near miss of any of them."""
-        kinds = kinds_of(kind)
+        """Given several kinds, an exact name of an earlier kind wins, then the best near miss of any of them.
+        What fans ask for again is answered from the memo until the facts change."""
         text = text.strip()
+        return await self.memo.get(("find", tuple(kinds_of(kind)), text), lambda: self._find(kind, text))
+
+    async def _find(self, kind: type[Fact] | Sequence[type[Fact]], text: str) -> Entry[Fact]:
+        kinds = kinds_of(kind)
         if text.partition(":")[0] in kinds:
             return await self.entry(text)
         for each in kinds:
-            row = await self.db.fetch_one(
+            rows = await self.db.now.fetch(
                 f"SELECT {ENTRY_COLUMNS} FROM facts WHERE NOT deleted AND id IN (SELECT id FROM facts "
                 "WHERE kind = ? AND key = ? UNION ALL SELECT fact_id FROM names WHERE kind = ? AND folded = ?) LIMIT 1",
                 (each, text, each, fold(text)),
             )
-            if row is not None:
-                return entry_of(row)
+            if rows:
+                return entry_of(rows[0])
         candidates = await self.suggest(kind, text, limit=5)
         if candidates and _confident(text, candidates[0]):
             return await self.entry(candidates[0].ref)
@@ -150,6 +159,9 @@ class Names(Facts):
 
     async def video_about(self, topic: str) -> Entry[Video]:
         """The video a fan means by a topic: that video, or one about that stunt or place (a verified link first)."""
+        return await self.memo.get(("video", topic.strip()), lambda: self._video_about(topic))
+
+    async def _video_about(self, topic: str) -> Entry[Video]:
         entry = await self.find((Video, Stunt, Location), topic)
         if not holds(entry, Video):
             videos = await self.linked(Video, entry.fact.ref)

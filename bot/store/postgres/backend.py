@@ -65,9 +65,6 @@ async def _migrate(connection: PoolConnectionProxy[asyncpg.Record]) -> int:
 class PostgresBackend:
     """``bot.store.db.Backend`` on a PostgreSQL database. Open with ``await PostgresBackend.open(url, settings)``."""
 
-    # Many processes share the database: a cached value is checked against the change log at every use.
-    poll_seconds = 0.0
-
     def __init__(self, url: str, settings: PostgresConfig, pool: asyncpg.Pool, *, created: bool) -> None:
         self.url = url
         self.settings = settings

@@ -18,7 +18,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from bot.errors import StoreUnavailable
-from bot.store.db import Params, Row, Writer
+from bot.store.db import Params, Reader, Row, Writer
 
 DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)  # OSError: the server is unreachable
 WRITE_LOCK = 0x6D69_626F_7401  # pg_advisory_xact_lock key of writes ("mibot", 1)
@@ -104,6 +104,11 @@ class PostgresDatabase:
         with unavailable(lambda _: READ_PROBLEM):
             row = await self.pool.fetchrow(numbered(sql), *params)
         return None if row is None else tuple(row)
+
+    @property
+    def now(self) -> Reader:
+        """asyncpg runs on the event loop: every read is a round trip to the server, with no thread between."""
+        return self
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Writer]:

@@ -16,7 +16,6 @@ from pathlib import Path
 import aiosqlite
 
 from bot.errors import DatabaseMissing, Invalid, StoreUnavailable
-from bot.store.cache import POLL_SECONDS
 from bot.store.core import scalar
 from bot.store.db import Writer
 from bot.store.settings import HOLDS_CHANGES_SQL
@@ -58,8 +57,6 @@ async def _migrate(db: aiosqlite.Connection) -> None:
 class SqliteBackend:
     """``bot.store.db.Backend`` on one SQLite file. Open with ``await SqliteBackend.open(path)``."""
 
-    poll_seconds = POLL_SECONDS  # other processes on the file are scripts (mi-bot db, a second try-out)
-
     def __init__(self, path: Path, db: SqliteDatabase, *, created: bool) -> None:
         self.path = path
         self.db = db
@@ -86,6 +83,7 @@ class SqliteBackend:
                 "Restore it from a backup (README: Backups), or start a new one on purpose: mi-bot run --new-database"
             )
         connections: list[aiosqlite.Connection] = []
+        now: sqlite3.Connection | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(_check_readable, path)
@@ -101,17 +99,22 @@ class SqliteBackend:
             await reader.executescript(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA query_only = ON;")
             async with writer.execute(HOLDS_CHANGES_SQL) as cursor:  # reads the tables: finds a damaged file
                 (holds_changes,) = await cursor.fetchone()  # type: ignore[misc]
+            # Small reads on the event loop (``Database.now``): never waiting for a lock, which would hold up the loop.
+            now = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            now.executescript("PRAGMA busy_timeout = 0; PRAGMA query_only = ON;")
         except BaseException as exc:
             for db in connections:
                 with suppress(*DRIVER_ERRORS):
                     await db.close()
+            if now is not None:
+                now.close()
             if isinstance(exc, (sqlite3.Error, OSError)):
                 raise StoreUnavailable(
                     f"The fact database {path} cannot be opened ({exc}). If it is damaged, restore it from a backup "
                     "(README: Backups)."
                 ) from exc
             raise
-        backend = cls(path, SqliteDatabase(writer, reader), created=created)
+        backend = cls(path, SqliteDatabase(writer, reader, now), created=created)
         if created:
             marker.unlink(missing_ok=True)
         elif holds_changes:

@@ -64,13 +64,36 @@ class Connection:
             await self.connection.executemany(sql, rows)
 
 
-class SqliteDatabase(Connection):
-    """Reads on the reader connection; ``transaction()`` on the writer, one at a time."""
+class OnTheLoop:
+    """Small reads on a plain sqlite3 connection, on the event loop. A read in WAL mode waits for no writer, so an
+    indexed one takes microseconds there, where aiosqlite's three hand-offs to its thread (execute, fetch, close)
+    cost far more on a busy machine. When one fails (the file locked by a checkpoint resetting the log, or no
+    longer readable), it is made again on the reader's thread, which waits for a lock and says what is wrong."""
 
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, reader: Connection) -> None:
+        self.connection = connection
+        self._reader = reader
+
+    async def fetch(self, sql: str, params: Params = ()) -> list[Row]:
+        try:
+            return self.connection.execute(sql, params).fetchall()
+        except sqlite3.Error:
+            return await self._reader.fetch(sql, params)
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetch(sql, params)
+        return rows[0] if rows else None
+
+
+class SqliteDatabase(Connection):
+    """Reads on the reader connection, small ones (``now``) on a plain connection on the event loop;
+    ``transaction()`` on the writer, one at a time."""
+
+    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, now: sqlite3.Connection) -> None:
         super().__init__(reader, lambda _: READ_PROBLEM)
         self.writer = Connection(writer, write_problem)
         self._write_lock = asyncio.Lock()
+        self.now = OnTheLoop(now, self)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Writer]:
@@ -88,3 +111,4 @@ class SqliteDatabase(Connection):
         for connection in (self.connection, self.writer.connection):
             with suppress(*DRIVER_ERRORS):
                 await connection.close()
+        self.now.connection.close()

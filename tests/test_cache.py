@@ -1,0 +1,119 @@
+"""The answer path's caches (``bot.store.cache``): what a fan asked for before is answered from the memo, without
+looking it up or rendering it again, and an edit, made in this process or by another on the same database, shows
+in the very next command."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+from bot import cards
+from bot.models import Stunt
+from bot.store import Author, FactStore, open_store
+from bot.store.cache import ChangeWatch
+from tests.conftest import buttons, field, prefilled
+
+T = TypeVar("T")
+EDITOR = Author(7, "luther_admin")
+RETITLED = "Dead Reckoning (retitled)"
+
+
+async def next_command(work: Awaitable[T]) -> T:
+    """``work`` as a command of its own: discord.py runs each interaction in a new task."""
+
+    async def run() -> T:
+        return await work
+
+    return await asyncio.create_task(run())
+
+
+@pytest.fixture
+async def stores(seeded_database: Path | str) -> AsyncIterator[tuple[FactStore, FactStore]]:
+    """Two stores on one seeded database, as two processes have: on SQLite, then on PostgreSQL."""
+    first = await open_store(seeded_database)
+    second = await open_store(seeded_database)
+    yield first, second
+    await first.close()
+    await second.close()
+
+
+async def test_a_card_asked_for_again_is_the_one_already_rendered_until_the_facts_change(stores):
+    store, _ = stores
+    first = await next_command(cards.card_for(store, await store.find(Stunt, "motorbike")))
+    again = await next_command(cards.card_for(store, await store.find(Stunt, "motorbike")))
+    assert again is first  # not looked up or rendered again
+    entry = await store.find(Stunt, "motorbike")
+    await store.update(entry.fact.model_copy(update={"summary": "Rewritten by an admin."}), EDITOR, expected=entry)
+    edited = await next_command(cards.card_for(store, await store.find(Stunt, "motorbike")))
+    assert edited.embed.description == "Rewritten by an admin."
+
+
+async def test_an_edit_by_another_process_shows_in_the_next_command(stores):
+    """Film and stunt card cached in one process; the other retitles the film and edits the stunt."""
+    store, other = stores
+    card = await next_command(cards.card_for(store, await store.find(Stunt, "motorbike")))
+    assert field(card.embed, "Film") == "Mission: Impossible – Dead Reckoning Part One"
+    film = await other.entry("film:dr1")
+    await other.update(film.fact.model_copy(update={"title": RETITLED}), EDITOR, expected=film)
+    card = await next_command(cards.card_for(store, await store.find(Stunt, "motorbike")))
+    assert field(card.embed, "Film") == RETITLED
+    assert (await next_command(store.films()))["dr1"].title == RETITLED
+
+
+async def test_an_edit_of_a_linked_fact_shows_on_the_card_that_links_it(fact_admin, fan, channel):
+    """The jump's card shows its video as a button; an admin retitles the video, and the fan's next /stunt shows it."""
+    before = await fan.slash(channel, "stunt", name="motorbike")
+    assert buttons(before.response)[0]["label"].startswith("▶ Mission: Impossible - Dead Reckoning Part One")
+    shown = await fact_admin.slash(channel, "fact edit", fact="video:bts-biggest-stunt")
+    await fact_admin.submit_modal(shown, prefilled(shown) | {"title": "The jump, retitled"})
+    after = await fan.slash(channel, "stunt", name="motorbike")
+    assert buttons(after.response)[0]["label"] == "▶ The jump, retitled"
+
+
+async def test_a_film_retitled_by_another_process_shows_in_a_fans_next_command(bot, fan, channel):
+    """The bot runs on a SQLite file; a script (another process: a store of its own) retitles a film."""
+    card = (await fan.slash(channel, "stunt", name="motorbike")).response.embeds[0]
+    assert field(card, "Film") == "Mission: Impossible – Dead Reckoning Part One"
+    other = await open_store(bot.config.database)
+    try:
+        film = await other.entry("film:dr1")
+        await other.update(film.fact.model_copy(update={"title": RETITLED}), EDITOR, expected=film)
+    finally:
+        await other.close()
+    card = (await fan.slash(channel, "stunt", name="motorbike")).response.embeds[0]
+    assert field(card, "Film") == RETITLED
+
+
+async def test_the_change_log_is_read_once_per_command():
+    reads = 0
+
+    async def newest() -> int:
+        nonlocal reads
+        reads += 1
+        return 1
+
+    watch = ChangeWatch(newest)
+
+    async def command() -> None:
+        for _ in range(5):  # a command reads the films, the vocabulary, its card…
+            await watch.current()
+
+    await next_command(command())
+    await next_command(command())
+    assert reads == 2
+    watch.recheck()  # this process wrote
+    await watch.current()
+    assert reads == 3
+
+
+async def test_a_fact_read_again_is_not_parsed_again_and_an_edit_is_read_anew(stores):
+    store, _ = stores
+    jump = await store.get("stunt:bike-cliff-jump")
+    assert await store.get("stunt:bike-cliff-jump") is jump  # parsing (URL checks and all) is most of a read
+    entry = await store.entry(jump.ref)
+    await store.update(jump.model_copy(update={"filmed": "2020"}), EDITOR, expected=entry)
+    assert (await store.get("stunt:bike-cliff-jump")).filmed == "2020"
