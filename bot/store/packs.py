@@ -25,13 +25,38 @@ class Packs(Writes, Settings):
 
     async def seed(self, packs: Iterable[Pack]) -> SeedReport:
         """Add new facts, update facts the pack changed, never overwrite an admin's edit: a pack fact that
-        differs from an admin-edited one is logged as a ``conflict`` change instead."""
+        differs from an admin-edited one is logged as a ``conflict`` change instead.
+
+        One transaction. The facts the store does not hold yet (all of them, on a first start) are added in a
+        few batched statements; those it holds with another content, fewer, are written one by one. In the order facts
+        were seeded one by one: new facts' rows, then the stored facts (films before the releases named after
+        them), then the new facts' look-up rows, then a fact a later pack gives again."""
         report = SeedReport()
         async with self._transaction() as tx:
             set_id = await self._new_set(tx, "seed", "data pack", PACK_AUTHOR)
-            for pack in packs:
-                for fact in pack.facts():
-                    await self._seed_one(tx, set_id, fact, report)
+            stored = {(kind, key): pack_hash for kind, key, pack_hash in await tx.fetch(
+                "SELECT kind, key, pack_hash FROM facts"
+            )}  # fmt: skip
+            new: dict[tuple[str, str], Fact] = {}
+            known: list[Fact] = []
+            repeated: list[Fact] = []
+            for fact in (fact for pack in packs for fact in pack.facts()):
+                ref = (fact.kind, fact.key)
+                if ref in stored and stored[ref] == fact_hash(fact):
+                    report.unchanged += 1
+                elif ref in stored:
+                    known.append(fact)
+                elif ref in new:
+                    repeated.append(fact)
+                else:
+                    new[ref] = fact
+            added = await self._insert(tx, set_id, list(new.values()), PACK_AUTHOR)
+            report.added = len(added)
+            for fact in known:
+                await self._seed_one(tx, set_id, fact, report)
+            await self._index_new(tx, added)
+            for fact in repeated:
+                await self._seed_one(tx, set_id, fact, report)
             if report.added == report.updated == report.conflicts == 0:
                 await tx.execute("DELETE FROM change_sets WHERE id = ?", (set_id,))
         return report
@@ -41,21 +66,19 @@ class Packs(Writes, Settings):
         row = await tx.fetch_one(
             "SELECT id, doc, edited, pack_hash FROM facts WHERE kind = ? AND key = ?", (fact.kind, fact.key)
         )
-        if row is not None and row[3] == new_hash:
+        assert row is not None
+        if row[3] == new_hash:  # a later pack gives it again, as it is
             report.unchanged += 1
             return
-        if row is not None and row[2]:
+        if row[2]:
             await self._log(tx, set_id, row[0], "conflict", row[1], fact.model_dump_json())
             await tx.execute("UPDATE facts SET pack_hash = ? WHERE id = ?", (new_hash, row[0]))
             report.conflicts += 1
             log.warning("Pack update of %s not applied: an admin edited it (see /fact history)", fact.ref)
             return
         await self._put(tx, set_id, fact, PACK_AUTHOR, edited=False)
-        await tx.execute("UPDATE facts SET pack_hash = ? WHERE kind = ? AND key = ?", (new_hash, fact.kind, fact.key))
-        if row is None:
-            report.added += 1
-        else:
-            report.updated += 1
+        await tx.execute("UPDATE facts SET pack_hash = ? WHERE id = ?", (new_hash, row[0]))
+        report.updated += 1
 
     async def remember_pack(self, pack: Pack) -> None:
         await self.set_meta("pack", json.dumps([pack.pack, pack.version, pack.title]))
