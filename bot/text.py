@@ -71,8 +71,11 @@ PLACE_ABBREVIATIONS = {
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and punctuation: "Speed-Flying" and "speed flying" fold alike."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():  # most names: nothing to decompose
+        plain = text.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(_NON_WORD.sub(" ", plain).split())
 
 

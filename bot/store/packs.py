@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from bot.errors import Conflict, Invalid
 from bot.models import FACT_TYPES, Fact, changed_fields
-from bot.pack import Pack, dump_pack, fact_hash
+from bot.pack import Pack, dump_pack, fact_hash, without_gc_pauses
 from bot.store.core import fact_of, now, scalar
 from bot.store.db import Writer
 from bot.store.records import PACK_AUTHOR, Author, ImportPlan, SeedReport
@@ -31,6 +31,10 @@ class Packs(Writes, Settings):
         few batched statements; those it holds with another content, fewer, are written one by one. In the order facts
         were seeded one by one: new facts' rows, then the stored facts (films before the releases named after
         them), then the new facts' look-up rows, then a fact a later pack gives again."""
+        with without_gc_pauses():
+            return await self._seed(packs)
+
+    async def _seed(self, packs: Iterable[Pack]) -> SeedReport:
         report = SeedReport()
         async with self._transaction() as tx:
             set_id = await self._new_set(tx, "seed", "data pack", PACK_AUTHOR)
