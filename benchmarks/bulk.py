@@ -88,13 +88,15 @@ async def import_child(database: str) -> dict[str, Any]:
 
 
 def child(tree: Path, *words: str) -> dict[str, Any]:
-    """Run one measurement in a fresh process on the code of ``tree``; what it reported."""
+    """Run one measurement in a fresh process on the code of ``tree``; what it reported (also printed)."""
     environment = {**os.environ, "PYTHONPATH": f"{tree}{os.pathsep}{HERE}"}
     done = subprocess.run([sys.executable, str(HERE / "bulk.py"), "--child", *words], env=environment,
                           capture_output=True, text=True, check=False)  # fmt: skip
     if done.returncode:
         raise SystemExit(f"{' '.join(words)} on {tree} failed:\n{done.stderr[-2000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    result = dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    print(f"  {result}", flush=True)
+    return result
 
 
 def exported(ref: str, into: Path) -> Path:
@@ -127,7 +129,7 @@ def run(args: argparse.Namespace, server: str | None, tmp: Path) -> dict[str, An
         row: list[Any] = [f"{size:,}"]
         for label, tree in trees.items():
             if label != "this tree" and size > args.baseline_up_to:
-                row.append("–")
+                row += ["–"] * (1 if server is None else 2)
                 continue
             path = tmp / f"seed-{size}-{len(seeding)}.sqlite3"
             print(f"seeding {size:,} facts on {label} (SQLite) ...", flush=True)

@@ -281,6 +281,8 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # What the bot keeps in the user's cache folder (the try-out's seeded database) stays with this run.
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="mi-bot-test-cache-")
     config.addinivalue_line(
         "markers", "expected_errors(*types, reason): errors a test provokes on purpose (injected faults)"
     )
