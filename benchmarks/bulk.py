@@ -63,9 +63,8 @@ async def import_child(database: str) -> dict[str, Any]:
 
     store = await open_store(Path(database))
     try:
-        text = await store.export()
-        bot.pack.MAX_PACK_BYTES = max(bot.pack.MAX_PACK_BYTES, len(text.encode()) + 1)  # the old cap: 2 MB
-        pack = bot.pack.parse_pack(bot.pack.read_yaml(text))
+        bot.pack.MAX_PACK_BYTES = max(bot.pack.MAX_PACK_BYTES, 20_000_000)  # an older commit's cap was 2 MB
+        pack = bot.pack.parse_pack(bot.pack.read_yaml(await store.export()))
         stunts = [s.model_copy(update={"summary": s.summary + " Edited."}) if i % 100 == 0 else s
                   for i, s in enumerate(pack.stunts)]  # fmt: skip
         edited = pack.model_copy(update={"stunts": stunts})

@@ -4,7 +4,9 @@ shipped pack, and the time to READY with peak memory at the shipped pack and at 
 **Entry points**, each a fresh ``python -m bot …`` process (what the ``mi-bot`` script runs), timed from start to
 exit; the imports are the sum of the top-level modules ``-X importtime`` reports in as many more runs:
 
-* ``mi-bot try "/stunt name:motorbike"``: the offline try-out, one command (it seeds its own throwaway database);
+* ``mi-bot try "/stunt name:motorbike"``: the offline try-out, one command, on a throwaway copy of the database
+  it keeps seeded in the cache folder (``XDG_CACHE_HOME``, one per tree, filled by a warm-up run; a commit that
+  kept none seeds a database each time);
 * ``mi-bot check``: config, packs and a database a start has already seeded;
 * ``mi-bot run`` up to login: with a token and ``discord.api_base_url`` at a closed port, so the process stops at
   its first request to Discord with one line (before that request: imports, config, the bot built).
@@ -154,7 +156,7 @@ def run_entry(tree: Path, folder: Path, words: list[str], extra: dict[str, str],
     # Bytecode is written and read as in an installation (pip compiles it): an environment that forbids it would
     # add the compiling of every module of the bot to each process (about 0.4 s here).
     environment = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "PYTHONPATH", NO_BYTECODE)}
-    environment |= {"PYTHONPATH": str(tree), **extra}
+    environment |= {"PYTHONPATH": str(tree), "XDG_CACHE_HOME": str(folder / "cache"), **extra}
     flags = ["-X", "importtime"] if importtime else []
     began = time.perf_counter()
     done = subprocess.run([sys.executable, *flags, "-m", "bot", *words], cwd=folder, env=environment,

@@ -173,11 +173,13 @@ class _PackReading(Composer, SafeConstructor, Resolver):
                 continue
             problem = self._unreadable(key_node)
             key = None if problem else self.construct_object(key_node)  # "yes" and "true" are the same key
-            where = f"{_path((*path, key_node.value))}, line {line}"
             if problem:
-                problems.append(f"{where}: {problem}")
+                problems.append(f"{_path((*path, key_node.value))}, line {line}: {problem}")
             elif key in first_line:
-                problems.append(f"{where}: the key {key_node.value!r} is given twice (first on line {first_line[key]})")
+                problems.append(
+                    f"{_path((*path, key_node.value))}, line {line}: the key {key_node.value!r} is given twice "
+                    f"(first on line {first_line[key]})"
+                )
             else:
                 first_line[key] = line
                 entries.append((value, (*path, key_node.value)))

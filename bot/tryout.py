@@ -1,12 +1,13 @@
 """The offline try-out: the real bot (``create_bot``) on SimCord, driven from a prompt instead of Discord's client.
 
 ``mi-bot`` without ``DISCORD_TOKEN`` opens the prompt; ``mi-bot try "/stunt name:motorbike"`` runs one line and
-exits. The bot always gets a fresh temporary database seeded from the configured packs: the try-out never opens
-``config.database``, so nothing typed here (not even ``/fact``) reaches the real bot, and it is gone at the end
-(leaving says so when facts were changed). Files the bot sends, such as a ``/fact export``, are saved in the
-current folder. Feeds and custom Discord endpoints are switched off: the try-out is offline. The person at the
-prompt owns the try-out server and is a bot admin, so every command, ``/fact`` and ``/settings`` included, can be
-tried; ``@mi-bot question`` is a message mentioning the bot, answered by its real mention handler.
+exits. The bot always gets a fresh temporary database seeded from the configured packs (a copy of one kept seeded
+in the user's cache folder, so that only the first try-out after a pack changed waits for the seeding): the
+try-out never opens ``config.database``, so nothing typed here (not even ``/fact``) reaches the real bot, and it
+is gone at the end (leaving says so when facts were changed). Files the bot sends, such as a ``/fact export``, are
+saved in the current folder. Feeds and custom Discord endpoints are switched off: the try-out is offline. The
+person at the prompt owns the try-out server and is a bot admin, so every command, ``/fact`` and ``/settings``
+included, can be tried; ``@mi-bot question`` is a message mentioning the bot, answered by its real mention handler.
 
 Reading a typed line (``parse``) and turning a reply into text (``message_text``) are pure functions, so both are
 tested without a session; ``Session`` only wires them to SimCord actors.

@@ -7,6 +7,8 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
 
 from bot.errors import Conflict, Invalid
 from bot.models import FACT_TYPES, Fact, changed_fields
@@ -105,44 +107,44 @@ class Packs(Writes, Settings):
         return dump_pack(name, version, title, facts, exported_at=now())
 
     async def plan_import(self, pack: Pack, *, replace: bool = False) -> ImportPlan:
-        rows = await self.db.fetch("SELECT kind, doc, deleted, updated_at, updated_by FROM facts")
+        rows = await self.db.fetch("SELECT kind, key, doc, deleted, updated_at, updated_by FROM facts")
         newest = await scalar(self.db, "SELECT coalesce(max(id), 0) FROM change_sets")
-        plan = ImportPlan(pack, watermark=newest, live=sum(not gone for _, _, gone, _, _ in rows))
-        stored: dict[str, tuple[Fact, bool, dt.datetime, str]] = {}
-        for kind, doc, gone, at, by in rows:
-            fact = fact_of(kind, doc)
-            stored[fact.ref] = (fact, bool(gone), dt.datetime.fromisoformat(at), by)
+        stored = {
+            f"{kind}:{key}": _Stored(kind, doc, bool(gone), dt.datetime.fromisoformat(at), by)
+            for kind, key, doc, gone, at, by in rows
+        }
+        plan = ImportPlan(pack, watermark=newest, live=sum(not s.gone for s in stored.values()))
 
         def conflict(ref: str) -> str | None:
             """Why the file may not touch this fact: it changed in the store after the export."""
             if pack.exported_at is None or ref not in stored:
                 return None
-            _, gone, at, by = stored[ref]
+            at, by, gone = stored[ref].at, stored[ref].by, stored[ref].gone
             if at <= pack.exported_at:
                 return None
             return f"{'removed' if gone else 'changed'} by {by} at {at:%Y-%m-%d %H:%M} UTC, after the export"
 
         incoming = {f.ref: f for f in pack.facts()}
         for ref, fact in incoming.items():
-            current, gone = stored[ref][:2] if ref in stored else (None, True)
-            if not gone and current == fact:
+            current = stored.get(ref)
+            if current is not None and not current.gone and current.holds(fact):
                 plan.unchanged += 1
             elif why := conflict(ref):
-                plan.conflicts.append((current or fact, why))  # named as stored: that is what stays
-            elif gone or current is None:
+                plan.conflicts.append((current.fact if current else fact, why))  # named as stored: that is what stays
+            elif current is None or current.gone:
                 plan.added.append(fact)
             else:
-                fields = changed_fields(current.model_dump(mode="json"), fact.model_dump(mode="json"))
+                fields = changed_fields(current.fact.model_dump(mode="json"), fact.model_dump(mode="json"))
                 plan.changed.append((fact, fields))
-        for ref, (current, gone, _, _) in stored.items():
-            if gone or ref in incoming:
+        for ref, current in stored.items():
+            if current.gone or ref in incoming:
                 continue
             if not replace:
                 plan.kept += 1
             elif why := conflict(ref):
-                plan.conflicts.append((current, why))
+                plan.conflicts.append((current.fact, why))
             else:
-                plan.removed.append(current)
+                plan.removed.append(current.fact)
         return plan
 
     async def apply_import(self, plan: ImportPlan, author: Author) -> int:
@@ -171,3 +173,23 @@ class Packs(Writes, Settings):
             if problems:
                 raise Invalid("Nothing was imported: the result would be inconsistent: " + "; ".join(problems[:5]))
         return set_id
+
+
+@dataclass
+class _Stored:
+    """A stored fact as a dry run reads it: parsed only when the file's version of it is not the same text."""
+
+    kind: str
+    doc: str
+    gone: bool
+    at: dt.datetime
+    by: str
+
+    @cached_property
+    def fact(self) -> Fact:
+        return fact_of(self.kind, self.doc)
+
+    def holds(self, fact: Fact) -> bool:
+        """Whether ``fact`` is what is stored: the same JSON, as it is written (most facts of an export sent back),
+        or else the same content."""
+        return fact.model_dump_json() == self.doc or self.fact == fact
