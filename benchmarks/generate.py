@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bot.config import BUNDLED_PACK
 from bot.models import Film, Location, Release, Source, Stunt, Video
-from bot.pack import Pack, consistency_problems, load_pack
+from bot.pack import Pack, consistency_problems, load_pack, pack_digest
 from bot.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,12 +182,14 @@ async def seed_database(path: Path | str, pack: Pack) -> float:
 
 
 def store_fingerprint() -> str:
-    """A hash of the code that decides what a seeded database holds (schema, indexing, models): a cached
-    database built by other code would measure the wrong thing."""
+    """A hash of what decides what a seeded database holds: the code (schema, indexing, models) and the shipped
+    pack (every generated pack holds it, and draws its words from it). A cached database built by other code, or
+    from another pack, would measure the wrong thing."""
     files = sorted((ROOT / "bot" / "store").rglob("*.sql")) + sorted((ROOT / "bot" / "store").rglob("*.py"))
     digest = hashlib.sha256()
     for file in [*files, ROOT / "bot" / "models.py"]:
         digest.update(file.read_bytes())
+    digest.update(pack_digest([SHIPPED]).encode())
     return digest.hexdigest()[:10]
 
 

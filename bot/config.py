@@ -30,6 +30,12 @@ def default_database() -> Path:
     return Path(data_home) / "mi-bot" / "facts.sqlite3"
 
 
+def cache_folder() -> Path:
+    """The per-user cache folder ($XDG_CACHE_HOME/mi-bot, usually ~/.cache/mi-bot): what can be made again, such
+    as the try-out's seeded database."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mi-bot"
+
+
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 

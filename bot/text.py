@@ -77,8 +77,11 @@ FOLDED_KEPT = 8192  # folded texts kept (``fold``): every name of a mid-sized st
 def fold(text: str) -> str:
     """Lower-case, strip accents and punctuation: "Speed-Flying" and "speed flying" fold alike. The same names are
     folded for every question (films named in it, facts it names), so the latest are kept."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():  # most names: nothing to decompose
+        plain = text.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(_NON_WORD.sub(" ", plain).split())
 
 

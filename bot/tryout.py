@@ -1,12 +1,13 @@
 """The offline try-out: the real bot (``create_bot``) on SimCord, driven from a prompt instead of Discord's client.
 
 ``mi-bot`` without ``DISCORD_TOKEN`` opens the prompt; ``mi-bot try "/stunt name:motorbike"`` runs one line and
-exits. The bot always gets a fresh temporary database seeded from the configured packs: the try-out never opens
-``config.database``, so nothing typed here (not even ``/fact``) reaches the real bot, and it is gone at the end
-(leaving says so when facts were changed). Files the bot sends, such as a ``/fact export``, are saved in the
-current folder. Feeds and custom Discord endpoints are switched off: the try-out is offline. The person at the
-prompt owns the try-out server and is a bot admin, so every command, ``/fact`` and ``/settings`` included, can be
-tried; ``@mi-bot question`` is a message mentioning the bot, answered by its real mention handler.
+exits. The bot always gets a fresh temporary database seeded from the configured packs (a copy of one kept seeded
+in the user's cache folder, so that only the first try-out after a pack changed waits for the seeding): the
+try-out never opens ``config.database``, so nothing typed here (not even ``/fact``) reaches the real bot, and it
+is gone at the end (leaving says so when facts were changed). Files the bot sends, such as a ``/fact export``, are
+saved in the current folder. Feeds and custom Discord endpoints are switched off: the try-out is offline. The
+person at the prompt owns the try-out server and is a bot admin, so every command, ``/fact`` and ``/settings``
+included, can be tried; ``@mi-bot question`` is a message mentioning the bot, answered by its real mention handler.
 
 Reading a typed line (``parse``) and turning a reply into text (``message_text``) are pure functions, so both are
 tested without a session; ``Session`` only wires them to SimCord actors.
@@ -15,9 +16,13 @@ tested without a session; ``Session`` only wires them to SimCord actors.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
+import logging
 import math
+import os
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -32,15 +37,19 @@ import discord
 import simcord
 from discord import AppCommandOptionType as OptionType
 
-from bot.app import FanBot, create_bot, fan_bot
-from bot.config import Admins, Config, DiscordConfig, VideosConfig
+from bot.app import FanBot, create_bot, fan_bot, seed
+from bot.config import Admins, Config, DiscordConfig, VideosConfig, cache_folder
 from bot.conversation import EXAMPLE
+from bot.errors import StoreUnavailable
+from bot.pack import pack_digest
+from bot.store import open_store
 
 Json = dict[str, Any]
 Reader = Callable[[str], str]
 Entities = Mapping[OptionType, Mapping[str, Any]]  # option type → typed name → SimCord handle
 Shown = simcord.ResponseMessage | discord.Message  # a reply to a command, or a message in the channel
 EXIT_REJECTED = 2
+log = logging.getLogger(__name__)
 BOT_NAME = "mi-bot"  # how the bot is mentioned at the prompt: @mi-bot where did they film the train crash?
 
 _SUBCOMMANDS = (OptionType.subcommand.value, OptionType.subcommand_group.value)
@@ -603,13 +612,53 @@ async def simulated(bot: FanBot) -> AsyncIterator[simcord.Env]:
         await env.shutdown()
 
 
+def _code_digest() -> str:
+    """A fingerprint of the bot's code (a few milliseconds): another version may seed a database differently."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for file in sorted([*package.rglob("*.py"), *package.rglob("*.sql")]):
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+async def seeded_copy(packs: Sequence[Path], target: Path) -> None:
+    """Put a database seeded from ``packs`` at ``target``: a copy of the one the cache folder keeps for these packs
+    and this code, seeded there first when there is none (the next try-out starts without seeding). It is written
+    to a file of its own and renamed when whole, so two try-outs at once each find a whole database.
+    A cache that cannot be written is left out: the bot then seeds ``target`` itself, as it would anyway."""
+    key = hashlib.sha256(f"{pack_digest(packs)} {_code_digest()}".encode()).hexdigest()[:16]
+    kept = cache_folder() / f"seeded-{key}.sqlite3"
+    try:
+        if not kept.exists():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(prefix=f"{kept.name}.", suffix=".partial", dir=kept.parent)
+            os.close(handle)
+            fresh = Path(name)
+            try:
+                store = await open_store(fresh)
+                try:
+                    await seed(store, packs)
+                finally:
+                    await store.close()
+                fresh.replace(kept)
+            finally:
+                fresh.unlink(missing_ok=True)
+            for stale in kept.parent.glob("seeded-*.sqlite3"):
+                if stale != kept:
+                    stale.unlink(missing_ok=True)  # of other packs or code: the cache keeps one
+        shutil.copyfile(kept, target)
+    except (OSError, StoreUnavailable) as exc:
+        log.warning("The try-out's seeded database could not be kept in %s (%s)", kept.parent, exc)
+
+
 @asynccontextmanager
 async def session(config: Config, *, read: Reader | None = None) -> AsyncIterator[Session]:
-    """The try-out bot on a temporary database seeded from ``config.packs``, with feeds and endpoints off."""
+    """The try-out bot on a temporary copy of a database seeded from ``config.packs`` (``seeded_copy``), with feeds
+    and endpoints off."""
     with tempfile.TemporaryDirectory(prefix="mi-bot-try-") as folder:
-        offline = config.model_copy(
-            update={"database": Path(folder) / "facts.sqlite3", "discord": DiscordConfig(), "videos": VideosConfig()}
-        )
+        database = Path(folder) / "facts.sqlite3"
+        await seeded_copy(config.packs, database)
+        offline = config.model_copy(update={"database": database, "discord": DiscordConfig(), "videos": VideosConfig()})
         bot = create_bot(offline)
         try:
             async with simulated(bot) as env:

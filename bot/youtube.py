@@ -17,10 +17,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
 
-import feedparser
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as checked_xml
-
 from bot import __version__
 from bot.models import NAME_MAX, YOUTUBE_HOSTS, Film, Source, Video, checked_url
 from bot.render import clip
@@ -78,7 +74,12 @@ def download(url: str, *, timeout: float, limit: int) -> bytes:
 
 def parse_feed(data: bytes) -> ChannelFeed:
     """The channel's title and videos. The XML is first checked by defusedxml, which refuses any DTD, so an
-    entity bomb is rejected before feedparser (which would expand some entities) ever sees it."""
+    entity bomb is rejected before feedparser (which would expand some entities) ever sees it. Both are imported
+    here, when a feed is read: a bot that follows none (and the try-out) starts without them."""
+    import feedparser
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring as checked_xml
+
     try:
         checked_xml(data, forbid_dtd=True)
     except DefusedXmlException as exc:

@@ -18,6 +18,7 @@ import functools
 import gc
 import itertools
 import os
+import shutil
 import signal
 import sqlite3
 import tempfile
@@ -281,6 +282,10 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # What the bot keeps in the user's cache folder (the try-out's seeded database) stays with this run.
+    cache = tempfile.mkdtemp(prefix="mi-bot-test-cache-")
+    os.environ["XDG_CACHE_HOME"] = cache
+    config.add_cleanup(functools.partial(shutil.rmtree, cache, ignore_errors=True))
     config.addinivalue_line(
         "markers", "expected_errors(*types, reason): errors a test provokes on purpose (injected faults)"
     )

@@ -94,6 +94,12 @@ def test_yaml_bombs_and_oversized_files_are_refused() -> None:
         read_yaml("films: [unclosed")
 
 
+def test_an_export_of_ten_thousand_facts_is_not_too_large() -> None:
+    """A generated fact exports to about 670 bytes (a real one to more), so 10,000 of them are about 7 MB: within
+    what Discord lets an admin upload (10 MB), and within what a pack may be."""
+    assert read_yaml("# " + "x" * 7_000_000) is None
+
+
 def test_dump_reads_back_to_the_same_pack() -> None:
     pack = load_pack(PACK)
     again = parse_pack(read_yaml(dump_pack(pack.pack, pack.version, pack.title, pack.facts())))

@@ -5,11 +5,15 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
-from bot.models import Release, Stunt, Video
-from bot.pack import Pack, load_pack
-from bot.store import Author, open_store
-from tests.conftest import PACK
+import pytest
+
+from bot.models import Fact, Film, Location, Release, Stunt, Video
+from bot.pack import Pack, fact_hash, load_pack
+from bot.store import PACK_AUTHOR, Author, open_store
+from bot.store.store import Store
+from tests.conftest import PACK, drop_postgres_database, new_postgres_database
 
 ADMIN = Author(42, "luther")
 MIGRATIONS = (Path(__file__).parent.parent / "bot/store/sqlite/migrations").glob("*.sql")
@@ -40,6 +44,64 @@ async def test_reopening_keeps_everything(database: Path | str) -> None:
         assert (await store.find(Stunt, "motorbike")).fact.key == "bike-cliff-jump"
     finally:
         await store.close()
+
+
+async def seed_one_by_one(store: Store, pack: Pack) -> None:
+    """Seeding as it was before it was done in bulk: one change set, each fact written by itself (``_put``, what
+    seeding still does with a fact the pack changed)."""
+    async with store._transaction() as tx:
+        set_id = await store._new_set(tx, "seed", "data pack", PACK_AUTHOR)
+        for fact in pack.facts():
+            await store._put(tx, set_id, fact, PACK_AUTHOR, edited=False)
+            await tx.execute("UPDATE facts SET pack_hash = ? WHERE kind = ? AND key = ?", (fact_hash(fact), *ref(fact)))
+
+
+def ref(fact: Fact) -> tuple[str, str]:
+    return fact.kind, fact.key
+
+
+async def contents(store: Store) -> dict[str, Any]:
+    """Everything seeding writes, facts named by reference instead of by id (ids depend on the backend), and what
+    the search index answers: the name and text of every fact looked up, and every word it knows."""
+    by_fact = "SELECT f.kind, f.key, {} FROM {} t JOIN facts f ON f.id = t.fact_id ORDER BY f.id, {}"
+    facts = (await store.facts(Film)) + [f for cls in (Release, Stunt, Location, Video) for f in await store.facts(cls)]
+    return {
+        "facts": await store.db.fetch(
+            "SELECT kind, key, doc, film, revision, deleted, edited, pack_hash, updated_by FROM facts ORDER BY id"
+        ),
+        "names": await store.db.fetch(by_fact.format("t.kind, t.folded, t.name, t.primary_name", "names", "t.id")),
+        "links": await store.db.fetch(by_fact.format("t.target", "links", "t.target")),
+        "changes": await store.db.fetch(by_fact.format("t.action, t.before, t.after", "changes", "t.id")),
+        "sets": await store.db.fetch("SELECT action, summary, author_id, author_name FROM change_sets ORDER BY id"),
+        "vocabulary": await store.index.vocabulary(store.db),
+        "suggest": [[f.ref for f in await store.suggest(None, fact.label)] for fact in facts],
+        "search": [[f.ref for f in await store.search(fact.label)] for fact in facts],
+    }
+
+
+async def test_seeding_in_bulk_stores_what_seeding_fact_by_fact_did(
+    database: Path | str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    pack = load_pack(PACK)
+    if isinstance(database, Path):
+        other: Path | str = tmp_path / "one-by-one.sqlite3"
+    else:
+        other = await new_postgres_database(request.getfixturevalue("postgres_server"))
+    bulk, one_by_one = await open_store(database), await open_store(other)
+    try:
+        report = await bulk.seed([pack])
+        await seed_one_by_one(one_by_one, pack)
+        seeded, expected = await contents(bulk), await contents(one_by_one)
+        again = await bulk.seed([pack])
+    finally:
+        await bulk.close()
+        await one_by_one.close()
+        if isinstance(other, str):
+            await drop_postgres_database(request.getfixturevalue("postgres_server"), other)
+    assert report.added == len(pack.facts()) == len(seeded["facts"])
+    for part, rows in expected.items():
+        assert seeded[part] == rows, part
+    assert (again.added, again.updated, again.unchanged) == (0, 0, len(pack.facts()))
 
 
 def newer(pack: Pack, key: str, **changes: object) -> Pack:

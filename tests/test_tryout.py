@@ -10,10 +10,12 @@ import os
 import pty
 import select
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import discord
@@ -21,9 +23,10 @@ import pytest
 import yaml
 
 from bot import render
+from bot.config import Config
 from bot.pack import load_pack
-from bot.tryout import Rejected, buttons, embed_lines, help_text, message_text, parse, plain, session, when
-from tests.conftest import PACK, UTC_NOW, make_config
+from bot.tryout import Rejected, buttons, embed_lines, help_text, message_text, parse, plain, seeded_copy, session, when
+from tests.conftest import PACK, UTC_NOW, make_config, pack_as_one_file
 from tests.discord_contract import load_contract
 
 OptionType = discord.AppCommandOptionType
@@ -236,6 +239,45 @@ def test_at_a_terminal_lines_can_be_edited_and_commands_recalled(tmp_path: Path)
 
 
 # ----------------------------------------------------------------------------- a session in this process
+
+
+async def card_title(config: Config) -> str:
+    """The title of the card ``/stunt name:motorbike`` shows in a try-out session."""
+    async with session(config) as tryout:
+        result = await tryout.you.slash(tryout.channel, "stunt", name="motorbike")
+    return str(result.response.embeds[0].title)
+
+
+async def test_the_try_out_seeds_once_then_starts_from_a_copy_of_the_seeded_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    config = make_config(tmp_path, seeded=False)
+    copies = [tmp_path / "first.sqlite3", tmp_path / "second.sqlite3"]
+    await asyncio.gather(*(seeded_copy(config.packs, copy) for copy in copies))  # two try-outs at once, no cache
+    for copy in copies:
+        with closing(sqlite3.connect(copy)) as db:
+            assert db.execute("SELECT count(*) FROM facts").fetchone() == (len(load_pack(PACK).facts()),)
+    (kept,) = (tmp_path / "cache" / "mi-bot").iterdir()  # whole: nothing half-written left beside it
+    with closing(sqlite3.connect(kept)) as db, db:
+        db.execute("INSERT INTO meta (key, value) VALUES ('mark', 'kept')")
+    async with session(config) as tryout:
+        assert await tryout.bot.store.get_meta("mark") == "kept"  # a copy of the kept database, not seeded anew
+        first = (await tryout.you.slash(tryout.channel, "stunt", name="motorbike")).response.embeds[0].title
+    assert first == "🎬 Motorcycle cliff jump and BASE jump"
+    other = tmp_path / "other.yaml"
+    other.write_text(pack_as_one_file(), encoding="utf-8")
+    assert await card_title(make_config(tmp_path, seeded=False, packs=[other])) == first
+    (newer,) = (tmp_path / "cache" / "mi-bot").iterdir()  # another pack's database replaced it
+    assert newer != kept
+
+
+async def test_without_a_cache_folder_the_try_out_seeds_its_own_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
+    assert await card_title(make_config(tmp_path, seeded=False)) == "🎬 Motorcycle cliff jump and BASE jump"
 
 
 def lines_then_eof(*lines: str) -> Iterator[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.errors import Invalid, StoreUnavailable
 from bot.store.core import Core, fact_of
 from bot.store.db import Reader, Row, Writer
-from bot.store.writes import Writes
+from bot.store.writes import Writes, documents
 
 # Every table the shared logic writes, in an order in which each row's references are copied before it.
 TABLES = {
@@ -70,8 +70,9 @@ class Copying(Writes):
             for table, columns in TABLES.items():
                 await self._copy_table(reader, tx, table, columns.split(", "))
             await self.backend.follow_ids(tx)
-            for fact_id, kind, doc in await tx.fetch("SELECT id, kind, doc FROM facts WHERE NOT deleted ORDER BY id"):
-                await self.index.add(tx, fact_id, await self._document(tx, fact_of(kind, doc)))
+            live = await tx.fetch("SELECT id, kind, doc FROM facts WHERE NOT deleted ORDER BY id")
+            facts = [fact_of(kind, doc) for _, kind, doc in live]
+            await self.index.add(tx, list(zip([row[0] for row in live], await documents(tx, facts), strict=True)))
             expected = {table: await _count(reader, table) for table in TABLES}
             copied = [Copied(table, await _count(tx, table)) for table in TABLES]
             wrong = [f"{c.table} {expected[c.table]} → {c.rows}" for c in copied if c.rows != expected[c.table]]

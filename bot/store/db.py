@@ -98,8 +98,8 @@ class SearchIndex(Protocol):
     """Full-text search and name matching, the part of the store each backend builds its own way. It keeps its own
     rows beside ``facts`` and ``names`` (which the shared logic writes), in the caller's transaction."""
 
-    async def add(self, tx: Writer, fact_id: int, document: Document) -> None:
-        """Index one fact, after its ``names`` rows were written."""
+    async def add(self, tx: Writer, documents: Sequence[tuple[int, Document]]) -> None:
+        """Index facts (by id), after their ``names`` rows were written: many at once in a few statements."""
         ...
 
     async def remove(self, tx: Writer, fact_id: int) -> None:

@@ -7,10 +7,12 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
 
 from bot.errors import Conflict, Invalid
 from bot.models import FACT_TYPES, Fact, changed_fields
-from bot.pack import Pack, dump_pack, fact_hash
+from bot.pack import Pack, dump_pack, fact_hash, without_gc_pauses
 from bot.store.core import fact_of, now, scalar
 from bot.store.db import Writer
 from bot.store.records import PACK_AUTHOR, Author, ImportPlan, SeedReport
@@ -25,13 +27,42 @@ class Packs(Writes, Settings):
 
     async def seed(self, packs: Iterable[Pack]) -> SeedReport:
         """Add new facts, update facts the pack changed, never overwrite an admin's edit: a pack fact that
-        differs from an admin-edited one is logged as a ``conflict`` change instead."""
+        differs from an admin-edited one is logged as a ``conflict`` change instead.
+
+        One transaction. The facts the store does not hold yet (all of them, on a first start) are added in a
+        few batched statements; those it holds with another content, fewer, are written one by one. In the order facts
+        were seeded one by one: new facts' rows, then the stored facts (films before the releases named after
+        them), then the new facts' look-up rows, then a fact a later pack gives again."""
+        with without_gc_pauses():
+            return await self._seed(packs)
+
+    async def _seed(self, packs: Iterable[Pack]) -> SeedReport:
         report = SeedReport()
         async with self._transaction() as tx:
             set_id = await self._new_set(tx, "seed", "data pack", PACK_AUTHOR)
-            for pack in packs:
-                for fact in pack.facts():
-                    await self._seed_one(tx, set_id, fact, report)
+            stored = {(kind, key): pack_hash for kind, key, pack_hash in await tx.fetch(
+                "SELECT kind, key, pack_hash FROM facts"
+            )}  # fmt: skip
+            new: dict[tuple[str, str], Fact] = {}
+            known: list[Fact] = []
+            repeated: list[Fact] = []
+            for fact in (fact for pack in packs for fact in pack.facts()):
+                ref = (fact.kind, fact.key)
+                if ref in stored and stored[ref] == fact_hash(fact):
+                    report.unchanged += 1
+                elif ref in stored:
+                    known.append(fact)
+                elif ref in new:
+                    repeated.append(fact)
+                else:
+                    new[ref] = fact
+            added = await self._insert(tx, set_id, list(new.values()), PACK_AUTHOR)
+            report.added = len(added)
+            for fact in known:
+                await self._seed_one(tx, set_id, fact, report)
+            await self._index_new(tx, added)
+            for fact in repeated:
+                await self._seed_one(tx, set_id, fact, report)
             if report.added == report.updated == report.conflicts == 0:
                 await tx.execute("DELETE FROM change_sets WHERE id = ?", (set_id,))
         return report
@@ -41,21 +72,19 @@ class Packs(Writes, Settings):
         row = await tx.fetch_one(
             "SELECT id, doc, edited, pack_hash FROM facts WHERE kind = ? AND key = ?", (fact.kind, fact.key)
         )
-        if row is not None and row[3] == new_hash:
+        assert row is not None
+        if row[3] == new_hash:  # a later pack gives it again, as it is
             report.unchanged += 1
             return
-        if row is not None and row[2]:
+        if row[2]:
             await self._log(tx, set_id, row[0], "conflict", row[1], fact.model_dump_json())
             await tx.execute("UPDATE facts SET pack_hash = ? WHERE id = ?", (new_hash, row[0]))
             report.conflicts += 1
             log.warning("Pack update of %s not applied: an admin edited it (see /fact history)", fact.ref)
             return
         await self._put(tx, set_id, fact, PACK_AUTHOR, edited=False)
-        await tx.execute("UPDATE facts SET pack_hash = ? WHERE kind = ? AND key = ?", (new_hash, fact.kind, fact.key))
-        if row is None:
-            report.added += 1
-        else:
-            report.updated += 1
+        await tx.execute("UPDATE facts SET pack_hash = ? WHERE id = ?", (new_hash, row[0]))
+        report.updated += 1
 
     async def remember_pack(self, pack: Pack) -> None:
         await self.set_meta("pack", json.dumps([pack.pack, pack.version, pack.title]))
@@ -78,44 +107,44 @@ class Packs(Writes, Settings):
         return dump_pack(name, version, title, facts, exported_at=now())
 
     async def plan_import(self, pack: Pack, *, replace: bool = False) -> ImportPlan:
-        rows = await self.db.fetch("SELECT kind, doc, deleted, updated_at, updated_by FROM facts")
+        rows = await self.db.fetch("SELECT kind, key, doc, deleted, updated_at, updated_by FROM facts")
         newest = await scalar(self.db, "SELECT coalesce(max(id), 0) FROM change_sets")
-        plan = ImportPlan(pack, watermark=newest, live=sum(not gone for _, _, gone, _, _ in rows))
-        stored: dict[str, tuple[Fact, bool, dt.datetime, str]] = {}
-        for kind, doc, gone, at, by in rows:
-            fact = fact_of(kind, doc)
-            stored[fact.ref] = (fact, bool(gone), dt.datetime.fromisoformat(at), by)
+        stored = {
+            f"{kind}:{key}": _Stored(kind, doc, bool(gone), dt.datetime.fromisoformat(at), by)
+            for kind, key, doc, gone, at, by in rows
+        }
+        plan = ImportPlan(pack, watermark=newest, live=sum(not s.gone for s in stored.values()))
 
         def conflict(ref: str) -> str | None:
             """Why the file may not touch this fact: it changed in the store after the export."""
             if pack.exported_at is None or ref not in stored:
                 return None
-            _, gone, at, by = stored[ref]
+            at, by, gone = stored[ref].at, stored[ref].by, stored[ref].gone
             if at <= pack.exported_at:
                 return None
             return f"{'removed' if gone else 'changed'} by {by} at {at:%Y-%m-%d %H:%M} UTC, after the export"
 
         incoming = {f.ref: f for f in pack.facts()}
         for ref, fact in incoming.items():
-            current, gone = stored[ref][:2] if ref in stored else (None, True)
-            if not gone and current == fact:
+            current = stored.get(ref)
+            if current is not None and not current.gone and current.holds(fact):
                 plan.unchanged += 1
             elif why := conflict(ref):
-                plan.conflicts.append((current or fact, why))  # named as stored: that is what stays
-            elif gone or current is None:
+                plan.conflicts.append((current.fact if current else fact, why))  # named as stored: that is what stays
+            elif current is None or current.gone:
                 plan.added.append(fact)
             else:
-                fields = changed_fields(current.model_dump(mode="json"), fact.model_dump(mode="json"))
+                fields = changed_fields(current.fact.model_dump(mode="json"), fact.model_dump(mode="json"))
                 plan.changed.append((fact, fields))
-        for ref, (current, gone, _, _) in stored.items():
-            if gone or ref in incoming:
+        for ref, current in stored.items():
+            if current.gone or ref in incoming:
                 continue
             if not replace:
                 plan.kept += 1
             elif why := conflict(ref):
-                plan.conflicts.append((current, why))
+                plan.conflicts.append((current.fact, why))
             else:
-                plan.removed.append(current)
+                plan.removed.append(current.fact)
         return plan
 
     async def apply_import(self, plan: ImportPlan, author: Author) -> int:
@@ -144,3 +173,23 @@ class Packs(Writes, Settings):
             if problems:
                 raise Invalid("Nothing was imported: the result would be inconsistent: " + "; ".join(problems[:5]))
         return set_id
+
+
+@dataclass
+class _Stored:
+    """A stored fact as a dry run reads it: parsed only when the file's version of it is not the same text."""
+
+    kind: str
+    doc: str
+    gone: bool
+    at: dt.datetime
+    by: str
+
+    @cached_property
+    def fact(self) -> Fact:
+        return fact_of(self.kind, self.doc)
+
+    def holds(self, fact: Fact) -> bool:
+        """Whether ``fact`` is what is stored: the same JSON, as it is written (most facts of an export sent back),
+        or else the same content."""
+        return fact.model_dump_json() == self.doc or self.fact == fact

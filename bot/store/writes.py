@@ -13,8 +13,9 @@ from collections.abc import Collection, Sequence
 from bot import rules
 from bot.errors import Conflict, Invalid, NotFound
 from bot.models import FACT_TYPES, Fact, Film, Release, changed_fields
+from bot.pack import fact_hash
 from bot.store.changelog import ChangeLog
-from bot.store.core import fact_of, marks, now, parse_ref
+from bot.store.core import fact_of, marks, now, parse_ref, scalar
 from bot.store.db import Document, Reader, Row, Writer
 from bot.store.names import Names
 from bot.store.records import Author, Entry, F
@@ -229,17 +230,23 @@ class Writes(Names, ChangeLog):
             await self._log(tx, set_id, fact_id, "restore", None, doc)
 
     async def _index(self, tx: Writer, fact_id: int, fact: Fact) -> None:
-        """(Re)write the look-up rows of one fact: names, links and the search index."""
+        """(Re)write the look-up rows of one fact."""
         await self._unindex(tx, fact_id)
+        await self._index_new(tx, [(fact_id, fact)])
+
+    async def _index_new(self, tx: Writer, facts: Sequence[tuple[int, Fact]]) -> None:
+        """Write the look-up rows of facts (by id) that have none: names, links, then the search index, each in one
+        batched statement however many facts there are."""
         await tx.execute_many(
             "INSERT INTO names (fact_id, kind, folded, name, primary_name) VALUES (?, ?, ?, ?, ?)",
-            [(fact_id, fact.kind, fold(name), name, i == 0) for i, name in enumerate(fact.names)],
+            [(i, fact.kind, fold(name), name, n == 0) for i, fact in facts for n, name in enumerate(fact.names)],
         )
         await tx.execute_many(
             "INSERT INTO links (fact_id, target) VALUES (?, ?)",
-            [(fact_id, f"{kind}:{key}") for _, kind, key in fact.references()],
+            [(i, f"{kind}:{key}") for i, fact in facts for _, kind, key in fact.references()],
         )
-        await self.index.add(tx, fact_id, await self._document(tx, fact))
+        found = await documents(tx, [fact for _, fact in facts])
+        await self.index.add(tx, [(i, doc) for (i, _), doc in zip(facts, found, strict=True)])
 
     async def _unindex(self, tx: Writer, fact_id: int) -> None:
         """Remove one fact's look-up rows: a removed fact is found by nothing but its reference."""
@@ -247,13 +254,46 @@ class Writes(Names, ChangeLog):
         await tx.execute("DELETE FROM names WHERE fact_id = ?", (fact_id,))
         await tx.execute("DELETE FROM links WHERE fact_id = ?", (fact_id,))
 
-    @staticmethod
-    async def _document(tx: Writer, fact: Fact) -> Document:
-        """What search reads of a fact; a release is named by its film's title and region, and found by the
-        film's other names (its aliases and earlier titles)."""
-        if not isinstance(fact, Release):
-            return Document(fact.names[0], fact.names[1:], body_text(fact))
-        row = await tx.fetch_one("SELECT doc FROM facts WHERE kind = 'film' AND key = ?", (fact.film,))
-        film = Film.model_validate_json(row[0]) if row else None
-        name = f"{film.title if film else fact.film} {fact.region}"
-        return Document(name, film.names[1:] if film else [], body_text(fact))
+    # ----------------------------------------------------------------- many new facts at once
+
+    async def _insert(self, tx: Writer, set_id: int, facts: Sequence[Fact], author: Author) -> list[tuple[int, Fact]]:
+        """Add facts that have no row yet, as a pack adds them (``edited`` false, with their pack fingerprint), in a
+        few batched statements: their rows and change log. Their look-up rows (``_index_new``) are the caller's to
+        write, once every fact they name is there; returns the facts with their ids for it."""
+        if not facts:
+            return []
+        at = now().isoformat()
+        docs = [fact.model_dump_json() for fact in facts]
+        newest = await scalar(tx, "SELECT coalesce(max(id), 0) FROM facts")
+        await tx.execute_many(
+            "INSERT INTO facts (kind, key, doc, film, edited, pack_hash, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, FALSE, ?, ?, ?)",
+            [
+                (fact.kind, fact.key, doc, getattr(fact, "film", None), fact_hash(fact), at, author.name)
+                for fact, doc in zip(facts, docs, strict=True)
+            ],
+        )
+        ids = {(k, key): i for i, k, key in await tx.fetch("SELECT id, kind, key FROM facts WHERE id > ?", (newest,))}
+        fact_ids = [ids[fact.kind, fact.key] for fact in facts]
+        await tx.execute_many(
+            "INSERT INTO changes (set_id, fact_id, action, before, after) VALUES (?, ?, 'add', NULL, ?)",
+            [(set_id, fact_id, doc) for fact_id, doc in zip(fact_ids, docs, strict=True)],
+        )
+        return list(zip(fact_ids, facts, strict=True))
+
+
+async def documents(tx: Writer, facts: Sequence[Fact]) -> list[Document]:
+    """What search reads of these facts, releases named after their films as stored now (one query for all)."""
+    wanted = {(Film.kind, fact.film) for fact in facts if isinstance(fact, Release)}
+    rows = await _by_kind(tx, "SELECT doc FROM facts WHERE kind = ? AND key IN ({})", wanted)
+    films = {film.key: film for film in (Film.model_validate_json(doc) for (doc,) in rows)}
+    return [document(fact, films.get(fact.film) if isinstance(fact, Release) else None) for fact in facts]
+
+
+def document(fact: Fact, film: Film | None) -> Document:
+    """What search reads of a fact; a release is named by its film's title and region, and found by the film's
+    other names (its aliases and earlier titles)."""
+    if not isinstance(fact, Release):
+        return Document(fact.names[0], fact.names[1:], body_text(fact))
+    name = f"{film.title if film else fact.film} {fact.region}"
+    return Document(name, film.names[1:] if film else [], body_text(fact))

@@ -35,12 +35,12 @@ def _term(term: Term) -> str:
 class TsvectorIndex:
     """``bot.store.db.SearchIndex`` on ``tsvector``."""
 
-    async def add(self, tx: Writer, fact_id: int, document: Document) -> None:
-        await tx.execute(
+    async def add(self, tx: Writer, documents: Sequence[tuple[int, Document]]) -> None:
+        await tx.execute_many(
             "INSERT INTO search_docs (fact_id, document) VALUES (?, "
             "setweight(to_tsvector('simple', unaccent(?)), 'A') || setweight(to_tsvector('simple', unaccent(?)), 'B') "
             "|| setweight(to_tsvector('simple', unaccent(?)), 'D'))",
-            (fact_id, document.name, "\n".join(document.aliases), document.body),
+            [(fact_id, doc.name, "\n".join(doc.aliases), doc.body) for fact_id, doc in documents],
         )
 
     async def remove(self, tx: Writer, fact_id: int) -> None:

@@ -31,14 +31,14 @@ def _term(term: Term) -> str:
 class Fts5Index:
     """``bot.store.db.SearchIndex`` on FTS5."""
 
-    async def add(self, tx: Writer, fact_id: int, document: Document) -> None:
-        await tx.execute(
+    async def add(self, tx: Writer, documents: Sequence[tuple[int, Document]]) -> None:
+        await tx.execute_many(
             "INSERT INTO names_fts (rowid, kind, folded) SELECT id, kind, folded FROM names WHERE fact_id = ?",
-            (fact_id,),
+            [(fact_id,) for fact_id, _ in documents],
         )
-        await tx.execute(
+        await tx.execute_many(
             "INSERT INTO facts_fts (rowid, name, aliases, body) VALUES (?, ?, ?, ?)",
-            (fact_id, document.name, "\n".join(document.aliases), document.body),
+            [(fact_id, doc.name, "\n".join(doc.aliases), doc.body) for fact_id, doc in documents],
         )
 
     async def remove(self, tx: Writer, fact_id: int) -> None:
