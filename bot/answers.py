@@ -26,6 +26,7 @@ Topic = Literal[
     "count", "measure", "who", "where", "when_filmed", "also_here",
 ]  # fmt: skip
 FILM_TOPICS = frozenset({"release", "premiere", "home", "runtime", "rating", "score", "box_office", "director"})
+ALSO_HERE_MAX = 6  # the other places "what else was filmed there" names
 RELEASE_TOPICS: dict[str, tuple[ReleaseType, ...]] = {
     "release": ("cinema", "preview"),
     "premiere": ("premiere",),
@@ -586,7 +587,7 @@ def _wrong_place(ask: Ask, fact: Fact, films: Mapping[str, Film], places: Sequen
         country = country_of(home.country)
         same = [p for p in places if country_of(p.country) == country and p.key != home.key]
         same.sort(key=lambda p: p.film != home.film)
-        names = ", ".join(p.name for p in same[:6]) or "nothing else I know of"
+        names = ", ".join(p.name for p in same[:ALSO_HERE_MAX]) or "nothing else I know of"
         return Reply(home, f"📍 Also filmed in {country}: **{names}**")
     said = render.echo(ask.place.title(), 40)
     if isinstance(fact, Stunt):

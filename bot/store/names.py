@@ -154,7 +154,7 @@ class Names(Facts):
         if not holds(entry, Video):
             videos = await self.linked(Video, entry.fact.ref)
             if not videos:
-                raise NotFound("video", entry.fact.label, [v.title for v in await self.facts(Video) if v.url])
+                raise NotFound("video", entry.fact.label, [v.title for v in await self.facts(Video, limit=3)])
             entry = await self.entry(min(videos, key=lambda video: video.url is None).ref)
         assert holds(entry, Video)
         return entry
