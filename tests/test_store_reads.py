@@ -141,3 +141,15 @@ async def test_an_older_database_gets_its_places_when_opened(tmp_path, seeded_da
         assert await store.places(["premiere"]) == (await every_place(store))["premiere"]
     finally:
         await store.close()
+
+
+async def test_typo_correction_follows_writes(store):
+    """A word that arrives with an edit is corrected to at once, and one that left with a removal no longer is."""
+    assert await store.corrected(["zanzibarra"]) == ["zanzibarra"]
+    malta = await store.entry("location:malta")
+    renamed = malta.fact.model_copy(update={"name": "Zanzibar Harbour", "aliases": []})
+    await store.update(renamed, LUTHER, expected=malta)
+    assert await store.corrected(["zanzibarra", "harbuor"]) == ["zanzibar", "harbour"]
+    assert [f.ref for f in await store.suggest(Location, "zanzibra harbour")][:1] == ["location:malta"]
+    await store.remove("location:malta", LUTHER)
+    assert await store.corrected(["zanzibarra"]) == ["zanzibarra"]
