@@ -93,7 +93,8 @@ class Names(Facts):
             (*(value for k in kinds for value in (k, query, query + "\uffff", CANDIDATES)), limit * 2),
         )
         for fact_id, k, doc in rows:
-            found.setdefault(fact_id, fact_of(k, doc))
+            if fact_id not in found:  # a fact comes once per matching name: read its document once
+                found[fact_id] = fact_of(k, doc)
         # 2. Names containing every typed word as a word prefix, typos corrected against the vocabulary;
         # 3. for a "did you mean" when nothing did, names containing any of the words.
         words = query.split()
@@ -109,7 +110,8 @@ class Names(Facts):
 
     async def _names_matching(self, found: dict[int, Fact], kinds: list[Kind], match: Match, limit: int) -> None:
         for fact_id, kind, doc in await self.index.names(self.db, kinds, match, CANDIDATES, limit * 2):
-            found.setdefault(fact_id, fact_of(kind, doc))
+            if fact_id not in found:
+                found[fact_id] = fact_of(kind, doc)
 
     async def vocabulary(self) -> Vocabulary:
         return await self._vocabulary.get()
