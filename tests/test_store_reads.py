@@ -15,6 +15,7 @@ from bot.models import Location, Release, Stunt, Video
 from bot.pack import parse_pack, read_yaml
 from bot.store import Author, FactStore, open_store
 from bot.store import facts as store_facts
+from tests.conftest import seeded_copy
 
 LUTHER = Author(1, "luther")
 
@@ -129,12 +130,12 @@ async def test_removed_facts_are_read_page_by_page_newest_first(store, monkeypat
     assert await store.removed_facts("nothing like it") == []
 
 
-async def test_an_older_database_gets_its_places_when_opened(tmp_path, seeded_database):
-    if not isinstance(seeded_database, Path):
-        pytest.skip("migrations of SQLite files (PostgreSQL's are the same SQL, run on a new database above)")
-    with sqlite3.connect(seeded_database) as db:
+async def test_an_older_sqlite_file_gets_its_places_when_opened(tmp_path):
+    """Migration 0006 on a file of schema 5 (PostgreSQL's 0003 runs on each new database of the tests above)."""
+    path = seeded_copy(tmp_path / "facts.sqlite3")
+    with sqlite3.connect(path) as db:
         db.executescript("DROP TABLE places; DROP INDEX facts_live; DROP INDEX facts_removed; PRAGMA user_version = 5;")
-    store = await open_store(seeded_database)
+    store = await open_store(path)
     try:
         assert await store.schema_version() >= 6
         assert await store.places(["country"]) == (await every_place(store))["country"]
