@@ -161,7 +161,7 @@ class Stages:
     each stage consists of. Time is exclusive: a stage inside another (rendering inside a card look-up) counts
     only for itself."""
 
-    STORE = ("find", "video_about", "random_video", "entry", "suggest", "search")  # look-ups
+    STORE = ("find", "video_about", "sample", "entry", "suggest", "search")  # look-ups
     FUNCTIONS: tuple[tuple[str, object, tuple[str, ...]], ...] = (
         ("look-up", cards, ("answer",)),
         ("linked facts", cards, ("card_for", "release_cards")),

@@ -101,8 +101,10 @@ async def _answer(store: FactStore, question: str) -> Answer:
     films = await store.films()
     ask = answers.read(question, films)
     matches = [] if ask.beyond else await store.search(answers.expand(question))
-    places = await store.facts(Location) if answers.needs_places(ask) else []
+    places = await _places_of(store, matches) if answers.needs_places(ask) else []
     fact = answers.answering_fact(ask, matches, films, places)
+    if ask.topic == "also_here" and fact is not None:
+        places += await _same_country(store, fact, places)
     releases = await store.facts(Release, film=fact.key) if isinstance(fact, Film) else []
     said = answers.reply(ask, fact, films, matches, releases, places)
     if said.fact is None:
@@ -118,6 +120,30 @@ async def _answer(store: FactStore, question: str) -> Answer:
     content = "\n".join(part for part in (said.line, header, card.content) if part)
     card = dataclasses.replace(render.highlight(card, said.marks), content=render.clip(content, limits.CONTENT_MAX))
     return Answer(card, others, said.fact, said.line)
+
+
+async def _places_of(store: FactStore, matches: Sequence[Fact]) -> list[Location]:
+    """The filming locations an answer about places reads: the matches' own places (where a stunt was filmed)."""
+    keys = [key for m in matches for key in getattr(m, "locations", [m.key] if isinstance(m, Location) else [])]
+    return await store.facts(Location, keys=list(dict.fromkeys(keys)))
+
+
+async def _same_country(store: FactStore, fact: Fact, places: list[Location]) -> list[Location]:
+    """For "what else was filmed there": the first places in the country of the fact's place, those of its own
+    film first (as many as the answer names, plus the place itself)."""
+    owned = [p for p in places if p.key in getattr(fact, "locations", [])]
+    home = fact if isinstance(fact, Location) else next(iter(owned), None)
+    if home is None:
+        return []
+    country = answers.country_of(home.country)
+    countries = [c for c in await store.places(["country"], country) if answers.country_of(c) == country]
+    wanted = answers.ALSO_HERE_MAX + 1
+    same = [
+        *await store.facts(Location, places=countries, film=home.film, limit=wanted),
+        *await store.facts(Location, places=countries, limit=wanted),
+    ]
+    known = {p.key for p in places}
+    return list({p.key: p for p in same if p.key not in known}.values())
 
 
 async def fact_check(store: FactStore, text: str) -> list[factcheck.Verdict]:

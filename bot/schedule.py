@@ -67,11 +67,6 @@ def in_region(release: Release, region: str) -> bool:
     return not release.premiere and place_matches(release.region, region)
 
 
-def regions(releases: Iterable[Release]) -> list[str]:
-    """The regions that have releases, for the region setting's autocomplete."""
-    return sorted({r.region for r in releases if not r.premiere}, key=str.casefold)
-
-
 def due_milestone(release_day: dt.date, today: dt.date) -> int | None:
     """The milestone to announce today: one whose day is today or yesterday (missed). When several are due
     after downtime, only the one nearest the release is, so fans never get "7 days" after "1 day"."""

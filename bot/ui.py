@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import discord
@@ -17,7 +17,6 @@ from bot.cards import Answer, card_for
 from bot.errors import NotAllowed
 from bot.models import Fact, Film
 from bot.store import FactStore
-from bot.text import place_matches
 
 MATCH_BUTTONS_MAX = limits.BUTTONS_PER_ROW  # the other matches of a question fill one row
 
@@ -181,12 +180,11 @@ async def film_names(interaction: discord.Interaction[FanBot], current: str) -> 
     return await fact_choices(interaction.client.store, Film, current)
 
 
-def place_choices(places: Iterable[str], current: str) -> list[app_commands.Choice[str]]:
-    """Countries or regions for an autocomplete, each once, those matching what was typed."""
-    matching = [p for p in dict.fromkeys(places) if place_matches(p, current)]
+def place_choices(places: Sequence[str]) -> list[app_commands.Choice[str]]:
+    """Countries or regions for an autocomplete (``FactStore.places``: each once, matching what was typed)."""
     return [
         app_commands.Choice(name=render.clip(p, limits.CHOICE_NAME_MAX), value=render.clip(p, limits.CHOICE_VALUE_MAX))
-        for p in matching[: limits.CHOICES_MAX]
+        for p in places[: limits.CHOICES_MAX]
     ]
 
 

@@ -8,7 +8,6 @@ text of messages that mention the bot, and of direct messages, without the messa
 from __future__ import annotations
 
 import logging
-import random
 from typing import Any
 
 import discord
@@ -18,7 +17,7 @@ from discord.ext import commands
 from bot import cards, conversation, ui
 from bot.app import FanBot, cooldown
 from bot.errors import NotKnown
-from bot.models import Fact, Location, Stunt
+from bot.models import Location, Stunt
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +76,7 @@ class Chat(commands.Cog):
         except NotKnown as unknown:
             closest = unknown.closest
             if not closest and not unknown.beyond:  # nothing near: a few things it does know
-                known: list[Fact] = [*await store.facts(Stunt), *await store.facts(Location)]
-                closest = [fact.label for fact in random.sample(known, k=min(3, len(known)))]
+                closest = [fact.label for fact in await store.sample((Stunt, Location), 3)]
             await self._reply(message, content=conversation.unknown(text, closest, unknown.beyond))
             return
         view = ui.answer_view(found) or discord.utils.MISSING

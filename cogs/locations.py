@@ -11,7 +11,7 @@ from bot.app import FanBot, anywhere, fan_cooldown
 from bot.cards import card_for
 from bot.errors import NotFound
 from bot.models import Location
-from bot.text import closest, place_matches
+from bot.text import closest
 
 
 class Locations(commands.Cog):
@@ -43,20 +43,21 @@ class Locations(commands.Cog):
         self, interaction: discord.Interaction[FanBot], country: app_commands.Range[str, 1, 100] | None = None
     ) -> None:
         """List the filming locations, page by page."""
-        places = await self.bot.store.facts(Location)
-        if country:
-            matching = [p for p in places if place_matches(p.country, country)]
-            if not matching:
-                raise NotFound("country with filming locations", country, closest(country, [p.country for p in places]))
-            places = matching
+        store = self.bot.store
+        countries = await store.places(["country"], country) if country else None
+        if countries == []:
+            raise NotFound(
+                "country with filming locations", country or "", closest(country or "", await store.places(["country"]))
+            )
+        places = await store.facts(Location, places=countries)
         title = f"Filming locations in {', '.join(dict.fromkeys(p.country for p in places))}" if country else None
-        films = await self.bot.store.films()
+        films = await store.films()
         lines = [render.location_line(p, films) for p in places]
         await ui.send_pages(interaction, render.pages("location", title or "Every filming location", lines))
 
     @locations.autocomplete("country")
     async def countries(self, interaction: discord.Interaction[FanBot], current: str) -> list[app_commands.Choice[str]]:
-        return ui.place_choices([p.country for p in await self.bot.store.facts(Location)], current)
+        return ui.place_choices(await self.bot.store.places(["country"], current))
 
 
 async def setup(bot: FanBot) -> None:

@@ -9,7 +9,7 @@ from discord.ext import commands
 from bot import ui
 from bot.app import FanBot, anywhere, fan_cooldown
 from bot.cards import release_cards
-from bot.models import Film, Release
+from bot.models import Film
 
 
 class Releases(commands.Cog):
@@ -43,7 +43,7 @@ class Releases(commands.Cog):
 
     @release.autocomplete("region")
     async def regions(self, interaction: discord.Interaction[FanBot], current: str) -> list[app_commands.Choice[str]]:
-        return ui.place_choices([r.region for r in await self.bot.store.facts(Release)], current)
+        return ui.place_choices(await self.bot.store.places(["region", "premiere"], current))
 
 
 async def setup(bot: FanBot) -> None:

@@ -14,10 +14,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import limits, render, render_admin, schedule, ui
+from bot import limits, render, render_admin, ui
 from bot.app import FanBot, server_only
 from bot.errors import Invalid
-from bot.models import Release
 from bot.posting import channel_problem, missing_permissions
 
 log = logging.getLogger(__name__)
@@ -99,10 +98,9 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
     @app_commands.describe(region="The country or region whose release dates you follow, for example France")
     async def region(self, interaction: discord.Interaction[FanBot], region: app_commands.Range[str, 1, 100]) -> None:
         """Choose the region whose release dates get countdowns (30, 7 and 1 days before, and on the day)."""
-        releases = await self.bot.store.facts(Release)
-        covered = schedule.regions(r for r in releases if schedule.in_region(r, region))
+        covered = await self.bot.store.places(["region"], region)
         if not covered:
-            known = ", ".join(schedule.regions(releases)[:10])
+            known = ", ".join((await self.bot.store.places(["region"]))[:10])
             raise Invalid(f"No release is listed for “{render.echo(region, 100)}”. Regions with dates: {known}.")
         await self._save(interaction, f"Done: release news for {', '.join(covered)}.", region=region.strip())
 
@@ -110,7 +108,7 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Wher
     async def region_names(
         self, interaction: discord.Interaction[FanBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return ui.place_choices(schedule.regions(await self.bot.store.facts(Release)), current)
+        return ui.place_choices(await self.bot.store.places(["region"], current))
 
     @app_commands.command(name="trivia-channel")
     @app_commands.describe(

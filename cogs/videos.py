@@ -33,10 +33,10 @@ class Videos(commands.Cog):
         if topic:
             entry = await store.video_about(topic)
         else:
-            video = await store.random_video()
-            if video is None:
+            videos = await store.sample(Video, 1)
+            if not videos:
                 raise NotFound("video", "anything")
-            entry = await store.entry(video.ref)
+            entry = await store.entry(videos[0].ref)
         await ui.send_card(interaction, await card_for(store, entry))
 
     @bts.autocomplete("topic")

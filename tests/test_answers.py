@@ -141,3 +141,14 @@ def test_the_answered_line_is_marked_within_limits():
     assert [line for line in cinemas if line.startswith("👉 ")] == [f"👉 {render.release_line(australia)}"]
     within_limits(marked.embed)
     assert render.highlight(card, ("nothing like this",)) is card
+
+
+def test_film_names_are_made_once_per_films_mapping():
+    """Answering reads every way of naming every film; made once per mapping of films (the store's is cached
+    until the facts change), not once per question."""
+    films = {film.key: film for film in load_pack(PACK).films}
+    names = answers.film_names(films)
+    assert answers.film_names(films) is names
+    renamed = {**films, "dr1": films["dr1"].model_copy(update={"aliases": ["Dead Reckoning Part Uno"]})}
+    assert ("dr1", "dead reckoning part uno") in answers.film_names(renamed)
+    assert answers.film_names(films) == names

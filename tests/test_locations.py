@@ -107,3 +107,11 @@ async def test_country_autocomplete_lists_each_country_once(fan, channel):
     assert len(names) == len(set(names))
     assert {"Norway", "Italy", "United Arab Emirates"} <= set(names)
     assert [c["name"] for c in await fan.autocomplete(channel, "locations", "country", "nor")] == ["Norway"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("uk", ["United Kingdom (England)", "United Kingdom (Scotland)"]), ("uae", ["United Arab Emirates"])],
+)
+async def test_country_choices_understand_abbreviations(fan, channel, typed, expected):
+    assert [c["name"] for c in await fan.autocomplete(channel, "locations", "country", typed)] == expected

@@ -64,6 +64,15 @@ async def test_region_autocompletes_and_unknown_regions_are_refused(manager, cha
     assert (await store.guild_settings(guild.id)).region == "US"
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("us", "United States"), ("usa", "United States"), ("uk", "United Kingdom"), ("britain", "United Kingdom")],
+)
+async def test_region_choices_understand_abbreviations(manager, channel, typed, expected):
+    choices = await manager.autocomplete(channel, "settings region", "region", typed)
+    assert [c["value"] for c in choices] == [expected]
+
+
 async def test_weekly_pick_mentions_and_off(manager, channel, bts, store, guild):
     await manager.slash(channel, "settings bts-channel", channel=bts)
     await manager.slash(channel, "settings weekly-pick", enabled=True)

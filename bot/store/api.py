@@ -18,7 +18,7 @@ from bot.pack import Pack
 from bot.store.cache import Memo
 from bot.store.db import Value
 from bot.store.games import Games
-from bot.store.records import Author, ChangeSet, Entry, F, GuildSettings, ImportPlan, Kinds, SeedReport
+from bot.store.records import Author, ChangeSet, Entry, F, GuildSettings, ImportPlan, Kinds, Place, SeedReport
 
 
 class FactStore(Protocol):
@@ -51,9 +51,26 @@ class FactStore(Protocol):
     async def get(self, ref: str) -> Fact: ...
 
     async def facts(
-        self, kind: type[F], *, film: str | None = None, keys: Sequence[str] | None = None, deleted: bool = False
+        self,
+        kind: type[F],
+        *,
+        film: str | None = None,
+        keys: Sequence[str] | None = None,
+        places: Sequence[str] | None = None,
+        deleted: bool = False,
+        limit: int | None = None,
     ) -> list[F]:
-        """Every fact of a kind (optionally of one film, or with these keys), in the order they were added."""
+        """The facts of a kind, in the order they were added: of one film, with these keys, in these places (the
+        countries or regions of ``places``), the first ``limit``. Only with one of these does it stay small."""
+        ...
+
+    async def places(self, what: Sequence[Place], text: str = "") -> list[str]:
+        """The countries of filming locations ("country"), or the regions of releases ("region": regional ones,
+        "premiere"), each once, sorted; only those matching ``text`` as ``bot.text.place_matches`` reads it."""
+        ...
+
+    async def sample(self, kind: Kinds, count: int) -> list[Fact]:
+        """Up to ``count`` live facts of these kinds (None: every kind), drawn at random, each once."""
         ...
 
     async def films(self) -> dict[str, Film]:
@@ -78,8 +95,6 @@ class FactStore(Protocol):
     async def counts(self) -> dict[str, int]:
         """Live facts per kind."""
         ...
-
-    async def random_video(self) -> Video | None: ...
 
     async def removed_facts(self, text: str = "", *, limit: int = 25) -> list[Fact]:
         """Removed facts whose names contain ``text`` (what ``/fact restore`` offers), newest removal first."""

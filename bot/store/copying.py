@@ -20,6 +20,7 @@ TABLES = {
     "facts": "id, kind, key, doc, revision, deleted, edited, pack_hash, updated_at, updated_by, film",
     "names": "id, fact_id, kind, folded, name, primary_name",
     "links": "fact_id, target",
+    "places": "fact_id, what, place",
     "change_sets": "id, action, summary, author_id, author_name, at, undone_by",
     "changes": "id, set_id, fact_id, action, before, after",
     "meta": "key, value",

@@ -1,4 +1,5 @@
-"""Reading facts: one by its reference, a kind's list (by film, by keys), the facts linked to one, the films.
+"""Reading facts: one by its reference, a kind's list (by film, by keys, by place), the facts linked to one, the
+films, the places they are in, and facts drawn at random: each by index, never by reading a whole kind.
 
 Films are read by nearly every card and change rarely, so they are cached (see ``bot.store.cache``). A look-up
 by reference and the facts around one are small indexed reads, made on the event loop (``Database.now``).
@@ -10,18 +11,26 @@ import random
 from collections.abc import Sequence
 
 from bot.errors import NotFound
-from bot.models import FACT_TYPES, Fact, Film, Video
+from bot.models import FACT_TYPES, Fact, Film
 from bot.store.cache import Cached
-from bot.store.core import ENTRY_COLUMNS, Core, entry_of, fact_as, fact_of, marks, parse_ref
+from bot.store.core import ENTRY_COLUMNS, Core, entry_of, fact_as, fact_of, kinds_of, marks, parse_ref, scalar
 from bot.store.db import Backend, Reader, Row, Value
-from bot.store.records import Entry, F
-from bot.text import fold
+from bot.store.records import Entry, F, Kinds, Place
+from bot.text import fold, place_matches
 
 _ENTRY_SQL = f"SELECT {ENTRY_COLUMNS} FROM facts WHERE kind = ? AND key = ?"
 # The live facts that point at a fact (by its ``kind:key`` reference), in the order they were added.
 _USERS_SQL = "SELECT f.kind, f.doc FROM links l JOIN facts f ON f.id = l.fact_id WHERE l.target = ? AND NOT f.deleted"
 _LIVE_SQL = "SELECT id, kind, doc FROM facts WHERE kind = ? AND NOT deleted"
 _AROUND_SQL = _USERS_SQL.replace("SELECT f.kind", "SELECT f.id, f.kind")
+# Every distinct place of one sort, one index seek each (a loose index scan): a few dozen at any size.
+_PLACES_SQL = (
+    "WITH RECURSIVE p(place) AS (SELECT min(place) FROM places WHERE what = ? UNION ALL "
+    "SELECT (SELECT min(place) FROM places WHERE what = ? AND place > p.place) FROM p WHERE p.place IS NOT NULL) "
+    "SELECT place FROM p WHERE place IS NOT NULL"
+)
+PLACE_SORTS = "('country', 'region', 'premiere')"  # every sort of ``places`` row, for its index
+REMOVED_PAGE = 200  # removed facts read at a time, newest first, until enough match
 
 
 class Facts(Core):
@@ -44,9 +53,16 @@ class Facts(Core):
         return (await self.entry(ref)).fact
 
     async def facts(
-        self, kind: type[F], *, film: str | None = None, keys: Sequence[str] | None = None, deleted: bool = False
+        self,
+        kind: type[F],
+        *,
+        film: str | None = None,
+        keys: Sequence[str] | None = None,
+        places: Sequence[str] | None = None,
+        deleted: bool = False,
+        limit: int | None = None,
     ) -> list[F]:
-        if keys is not None and not keys:
+        if (keys is not None and not keys) or (places is not None and not places):
             return []
         sql, params = "SELECT doc FROM facts WHERE kind = ? AND deleted = ?", list[Value]([kind.kind, deleted])
         if film:
@@ -55,8 +71,19 @@ class Facts(Core):
         if keys is not None:  # as many rows as keys: a small read
             sql += f" AND key IN ({marks(keys)})"
             params += keys
+        if places is not None:
+            sql += f" AND id IN (SELECT fact_id FROM places WHERE what IN {PLACE_SORTS} AND place IN ({marks(places)}))"
+            params += places
+        sql += " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
         read = self.db.fetch if keys is None else self.db.now.fetch
-        return [fact_as(kind, doc) for (doc,) in await read(sql + " ORDER BY id", params)]
+        return [fact_as(kind, doc) for (doc,) in await read(sql, params)]
+
+    async def places(self, what: Sequence[Place], text: str = "") -> list[str]:
+        found = {place for each in what for (place,) in await self.db.fetch(_PLACES_SQL, (each, each))}
+        return sorted((place for place in found if place_matches(place, text)), key=str.casefold)
 
     async def films(self) -> dict[str, Film]:
         return await self._films.get()
@@ -90,9 +117,24 @@ class Facts(Core):
         """Every live fact pointing at ``fact`` (read through ``db``: inside a transaction, its own view)."""
         return [fact_of(kind, doc) for kind, doc in await db.fetch(_USERS_SQL + " ORDER BY f.id", (fact.ref,))]
 
-    async def random_video(self) -> Video | None:
-        videos = await self.facts(Video)
-        return random.choice(videos) if videos else None
+    async def sample(self, kind: Kinds, count: int) -> list[Fact]:
+        """Each fact is read by a random position in its kind's index of live facts (a count, then an offset)."""
+        kinds = kinds_of(kind)
+        sizes = [
+            int(await scalar(self.db, "SELECT count(*) FROM facts WHERE kind = ? AND NOT deleted", (k,))) for k in kinds
+        ]
+        picked: list[Fact] = []
+        for position in random.sample(range(sum(sizes)), min(count, sum(sizes))):
+            at = 0  # the kind the position falls in, and the position within it
+            while position >= sizes[at]:
+                position, at = position - sizes[at], at + 1
+            row = await self.db.fetch_one(
+                "SELECT kind, doc FROM facts WHERE kind = ? AND NOT deleted ORDER BY id LIMIT 1 OFFSET ?",
+                (kinds[at], position),
+            )
+            if row is not None:  # None only when facts were removed since the count
+                picked.append(fact_of(*row))
+        return picked
 
     async def counts(self) -> dict[str, int]:
         found: dict[str, int] = dict(
@@ -101,10 +143,20 @@ class Facts(Core):
         return {kind: found.get(kind, 0) for kind in FACT_TYPES}
 
     async def removed_facts(self, text: str = "", *, limit: int = 25) -> list[Fact]:
-        rows = await self.db.fetch("SELECT kind, doc FROM facts WHERE deleted ORDER BY updated_at DESC, id DESC")
+        """Read from the index of removed facts, newest first, a page at a time until ``limit`` match."""
         query = fold(text)
-        removed = (fact_of(kind, doc) for kind, doc in rows)
-        return [f for f in removed if any(query in fold(name) for name in [f.key, *f.names])][:limit]
+        found: list[Fact] = []
+        offset = 0
+        while True:
+            rows = await self.db.fetch(
+                "SELECT kind, doc FROM facts WHERE deleted ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
+                (REMOVED_PAGE, offset),
+            )
+            removed = (fact_of(kind, doc) for kind, doc in rows)
+            found += [f for f in removed if any(query in fold(name) for name in [f.key, *f.names])]
+            if len(found) >= limit or len(rows) < REMOVED_PAGE:
+                return found[:limit]
+            offset += REMOVED_PAGE
 
 
 def _only_entry(rows: list[Row], ref: str, include_deleted: bool) -> Entry[Fact]:

@@ -7,10 +7,10 @@ typed word as a word prefix, then (typos corrected against the vocabulary of the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import overload
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from bot.errors import NotFound
@@ -20,28 +20,38 @@ from bot.store.core import ENTRY_COLUMNS, entry_of, fact_of, holds, kinds_of, ma
 from bot.store.db import Backend, Match, Term
 from bot.store.facts import Facts
 from bot.store.records import Entry, F, Kinds
+from bot.store.typos import TypoIndex
 from bot.text import fold
 
 CANDIDATES = 300  # matches considered per look-up before ranking: enough for 25 choices, bounded at any size
+CORRECTIONS_KEPT = 10_000  # corrected words remembered per vocabulary: the words typed before the last one
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Every indexed word, in how many facts it occurs, and the words of each length (a word within two typos
-    of another is at most two letters longer or shorter, so typo correction compares only those)."""
+    """Every indexed word and in how many facts it occurs, the deletion index of the words (shared by every
+    vocabulary of the store, since words are only added to it), and the corrections made so far."""
 
     counts: dict[str, int]
-    by_length: dict[int, list[str]]
+    typos: TypoIndex
+    corrections: dict[str, str] = field(default_factory=dict)
 
-    @classmethod
-    def of(cls, counts: dict[str, int]) -> Vocabulary:
-        by_length: dict[int, list[str]] = {}
-        for word in counts:
-            by_length.setdefault(len(word), []).append(word)
-        return cls(counts, by_length)
-
-    def near_length(self, word: str, typos: int) -> list[str]:
-        return [w for n in range(len(word) - typos, len(word) + typos + 1) for w in self.by_length.get(n, [])]
+    def correct(self, word: str) -> str:
+        """The nearest known word to an unknown one of five letters or more: one typo in a short word, two in a
+        long one; swapped letters count as one ("trian" is "train"); the commonest wins."""
+        if word in self.counts or len(word) < 5 or word.isdigit():  # "come" is no typo of "rome"
+            return word
+        if word not in self.corrections:
+            if len(self.corrections) >= CORRECTIONS_KEPT:
+                self.corrections.clear()
+            typos = 1 if len(word) < 6 else 2
+            near = [
+                (distance, -self.counts[known], known)
+                for known in self.typos.near(word, typos)
+                if known in self.counts and (distance := OSA.distance(word, known, score_cutoff=typos)) <= typos
+            ]
+            self.corrections[word] = min(near)[2] if near else word
+        return self.corrections[word]
 
 
 def every_word(words: Sequence[str]) -> Match:
@@ -58,6 +68,7 @@ class Names(Facts):
     def __init__(self, backend: Backend) -> None:
         super().__init__(backend)
         self._vocabulary = Cached(self.watch, self._read_vocabulary)
+        self._typos = TypoIndex()
 
     async def suggest(self, kind: Kinds, text: str, *, limit: int = 25) -> list[Fact]:
         key = ("suggest", tuple(kinds_of(kind)), fold(text), limit)
@@ -86,7 +97,8 @@ class Names(Facts):
             (*(value for k in kinds for value in (k, query, query + "\uffff", CANDIDATES)), limit * 2),
         )
         for fact_id, k, doc in rows:
-            found.setdefault(fact_id, fact_of(k, doc))
+            if fact_id not in found:  # a fact comes once per matching name: read its document once
+                found[fact_id] = fact_of(k, doc)
         # 2. Names containing every typed word as a word prefix, typos corrected against the vocabulary;
         # 3. for a "did you mean" when nothing did, names containing any of the words.
         words = query.split()
@@ -103,29 +115,22 @@ class Names(Facts):
     async def _names_matching(self, found: dict[int, Fact], kinds: list[Kind], match: Match, limit: int) -> None:
         # At most CANDIDATES matches, by index: a small read.
         for fact_id, kind, doc in await self.index.names(self.db.now, kinds, match, CANDIDATES, limit * 2):
-            found.setdefault(fact_id, fact_of(kind, doc))
+            if fact_id not in found:
+                found[fact_id] = fact_of(kind, doc)
 
     async def vocabulary(self) -> Vocabulary:
         return await self._vocabulary.get()
 
     async def _read_vocabulary(self) -> Vocabulary:
-        return Vocabulary.of(await self.index.vocabulary(self.db))
+        counts = await self.index.vocabulary(self.db)
+        self._typos.add(counts)
+        return Vocabulary(counts, self._typos)
 
     async def corrected(self, words: list[str]) -> list[str]:
-        """Each unknown word of five letters or more replaced by the nearest word the store knows: one typo in a
-        short word, two in a long one; swapped letters count as one ("trian" is "train"); the commonest wins."""
+        """Each unknown word replaced by the nearest known one (``Vocabulary.correct``); a word corrected before
+        is remembered, so as a fan types only the last word is new work."""
         vocabulary = await self.vocabulary()
-        out = []
-        for word in words:
-            if word in vocabulary.counts or len(word) < 5 or word.isdigit():  # "come" is no typo of "rome"
-                out.append(word)
-                continue
-            typos = 1 if len(word) < 6 else 2
-            near = process.extract(
-                word, vocabulary.near_length(word, typos), scorer=OSA.distance, score_cutoff=typos, limit=20
-            )
-            out.append(min(near, key=lambda m: (m[1], -vocabulary.counts[m[0]]))[0] if near else word)
-        return out
+        return [vocabulary.correct(word) for word in words]
 
     @overload
     async def find(self, kind: type[F], text: str) -> Entry[F]: ...
@@ -166,7 +171,7 @@ class Names(Facts):
         if not holds(entry, Video):
             videos = await self.linked(Video, entry.fact.ref)
             if not videos:
-                raise NotFound("video", entry.fact.label, [v.title for v in await self.facts(Video) if v.url])
+                raise NotFound("video", entry.fact.label, [v.title for v in await self.facts(Video, limit=3)])
             entry = await self.entry(min(videos, key=lambda video: video.url is None).ref)
         assert holds(entry, Video)
         return entry

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from bot.models import Fact
 from bot.pack import Pack
@@ -13,6 +13,7 @@ from bot.pack import Pack
 F = TypeVar("F", bound=Fact)  # a kind of fact, given as its class: ``facts(Stunt)`` is a ``list[Stunt]``
 F_co = TypeVar("F_co", bound=Fact, covariant=True)
 Kinds = type[Fact] | Sequence[type[Fact]] | None  # one kind of fact, several, or (None) every kind
+Place = Literal["country", "region", "premiere"]  # a location's country, a regional release's or a premiere's region
 MASS_REMOVAL = 0.25  # an import that removes more than this share of the facts asks twice before it applies
 SYSTEM = "pack"
 

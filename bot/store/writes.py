@@ -1,5 +1,5 @@
 """Writing facts: add, edit, remove and restore, each one transaction that also writes the look-up rows (names,
-links, the search index) and the change log, so nothing is ever half-written.
+links, places, the search index) and the change log, so nothing is ever half-written.
 
 Every write keeps the rules of ``bot.rules`` (checked against the live store, here), and a fact's row is changed
 only if it is still as it was when the change was decided (``WHERE id = ? AND revision = ?``, then the row count):
@@ -12,13 +12,13 @@ from collections.abc import Collection, Sequence
 
 from bot import rules
 from bot.errors import Conflict, Invalid, NotFound
-from bot.models import FACT_TYPES, Fact, Film, Release, changed_fields
+from bot.models import FACT_TYPES, Fact, Film, Location, Release, changed_fields
 from bot.pack import fact_hash
 from bot.store.changelog import ChangeLog
 from bot.store.core import fact_of, marks, now, parse_ref, scalar
 from bot.store.db import Document, Reader, Row, Writer
 from bot.store.names import Names
-from bot.store.records import Author, Entry, F
+from bot.store.records import Author, Entry, F, Place
 from bot.text import body_text, fold
 
 CHUNK = 500  # values per ``IN (…)`` list: far below every backend's limit on parameters
@@ -35,6 +35,15 @@ _TOUCHED_SQL = (
     "JOIN links l ON l.target = g.kind || ':' || g.key JOIN facts u ON u.id = l.fact_id "
     "WHERE c.set_id = ? AND g.deleted AND NOT u.deleted"
 )
+
+
+def places_of(fact_id: int, fact: Fact) -> list[tuple[int, Place, str]]:
+    """The ``places`` rows of a fact: a filming location's country, a release's region."""
+    if isinstance(fact, Location):
+        return [(fact_id, "country", fact.country)]
+    if isinstance(fact, Release):
+        return [(fact_id, "premiere" if fact.premiere else "region", fact.region)]
+    return []
 
 
 def overtaken(expected: Entry[Fact], current: Entry[Fact]) -> str:
@@ -230,13 +239,13 @@ class Writes(Names, ChangeLog):
             await self._log(tx, set_id, fact_id, "restore", None, doc)
 
     async def _index(self, tx: Writer, fact_id: int, fact: Fact) -> None:
-        """(Re)write the look-up rows of one fact."""
+        """(Re)write the look-up rows of one fact: names, links, places and the search index."""
         await self._unindex(tx, fact_id)
         await self._index_new(tx, [(fact_id, fact)])
 
     async def _index_new(self, tx: Writer, facts: Sequence[tuple[int, Fact]]) -> None:
-        """Write the look-up rows of facts (by id) that have none: names, links, then the search index, each in one
-        batched statement however many facts there are."""
+        """Write the look-up rows of facts (by id) that have none: names, links, places, then the search index, each
+        in one batched statement however many facts there are."""
         await tx.execute_many(
             "INSERT INTO names (fact_id, kind, folded, name, primary_name) VALUES (?, ?, ?, ?, ?)",
             [(i, fact.kind, fold(name), name, n == 0) for i, fact in facts for n, name in enumerate(fact.names)],
@@ -244,6 +253,10 @@ class Writes(Names, ChangeLog):
         await tx.execute_many(
             "INSERT INTO links (fact_id, target) VALUES (?, ?)",
             [(i, f"{kind}:{key}") for i, fact in facts for _, kind, key in fact.references()],
+        )
+        await tx.execute_many(
+            "INSERT INTO places (fact_id, what, place) VALUES (?, ?, ?)",
+            [row for i, fact in facts for row in places_of(i, fact)],
         )
         found = await documents(tx, [fact for _, fact in facts])
         await self.index.add(tx, [(i, doc) for (i, _), doc in zip(facts, found, strict=True)])
@@ -253,6 +266,7 @@ class Writes(Names, ChangeLog):
         await self.index.remove(tx, fact_id)
         await tx.execute("DELETE FROM names WHERE fact_id = ?", (fact_id,))
         await tx.execute("DELETE FROM links WHERE fact_id = ?", (fact_id,))
+        await tx.execute("DELETE FROM places WHERE fact_id = ?", (fact_id,))
 
     # ----------------------------------------------------------------- many new facts at once
 

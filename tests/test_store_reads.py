@@ -1,0 +1,156 @@
+"""The store's reads that must stay small at any size (issue #15): countries and regions, lists by place, facts
+drawn at random and removed facts, each read by index, and each kept in step with every write. On a real SQLite
+file and on a real PostgreSQL database, against what reading the whole kind says."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.models import Location, Release, Stunt, Video
+from bot.pack import parse_pack, read_yaml
+from bot.store import Author, FactStore, open_store
+from bot.store import facts as store_facts
+from tests.conftest import seeded_copy
+
+LUTHER = Author(1, "luther")
+
+
+@pytest.fixture
+async def store(seeded_database: Path | str) -> AsyncIterator[FactStore]:
+    opened = await open_store(seeded_database)
+    yield opened
+    await opened.close()
+
+
+async def every_place(store: FactStore) -> dict[str, list[str]]:
+    """Each sort of place, read the slow way: from every location and release."""
+    locations, releases = await store.facts(Location), await store.facts(Release)
+    return {
+        "country": sorted({p.country for p in locations}, key=str.casefold),
+        "region": sorted({r.region for r in releases if not r.premiere}, key=str.casefold),
+        "premiere": sorted({r.region for r in releases if r.premiere}, key=str.casefold),
+    }
+
+
+async def test_places_are_each_country_and_region_once(store):
+    slow = await every_place(store)
+    for what in ("country", "region", "premiere"):
+        assert await store.places([what]) == slow[what]
+    both = await store.places(["region", "premiere"])
+    assert both == sorted({*slow["region"], *slow["premiere"]}, key=str.casefold)
+
+
+@pytest.mark.parametrize(
+    ("typed", "regions"),
+    [
+        ("us", ["United States"]),
+        ("usa", ["United States"]),
+        ("U.S.", ["United States"]),
+        ("america", ["United States"]),
+        ("uk", ["United Kingdom"]),
+        ("britain", ["United Kingdom"]),
+        ("Great Britain", ["United Kingdom"]),
+        ("united", ["United Kingdom", "United States"]),
+        ("ger", ["Germany"]),
+        ("narnia", []),
+    ],
+)
+async def test_regions_are_found_as_fans_type_them(store, typed, regions):
+    assert await store.places(["region"], typed) == regions
+
+
+async def test_countries_are_found_by_abbreviation(store):
+    assert await store.places(["country"], "uk") == ["United Kingdom (England)", "United Kingdom (Scotland)"]
+    assert await store.places(["country"], "uae") == ["United Arab Emirates"]
+    assert "Norway" in await store.places(["region", "premiere"], "nor")  # a premiere's region only
+
+
+async def test_lists_by_place_are_those_of_the_whole_kind(store):
+    locations = await store.facts(Location)
+    for country in await store.places(["country"]):
+        assert await store.facts(Location, places=[country]) == [p for p in locations if p.country == country]
+    releases = await store.facts(Release)
+    assert await store.facts(Release, places=["United States"]) == [r for r in releases if r.region == "United States"]
+    assert await store.facts(Location, places=[]) == []
+    assert await store.facts(Location, places=["Italy"], limit=1) == [p for p in locations if p.country == "Italy"][:1]
+
+
+async def test_places_follow_edits_removals_restores_and_undo(store):
+    malta = await store.entry("location:malta")
+    assert "Malta" in await store.places(["country"])
+    await store.update(malta.fact.model_copy(update={"country": "Gozo"}), LUTHER, expected=malta)
+    assert "Gozo" in await store.places(["country"]) and "Malta" not in await store.places(["country"])
+    assert [p.key for p in await store.facts(Location, places=["Gozo"])] == ["malta"]
+    edit = (await store.change_sets())[0].id
+    await store.remove("location:malta", LUTHER)
+    assert "Gozo" not in await store.places(["country"]) and await store.facts(Location, places=["Gozo"]) == []
+    await store.restore("location:malta", LUTHER)
+    assert "Gozo" in await store.places(["country"])
+    await store.undo(edit, LUTHER)
+    assert "Malta" in await store.places(["country"]) and "Gozo" not in await store.places(["country"])
+    assert await store.places(["country"]) == (await every_place(store))["country"]
+
+
+async def test_places_follow_an_import(store):
+    exported = read_yaml(await store.export())
+    next(r for r in exported["releases"] if r["key"] == "fr-us")["region"] = "Atlantis"
+    await store.apply_import(await store.plan_import(parse_pack(exported)), LUTHER)
+    assert "Atlantis" in await store.places(["region"], "atl")
+    assert await store.places(["region"]) == (await every_place(store))["region"]
+
+
+async def test_a_sample_is_live_facts_of_those_kinds_each_once(store):
+    await store.remove("video:bts-train", LUTHER)
+    videos = {v.ref for v in await store.facts(Video)}
+    assert {v.ref for v in await store.sample(Video, 100)} == videos  # every one, once, the removed one never
+    drawn = Counter()
+    for _ in range(30):
+        three = await store.sample((Stunt, Location), 3)
+        assert len({f.ref for f in three}) == 3 and {f.kind for f in three} <= {"stunt", "location"}
+        drawn.update(f.ref for f in three)
+    assert len(drawn) > 10  # random, and from both kinds
+    assert {ref.split(":")[0] for ref in drawn} == {"stunt", "location"}
+    assert await store.sample(Video, 0) == []
+
+
+async def test_removed_facts_are_read_page_by_page_newest_first(store, monkeypatch):
+    monkeypatch.setattr(store_facts, "REMOVED_PAGE", 2)
+    refs = ["location:malta", "video:bts-train", "video:trailer-dr1", "video:bts-svalbard", "video:trailer-fr"]
+    for ref in refs:
+        await store.remove(ref, LUTHER)
+    removed = [f.ref for f in await store.removed_facts()]
+    assert removed == refs[::-1]
+    assert [f.ref for f in await store.removed_facts("malt")] == ["location:malta"]  # found on the third page
+    assert [f.ref for f in await store.removed_facts(limit=3)] == removed[:3]
+    assert await store.removed_facts("nothing like it") == []
+
+
+async def test_an_older_sqlite_file_gets_its_places_when_opened(tmp_path):
+    """Migration 0007 on a file of schema 6 (PostgreSQL's 0003 runs on each new database of the tests above)."""
+    path = seeded_copy(tmp_path / "facts.sqlite3")
+    with sqlite3.connect(path) as db:
+        db.executescript("DROP TABLE places; DROP INDEX facts_live; DROP INDEX facts_removed; PRAGMA user_version = 6;")
+    store = await open_store(path)
+    try:
+        assert await store.schema_version() >= 7
+        assert await store.places(["country"]) == (await every_place(store))["country"]
+        assert await store.places(["premiere"]) == (await every_place(store))["premiere"]
+    finally:
+        await store.close()
+
+
+async def test_typo_correction_follows_writes(store):
+    """A word that arrives with an edit is corrected to at once, and one that left with a removal no longer is."""
+    assert await store.corrected(["zanzibarra"]) == ["zanzibarra"]
+    malta = await store.entry("location:malta")
+    renamed = malta.fact.model_copy(update={"name": "Zanzibar Harbour", "aliases": []})
+    await store.update(renamed, LUTHER, expected=malta)
+    assert await store.corrected(["zanzibarra", "harbuor"]) == ["zanzibar", "harbour"]
+    assert [f.ref for f in await store.suggest(Location, "zanzibra harbour")][:1] == ["location:malta"]
+    await store.remove("location:malta", LUTHER)
+    assert await store.corrected(["zanzibarra"]) == ["zanzibarra"]
