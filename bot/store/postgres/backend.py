@@ -109,10 +109,11 @@ class PostgresBackend:
         """Whether this process is the poster: the one holding the poster lock, a session advisory lock that the
         server frees when the holder's connection ends. The first call starts the election: from then on, every
         ``postgresql.election_seconds``, a process that does not hold the lock tries to take it and one that does
-        checks that its connection is still there."""
+        checks that its connection is still there. Every caller waits for that first try (feeds, news and the daily
+        posts all ask at start: none may skip its first round because another started the election)."""
         if self._election is None:
             self._election = asyncio.create_task(self._elect())
-            await self._tried.wait()
+        await self._tried.wait()
         return self._poster is not None
 
     async def _elect(self) -> None:
