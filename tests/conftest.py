@@ -248,6 +248,14 @@ def new_test_database(template: str | None) -> str:
     return made[0]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def backend_started() -> None:
+    """On the postgresql backend, the server and its templates are made before the first test, not inside one (which
+    may have changed what seeding them uses, such as the time a pack may take to read)."""
+    if BACKEND == "postgresql":
+        tests_postgres_server()
+
+
 @pytest.fixture(autouse=True)
 def dropped_after_the_test() -> Iterator[None]:
     """The PostgreSQL databases ``make_config`` made for the test are dropped after it."""
@@ -385,8 +393,14 @@ def discord_contract(request: pytest.FixtureRequest) -> object:
     assert not problems, "The bot sent requests Discord would reject:\n" + "\n".join(problems)
 
 
+# How long SimCord waits, in real time, for the bot to settle after an action or a stretch of simulated time. Under
+# PostgreSQL every store call is a round trip over a socket: weeks of hourly news rounds take longer than on SQLite.
+SETTLE_TIMEOUT = {"sqlite": 5.0, "postgresql": 30.0}[BACKEND]
+
+
 @pytest.fixture
 def env(simcord_env: Env, bots: list[FanBot]) -> Iterator[Env]:
+    simcord_env.settle_timeout = SETTLE_TIMEOUT  # only stops a hang: no test asserts a duration
     yield simcord_env
     bots.append(simcord_env.bot)  # the bot a restart attached, if the test restarted one
 
@@ -551,28 +565,30 @@ def index(data: bytes, section: str, key: str) -> int:
     return next(i for i, item in enumerate(yaml_data(data)[section]) if item["key"] == key)
 
 
-def db_state(database: Path | str) -> tuple[list[tuple], int]:
-    """Every fact's revision and removal flag plus the number of change sets, read from the database itself (the
-    SQLite file, or the PostgreSQL database)."""
-    facts_query = "SELECT kind, key, revision, deleted, doc FROM facts ORDER BY id"
-    sets_query = "SELECT count(*) FROM change_sets"
+def rows(database: Path | str, sql: str) -> list[tuple]:
+    """What a query reads from the database itself: the SQLite file, or the PostgreSQL database."""
     if isinstance(database, Path):
         with closing(sqlite3.connect(database)) as db:
-            return db.execute(facts_query).fetchall(), db.execute(sets_query).fetchone()[0]
-    state: list[tuple[list[tuple], int]] = []
+            return db.execute(sql).fetchall()
+    found: list[tuple] = []
 
     async def read() -> None:
         import asyncpg
 
         db = await asyncpg.connect(database)
         try:
-            facts = [tuple(row) for row in await db.fetch(facts_query)]
-            state.append((facts, await db.fetchval(sets_query)))
+            found.extend(tuple(row) for row in await db.fetch(sql))
         finally:
             await db.close()
 
     _in_a_thread(read)
-    return state[0]
+    return found
+
+
+def db_state(database: Path | str) -> tuple[list[tuple], int]:
+    """Every fact's revision and removal flag plus the number of change sets, read from the database itself."""
+    facts = rows(database, "SELECT kind, key, revision, deleted, doc FROM facts ORDER BY id")
+    return facts, rows(database, "SELECT count(*) FROM change_sets")[0][0]
 
 
 @contextmanager

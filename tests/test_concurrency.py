@@ -139,8 +139,9 @@ async def test_500_interactions_at_once_are_each_answered_exactly_once(env, bot,
     assert (await bot.store.get("stunt:train-roof-fight")).summary == edits[third][1]
     refused = [s for s in (saves[first], saves[second]) if "after you opened it" in s.response.content]
     assert len(refused) == 1 and refused[0].ephemeral
-    with closing(sqlite3.connect(bot.config.database)) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    if isinstance(bot.config.database, Path):  # and a SQLite file passes SQLite's own check
+        with closing(sqlite3.connect(bot.config.database)) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
 # ---------------------------------------------------------------------------------------------- over the wire

@@ -33,6 +33,8 @@ from bot.models import Kind
 Row = tuple[Any, ...]
 Value = None | bool | int | float | str
 Params = Sequence[Value]
+# What a fan reads when a read fails, on either backend: the cause (a missing file, a server gone) is for the log.
+READ_PROBLEM = "The fact database cannot be read right now."
 
 
 class Reader(Protocol):

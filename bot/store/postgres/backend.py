@@ -83,7 +83,11 @@ class PostgresBackend:
         """Connect and migrate; raises ``StoreUnavailable`` (one line, saying why, never the password) if it cannot."""
         try:
             pool = await asyncpg.create_pool(
-                url, min_size=1, max_size=settings.pool_size, timeout=settings.connect_timeout_seconds
+                url,
+                min_size=1,
+                max_size=settings.pool_size,
+                timeout=settings.connect_timeout_seconds,
+                max_inactive_connection_lifetime=0,
             )
         except (TimeoutError, *DRIVER_ERRORS, ValueError) as exc:
             why = _without_password(url, str(exc) or type(exc).__name__)
