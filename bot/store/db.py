@@ -130,6 +130,11 @@ class Backend(Protocol):
         ...
 
     @property
+    def shared(self) -> bool:
+        """Whether other bot processes may write the database (PostgreSQL; a SQLite file has one bot)."""
+        ...
+
+    @property
     def poll_seconds(self) -> float:
         """How long a cached value may be used before the change log is read again (``bot.store.cache``): 0 where
         other processes share the database, so that every process sees an edit at once."""

@@ -67,6 +67,7 @@ class PostgresBackend:
 
     # Many processes share the database: a cached value is checked against the change log at every use.
     poll_seconds = 0.0
+    shared = True
 
     def __init__(self, url: str, settings: PostgresConfig, pool: asyncpg.Pool, *, created: bool) -> None:
         self.url = url

@@ -59,6 +59,7 @@ class SqliteBackend:
     """``bot.store.db.Backend`` on one SQLite file. Open with ``await SqliteBackend.open(path)``."""
 
     poll_seconds = POLL_SECONDS  # other processes on the file are scripts (mi-bot db, a second try-out)
+    shared = False
 
     def __init__(self, path: Path, db: SqliteDatabase, *, created: bool) -> None:
         self.path = path
