@@ -11,7 +11,7 @@ from bot.app import create_bot
 from bot.models import KINDS, Key
 from bot.store import open_store
 from bot.ui import OpenMatch
-from tests.conftest import buttons
+from tests.conftest import BACKEND, buttons
 
 STUNT, PLACE, FILM, VIDEO = "🎬 ", "📍 ", "📅 ", "🎥 "
 TRAIN_CRASH = "Orient Express train crash (Darlton Quarry)"
@@ -61,7 +61,20 @@ async def test_every_question_finds_its_answer_on_each_backend(seeded_database):
     assert not missed
 
 
-@pytest.mark.parametrize(("question", "expected"), QUESTIONS)
+# Issue #14: PostgreSQL's ranking (ts_rank, terms weighted by rarity) puts another card first for these two; the
+# right one is among its best three (above). Strict: a ranking that gets them right must drop this.
+RANKED_OTHERWISE_ON_POSTGRESQL = {"what was filmed in rome", "submarine tank size"}
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param(q, e, marks=pytest.mark.xfail(
+            BACKEND == "postgresql" and q in RANKED_OTHERWISE_ON_POSTGRESQL, reason="ranking (issue #14)", strict=True
+        ))
+        for q, e in QUESTIONS
+    ],
+)  # fmt: skip
 async def test_plain_questions_get_the_right_card_first(fan, channel, question, expected):
     result = await fan.slash(channel, "search", query=question)
     assert not result.ephemeral
