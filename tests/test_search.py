@@ -11,7 +11,7 @@ from bot.app import create_bot
 from bot.models import KINDS, Key
 from bot.store import open_store
 from bot.ui import OpenMatch
-from tests.conftest import BACKEND, buttons
+from tests.conftest import buttons
 
 STUNT, PLACE, FILM, VIDEO = "🎬 ", "📍 ", "📅 ", "🎥 "
 TRAIN_CRASH = "Orient Express train crash (Darlton Quarry)"
@@ -44,8 +44,8 @@ QUESTIONS = [
 
 
 async def test_every_question_finds_its_answer_on_each_backend(seeded_database):
-    """The store below /search, on SQLite and on PostgreSQL: their scores differ (bm25 and ts_rank), so the order
-    of close answers may too, but the right answer is among the best three on both (and first on SQLite: above)."""
+    """The store below /search, on SQLite and on PostgreSQL: both rank by bm25 (FTS5's, and the same sums over
+    ``search_words`` on PostgreSQL), so the right answer comes first on both."""
     store = await open_store(seeded_database)
     try:
         found = {question: await store.search(question) for question, _ in QUESTIONS}
@@ -57,24 +57,11 @@ async def test_every_question_finds_its_answer_on_each_backend(seeded_database):
         return f"{fact.names[0]} ({fact.key})".startswith(title) or title.startswith(fact.names[0])
 
     missed = {q: [f.names[0] for f in facts[:3]] for q, facts in found.items()
-              if not any(answers(f, titles[q]) for f in facts[:3])}  # fmt: skip
+              if not (facts and answers(facts[0], titles[q]))}  # fmt: skip
     assert not missed
 
 
-# Issue #14: PostgreSQL's ranking (ts_rank, terms weighted by rarity) puts another card first for these two; the
-# right one is among its best three (above). Strict: a ranking that gets them right must drop this.
-RANKED_OTHERWISE_ON_POSTGRESQL = {"what was filmed in rome", "submarine tank size"}
-
-
-@pytest.mark.parametrize(
-    ("question", "expected"),
-    [
-        pytest.param(q, e, marks=pytest.mark.xfail(
-            BACKEND == "postgresql" and q in RANKED_OTHERWISE_ON_POSTGRESQL, reason="ranking (issue #14)", strict=True
-        ))
-        for q, e in QUESTIONS
-    ],
-)  # fmt: skip
+@pytest.mark.parametrize(("question", "expected"), QUESTIONS)
 async def test_plain_questions_get_the_right_card_first(fan, channel, question, expected):
     result = await fan.slash(channel, "search", query=question)
     assert not result.ephemeral
