@@ -88,31 +88,40 @@ class TsvectorIndex:
         ]
         counts = await db.fetch_one(
             "SELECT docs, words, "
-            + ", ".join(f"(SELECT {f} FROM (SELECT {WORDS_OF} AS w) t)" for f in frequencies)
+            + ", ".join(
+                f"(SELECT ARRAY[{f}::text, array_to_string(w, ' ')] FROM (SELECT {WORDS_OF} AS w) t)"
+                for f in frequencies
+            )
             + " FROM search_totals",
             [term.text for term in terms],
         )
         assert counts is not None
-        total, words, *having = counts
+        total, words, *found = counts
         average = max(words, 1) / max(total, 1)
-        idf = [max(math.log((total - n + 0.5) / (n + 0.5)), 1e-6) for n in having]
+        idf = [max(math.log((total - int(n) + 0.5) / (int(n) + 0.5)), 1e-6) for n, _ in found]
+        normalised = [text for _, text in found]  # each term's words as the documents hold them (unaccented)
+        # The words are parameters of an immutable function, so that each is worked out once, not per lexeme.
         hits = [
-            f"sum(CASE WHEN starts_with(u.lexeme, ({WORDS_OF})[1]) THEN {WEIGHT} END)"
+            f"sum(CASE WHEN starts_with(u.lexeme, ?) THEN {WEIGHT} END)"
             if term.prefix
-            else f"sum(CASE WHEN u.lexeme = ANY({WORDS_OF}) THEN {WEIGHT} END) / {len(term.text.split())}"
+            else f"sum(CASE WHEN u.lexeme = ANY(string_to_array(?, ' ')) THEN {WEIGHT} END) / {len(term.text.split())}"
             for term in terms
         ]
         score = " + ".join(
             f"{weight!r} * coalesce(t.f{i} * {K1 + 1} / (t.f{i} + {K1} * ({1 - B} + {B} * s.words / {average!r})), 0)"
             for i, weight in enumerate(idf)
         )
-        found = ", ".join(f"{hit} AS f{i}" for i, hit in enumerate(hits))
+        sums = ", ".join(f"{hit} AS f{i}" for i, hit in enumerate(hits))
         return await db.fetch(
             f"SELECT f.kind, f.doc, m.score FROM (SELECT s.fact_id, ({score})::float8 AS score FROM search_docs s, "
-            f"LATERAL (SELECT {found} FROM unnest(s.document) u, unnest(u.weights) w) t "
+            f"LATERAL (SELECT {sums} FROM unnest(s.document) u, unnest(u.weights) w) t "
             "WHERE s.document @@ to_tsquery('simple', unaccent(?)) ORDER BY score DESC LIMIT ?) m "
             "JOIN facts f ON f.id = m.fact_id WHERE NOT f.deleted ORDER BY m.score DESC, f.id",
-            (*[term.text for term in terms], tsquery(match), limit),
+            (
+                *[(text.split() or [""])[0] if term.prefix else text for term, text in zip(terms, normalised, strict=True)],
+                tsquery(match),
+                limit,
+            ),
         )
 
     async def vocabulary(self, db: Reader) -> dict[str, int]:
