@@ -118,7 +118,7 @@ class TsvectorIndex:
             "WHERE s.document @@ to_tsquery('simple', unaccent(?)) ORDER BY score DESC LIMIT ?) m "
             "JOIN facts f ON f.id = m.fact_id WHERE NOT f.deleted ORDER BY m.score DESC, f.id",
             (
-                *[(text.split() or [""])[0] if term.prefix else text for term, text in zip(terms, normalised, strict=True)],
+                *[(text.split() or [""])[0] if t.prefix else text for t, text in zip(terms, normalised, strict=True)],
                 tsquery(match),
                 limit,
             ),
