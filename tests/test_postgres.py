@@ -164,3 +164,13 @@ async def test_search_word_counts_follow_every_write(seeded_postgres_database):
         assert [fact.key for fact in await store.search("quokka")] == ["bike-cliff-jump"]
     finally:
         await store.close()
+
+
+async def test_every_caller_waits_for_the_elections_first_try(postgres_database):
+    """Feeds, news and the daily posts all ask at start: none may skip its first round as not elected because
+    another asked first."""
+    store = await open_store(postgres_database)
+    try:
+        assert await asyncio.gather(store.lead(), store.lead(), store.lead()) == [True, True, True]
+    finally:
+        await store.close()
