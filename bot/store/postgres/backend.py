@@ -88,7 +88,7 @@ class PostgresBackend:
                 min_size=1,
                 max_size=settings.pool_size,
                 timeout=settings.connect_timeout_seconds,
-                max_inactive_connection_lifetime=0,
+                max_inactive_connection_lifetime=0,  # at most pool_size connections: kept, not re-made after idling
             )
         except (TimeoutError, *DRIVER_ERRORS, ValueError) as exc:
             why = _without_password(url, str(exc) or type(exc).__name__)
