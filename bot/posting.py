@@ -207,7 +207,9 @@ class DailyPosts:
     ``hours(settings)`` names for the servers' settings and at the hours after it while a late post may still go
     out (``schedule.DAILY_CATCH_UP``: a post that failed is tried again). Nothing wakes while no server wants a
     daily post; a settings change (the ``guild_settings_change`` event) makes it look at the hours again. Of several
-    processes on one database, only the one that posts (``FactStore.lead``) runs ``post``."""
+    processes on one database, only the one that posts (``FactStore.lead``) runs ``post``; as a change made in
+    another process fires no event here, each wakes at least every hour, reads the hours again and posts what is
+    due (each server's daily post is claimed once, so an extra look posts nothing twice)."""
 
     def __init__(
         self,
@@ -250,6 +252,8 @@ class DailyPosts:
                 log.exception("Daily posts: the servers' settings cannot be read; trying again in an hour")
                 hours = {(now + dt.timedelta(hours=1)).hour}
             wake = min((next_at(now, (hour + late) % 24) for hour in hours for late in retries), default=None)
+            if self.bot.store.shared:  # another process may have changed the hours: look again within the hour
+                wake = min(wake or dt.datetime.max.replace(tzinfo=dt.UTC), next_at(now, (now.hour + 1) % 24))
             if wake is None:
                 return  # until a server asks for a daily post
             self.sleeping = True

@@ -8,6 +8,11 @@ Store-level tests take ``database``: they run once on a new SQLite file and once
 (of a throwaway server started once per session, see ``tests/postgres.py``, or of the server that
 ``MI_BOT_TEST_DATABASE_URL`` names). Without a server they skip on PostgreSQL, saying why; with
 ``MI_BOT_REQUIRE_POSTGRES=1`` (as in CI) they fail instead.
+
+``MI_BOT_TEST_BACKEND=postgresql`` runs the bot itself on PostgreSQL: ``make_config`` (and so ``config``) gives it a
+new database on that server (a copy of one seeded once per session, made with ``CREATE DATABASE … TEMPLATE``), and
+only the tests that use a bot's database run; those about SQLite files carry ``sqlite_only(reason)`` and are
+deselected.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import sqlite3
 import tempfile
 import threading
 from collections.abc import AsyncIterator, Iterator
-from contextlib import closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +42,7 @@ from simcord import Env
 
 from bot import limits
 from bot.app import FanBot, create_bot, seed
-from bot.config import BUNDLED_PACK, Admins, Budget, Config
+from bot.config import BUNDLED_PACK, Admins, Budget, Config, PostgresConfig
 from bot.errors import FanBotError, StoreUnavailable
 from bot.models import Source, Stunt
 from bot.pack import dump_pack, load_pack
@@ -84,15 +89,23 @@ def seeded_copy(path: Path) -> Path:
 
 def make_config(tmp_path: Path, *, seeded: bool = True, **overrides: object) -> Config:
     """The config tests run with: a throwaway database, the shipped pack, a generous cooldown. With the shipped
-    pack the database starts as a copy of ``seeded_sqlite``, so the bot finds the pack loaded and skips seeding;
-    ``seeded=False`` leaves the file to the bot's first start, for tests of first starts and of seeding."""
+    pack the database starts as a copy of one seeded once, so the bot finds the pack loaded and skips seeding;
+    ``seeded=False`` leaves it to the bot's first start, for tests of first starts and of seeding. The database is
+    a SQLite file in ``tmp_path``, or a new PostgreSQL database under ``MI_BOT_TEST_BACKEND=postgresql``."""
     values: dict[str, object] = {
         "database": tmp_path / "facts.sqlite3",
         "packs": [PACK],
         "cooldown": Budget(uses=1000, per_seconds=10),
     }
     config = Config.model_validate({**values, **overrides})
-    if seeded and config.packs == [PACK] and isinstance(config.database, Path):
+    copy_of_seeded = seeded and config.packs == [PACK]
+    if BACKEND == "postgresql" and "database" not in overrides:
+        # A bot alone wins the poster election at its first try; standing again every 15 simulated seconds would
+        # only make each simulated hour of the feeds', news' and daily posts' tests cost 240 real round trips.
+        elected = config.postgresql if "postgresql" in overrides else PostgresConfig(election_seconds=3600)
+        database = new_test_database(SEEDED if copy_of_seeded else None)
+        return config.model_copy(update={"database": database, "postgresql": elected})
+    if copy_of_seeded and isinstance(config.database, Path):
         seeded_copy(config.database)
     return config
 
@@ -104,8 +117,15 @@ def config(tmp_path: Path) -> Config:
 
 # ---------------------------------------------------------------------------------------------- PostgreSQL
 
+BACKENDS = ("sqlite", "postgresql")
+BACKEND = os.environ.get("MI_BOT_TEST_BACKEND", "").strip() or "sqlite"  # where the bot under test keeps its facts
+if BACKEND not in BACKENDS:
+    raise pytest.UsageError(f"MI_BOT_TEST_BACKEND is {BACKEND!r}; expected one of {', '.join(BACKENDS)}")
 MIGRATED, SEEDED = "mi_template_migrated", "mi_template_seeded"  # template databases, made once per session
 _numbers = itertools.count(1)
+_server: list[str | Exception] = []  # the tests' PostgreSQL server once started, or why it could not start
+_servers = ExitStack()  # stops the throwaway server when the session ends
+_made: list[str] = []  # the databases make_config made for the running test, dropped after it
 
 
 def _in_a_thread(work: object) -> None:
@@ -143,9 +163,7 @@ def _make_templates(server: str) -> None:
             store = await open_store(database_url(server, name))
             try:
                 if name == SEEDED:
-                    pack = load_pack(PACK)
-                    await store.seed([pack])
-                    await store.remember_pack(pack)
+                    await seed(store, [PACK])  # as the bot's first start, like ``seeded_sqlite``
             finally:
                 await store.close()
 
@@ -158,27 +176,41 @@ def _postgres_unavailable(reason: str) -> None:
     pytest.skip(f"no PostgreSQL for the tests: {reason} (set MI_BOT_TEST_DATABASE_URL, or install PostgreSQL)")
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """The URL of a database on the tests' PostgreSQL server (with the template databases made)."""
+def tests_postgres_server() -> str:
+    """The URL of a database on the tests' PostgreSQL server (with the template databases made): the server
+    ``MI_BOT_TEST_DATABASE_URL`` names, else a throwaway one, started on first use and stopped when the session
+    ends. Skips (or fails, if required) without one."""
+    if not _server:
+        try:
+            _server.append(_start_postgres())
+        except Exception as exc:  # remembered, so that every test says why, without trying again
+            _server.append(exc)
+    if isinstance(_server[0], Exception):
+        _postgres_unavailable(str(_server[0]))
+    return _server[0]
+
+
+def _start_postgres() -> str:
     try:
         import asyncpg
     except ImportError:
-        _postgres_unavailable("asyncpg is not installed (pip install -e '.[test]')")
+        raise RuntimeError("asyncpg is not installed (pip install -e '.[test]')") from None
     given = os.environ.get("MI_BOT_TEST_DATABASE_URL", "").strip()
     if given:
         try:
             _make_templates(given)
         except (OSError, StoreUnavailable, asyncpg.PostgresError) as exc:
-            _postgres_unavailable(f"MI_BOT_TEST_DATABASE_URL cannot be used ({exc})")
-        yield given
-        return
-    try:
-        with throwaway_server() as url:
-            _make_templates(url)
-            yield url
-    except RuntimeError as exc:
-        _postgres_unavailable(str(exc))
+            raise RuntimeError(f"MI_BOT_TEST_DATABASE_URL cannot be used ({exc})") from None
+        return given
+    url = _servers.enter_context(throwaway_server())  # raises RuntimeError, saying why, when it cannot start
+    _make_templates(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The URL of a database on the tests' PostgreSQL server (see ``tests_postgres_server``)."""
+    return tests_postgres_server()
 
 
 async def new_postgres_database(server: str, template: str = "template1") -> str:
@@ -202,6 +234,57 @@ async def drop_postgres_database(server: str, url: str) -> None:
         await admin.execute(f"DROP DATABASE IF EXISTS {url.partition('?')[0].rpartition('/')[2]} WITH (FORCE)")
     finally:
         await admin.close()
+
+
+def new_test_database(template: str | None) -> str:
+    """The URL of a new database for the running test (a copy of ``template``, else empty), dropped after it."""
+    server = tests_postgres_server()
+    made: list[str] = []
+
+    async def create() -> None:
+        made.append(await new_postgres_database(server, template or "template1"))
+
+    _in_a_thread(create)
+    _made.extend(made)
+    return made[0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def backend_started() -> None:
+    """On the postgresql backend, the server and its templates are made before the first test, not inside one (which
+    may have changed what seeding them uses, such as the time a pack may take to read)."""
+    if BACKEND == "postgresql":
+        tests_postgres_server()
+
+
+@pytest.fixture(autouse=True)
+def dropped_after_the_test() -> Iterator[None]:
+    """The PostgreSQL databases ``make_config`` made for the test are dropped after it."""
+    yield
+    if not _made:
+        return
+    server, urls = tests_postgres_server(), list(_made)
+    _made.clear()
+
+    async def drop() -> None:
+        for url in urls:
+            await drop_postgres_database(server, url)
+
+    _in_a_thread(drop)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the postgresql backend, only the tests whose outcome it can change: those that run a bot on a database
+    ``make_config`` made, without ``sqlite_only``."""
+    if BACKEND != "postgresql":
+        return
+    kept, deselected = [], []
+    for item in items:
+        uses_config = "config" in getattr(item, "fixturenames", ())
+        (kept if uses_config and not item.get_closest_marker("sqlite_only") else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 @pytest.fixture
@@ -257,10 +340,11 @@ def simcord_bot(config: Config, bots: list[FanBot]) -> FanBot:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """A failed test keeps its bot alive through the traceback; stop any database thread still running,
-    so that a failure ends the run instead of hanging it."""
+    so that a failure ends the run instead of hanging it. Then stop the throwaway PostgreSQL server, if any."""
     for leftover in gc.get_objects():
         if isinstance(leftover, aiosqlite.Connection) and leftover._running:
             leftover.stop()
+    _servers.close()
 
 
 def answered_to_user(error: BaseException) -> bool:
@@ -289,6 +373,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "expected_errors(*types, reason): errors a test provokes on purpose (injected faults)"
     )
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): about SQLite files; deselected under MI_BOT_TEST_BACKEND=postgresql"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -311,8 +398,16 @@ def discord_contract(request: pytest.FixtureRequest) -> object:
     assert not problems, "The bot sent requests Discord would reject:\n" + "\n".join(problems)
 
 
+# How long SimCord waits at least, in real time, for a bot on PostgreSQL to settle after an action or a stretch of
+# simulated time: every store call is a round trip over a socket, and weeks of hourly rounds take longer than on
+# SQLite. It only stops a hang: no test asserts a duration.
+POSTGRES_SETTLE_TIMEOUT = 30.0
+
+
 @pytest.fixture
 def env(simcord_env: Env, bots: list[FanBot]) -> Iterator[Env]:
+    if isinstance(simcord_env.bot.config.database, str):  # type: ignore[attr-defined]
+        simcord_env.settle_timeout = max(simcord_env.settle_timeout, POSTGRES_SETTLE_TIMEOUT)
     yield simcord_env
     bots.append(simcord_env.bot)  # the bot a restart attached, if the test restarted one
 
@@ -477,12 +572,30 @@ def index(data: bytes, section: str, key: str) -> int:
     return next(i for i, item in enumerate(yaml_data(data)[section]) if item["key"] == key)
 
 
-def db_state(path: Path) -> tuple[list[tuple], int]:
-    """Every fact's revision and removal flag plus the number of change sets, read from the SQLite file."""
-    with closing(sqlite3.connect(path)) as db:
-        facts = db.execute("SELECT kind, key, revision, deleted, doc FROM facts ORDER BY id").fetchall()
-        (sets,) = db.execute("SELECT count(*) FROM change_sets").fetchone()
-    return facts, sets
+def rows(database: Path | str, sql: str) -> list[tuple]:
+    """What a query reads from the database itself: the SQLite file, or the PostgreSQL database."""
+    if isinstance(database, Path):
+        with closing(sqlite3.connect(database)) as db:
+            return db.execute(sql).fetchall()
+    found: list[tuple] = []
+
+    async def read() -> None:
+        import asyncpg
+
+        db = await asyncpg.connect(database)
+        try:
+            found.extend(tuple(row) for row in await db.fetch(sql))
+        finally:
+            await db.close()
+
+    _in_a_thread(read)
+    return found
+
+
+def db_state(database: Path | str) -> tuple[list[tuple], int]:
+    """Every fact's revision and removal flag plus the number of change sets, read from the database itself."""
+    facts = rows(database, "SELECT kind, key, revision, deleted, doc FROM facts ORDER BY id")
+    return facts, rows(database, "SELECT count(*) FROM change_sets")[0][0]
 
 
 @contextmanager

@@ -6,10 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-import sqlite3
 import threading
-from contextlib import closing
-from pathlib import Path
 
 import pytest
 import yaml
@@ -228,13 +225,12 @@ async def test_problems_in_a_file_are_reported_with_their_path(fact_admin, chann
     assert db_state(config.database) == before
 
 
-async def test_an_exported_file_reads_as_plain_yaml(fact_admin, channel, tmp_path: Path):
+async def test_an_exported_file_reads_as_plain_yaml(fact_admin, channel, config):
     """The export is for people too: plain YAML, the pack's own format, sources named once."""
     document = yaml.safe_load(await export(fact_admin, channel))
     assert document["pack"] == "mission-impossible" and isinstance(document["exported_at"], dt.datetime)
     assert {"films", "releases", "stunts", "locations", "videos", "sources"} <= document.keys()
-    with closing(sqlite3.connect(tmp_path / "facts.sqlite3")) as db:
-        (live,) = db.execute("SELECT count(*) FROM facts WHERE deleted = 0").fetchone()
+    live = sum(not deleted for _, _, _, deleted, _ in db_state(config.database)[0])
     assert sum(len(document[s]) for s in ("films", "releases", "stunts", "locations", "videos")) == live
 
 

@@ -4,8 +4,6 @@ intent."""
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ import pytest
 from bot.app import create_bot, intents
 from bot.config import Config
 from bot.pack import load_pack
-from tests.conftest import PACK, make_config, seeded_copy
+from tests.conftest import PACK, make_config, rows
 
 
 @pytest.fixture
@@ -51,18 +49,17 @@ def test_no_privileged_intents() -> None:
     assert chosen.guilds and chosen.dm_messages and chosen.guild_messages
 
 
-def stored(path: Path) -> tuple[list[tuple], dict[str, str]]:
-    """The facts of a database file, and its meta values."""
-    with closing(sqlite3.connect(path)) as db:
-        facts = db.execute("SELECT kind, key, doc, pack_hash, deleted FROM facts ORDER BY kind, key").fetchall()
-        return facts, dict(db.execute("SELECT key, value FROM meta").fetchall())
+def stored(database: Path | str) -> tuple[list[tuple], dict[str, str]]:
+    """The facts of a database, and its meta values."""
+    facts = rows(database, "SELECT kind, key, doc, pack_hash, deleted FROM facts ORDER BY kind, key")
+    return facts, dict(rows(database, "SELECT key, value FROM meta"))
 
 
 async def test_the_tests_seeded_database_is_a_first_start_without_its_command_sync(env, config: Config, tmp_path):
-    """Other tests start on a copy of ``seeded_database``: it must hold what this first start seeded, and nothing the
-    running bot wrote after that (the command-sync digest, the news cursor), which each test's bot writes itself."""
+    """Other tests start on a copy of a database seeded once: it must hold what this first start seeded, and nothing
+    the running bot wrote after that (the command-sync digest, the news cursor), which each test's bot writes itself."""
     started_facts, started_meta = stored(config.database)
-    copied_facts, copied_meta = stored(seeded_copy(tmp_path / "copy" / "facts.sqlite3"))
+    copied_facts, copied_meta = stored(make_config(tmp_path / "copy").database)
     assert copied_facts == started_facts
     assert {"commands_digest:global", "news:last_change"} <= started_meta.keys()
     assert copied_meta == {key: started_meta[key] for key in ("pack", "packs_digest")}

@@ -38,6 +38,7 @@ from bot.models import Fact
 from bot.pack import load_pack
 from bot.store import Author, open_store
 from tests.conftest import (
+    BACKEND,
     PACK,
     STOP_A_HANG,
     bot_environment,
@@ -105,6 +106,11 @@ async def admins(env: Env, bot: Any, guild: Any) -> list[Any]:
     return members
 
 
+@pytest.mark.xfail(
+    BACKEND == "postgresql",
+    run=False,  # it would hang until SimCord's 120 s settle timeout
+    reason="issue #14: on PostgreSQL under SimCord the burst stalls with asyncpg connections left mid-operation",
+)
 async def test_500_interactions_at_once_are_each_answered_exactly_once(env, bot, guild, channel, admins, caplog):
     rng = random.Random(500)
     fans = [guild.add_member(env.create_user(f"fan{i}")) for i in range(20)]
@@ -139,8 +145,9 @@ async def test_500_interactions_at_once_are_each_answered_exactly_once(env, bot,
     assert (await bot.store.get("stunt:train-roof-fight")).summary == edits[third][1]
     refused = [s for s in (saves[first], saves[second]) if "after you opened it" in s.response.content]
     assert len(refused) == 1 and refused[0].ephemeral
-    with closing(sqlite3.connect(bot.config.database)) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    if isinstance(bot.config.database, Path):  # and a SQLite file passes SQLite's own check
+        with closing(sqlite3.connect(bot.config.database)) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
 # ---------------------------------------------------------------------------------------------- over the wire

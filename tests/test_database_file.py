@@ -23,7 +23,10 @@ from tests.conftest import PACK, outcome, prefilled, seeded_copy, write_config
 from tests.fake_discord import FakeDiscord
 from tests.test_trivia import ask, pick
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and a POSIX subprocess are needed")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and a POSIX subprocess are needed"),
+    pytest.mark.sqlite_only(reason="the database file: damaged, deleted, backed up, its kept marker"),
+]
 
 NEW_SUMMARY = "Saved by an admin, to be kept."
 

@@ -117,6 +117,7 @@ async def save_summary(admin, channel, summary: str):
     return await admin.submit_modal(form, prefilled(form) | {"summary": summary})
 
 
+@pytest.mark.sqlite_only(reason="a SQLite file that SQLite treats as read-only")
 async def test_a_read_only_database_refuses_changes_clearly_and_fans_still_read(env, bot, config, fact_admin, fan,
                                                                                   channel):  # fmt: skip
     await bot.close()
@@ -142,6 +143,7 @@ def locked(path: Path) -> Iterator[None]:
 
 
 @pytest.mark.simcord(settle_timeout=20)
+@pytest.mark.sqlite_only(reason="another program holds the SQLite file's write lock")
 async def test_a_locked_database_refuses_changes_clearly_and_fans_still_read(bot, config, fact_admin, fan, channel):
     with locked(config.database):
         assert "Motorcycle" in await card_title(fan, channel)
@@ -153,6 +155,7 @@ async def test_a_locked_database_refuses_changes_clearly_and_fans_still_read(bot
     assert (await bot.store.get("stunt:speed-flying")).summary == "A new summary."
 
 
+@pytest.mark.sqlite_only(reason="SQLite's busy timeout on the file's connections")
 async def test_a_change_blocked_by_a_lock_gives_up_inside_discords_three_seconds(bot):
     """A write waits for another program's lock as long as SQLite's busy timeout on the bot's connections: it must
     end well inside the 3 seconds Discord gives an answer (the test above shows the answer; a clock would only

@@ -132,3 +132,45 @@ def test_db_copy_moves_a_store_to_postgresql_and_back(tmp_path, postgres_databas
     assert on_postgres == original and copied_back == original
     assert original["posted"] is False and original["unseen"] == {"c"} and original["settings"]
     assert original["games"][0].winner_id == 1 and original["games"][2] == {QUESTION.id}
+
+
+async def counted_words(store) -> tuple[list[tuple], list[tuple]]:
+    """What ``search_words`` and ``search_totals`` say, and what counting the documents again finds."""
+    kept = await store.backend.db.fetch(
+        'SELECT word, docs FROM search_words WHERE docs > 0 ORDER BY word COLLATE "C"'
+    ) + await store.backend.db.fetch("SELECT docs, words FROM search_totals")
+    recounted = await store.backend.db.fetch(
+        "SELECT word, ndoc FROM ts_stat('SELECT document FROM search_docs') ORDER BY word COLLATE \"C\""
+    ) + await store.backend.db.fetch("SELECT count(*), coalesce(sum(words), 0) FROM search_docs")
+    return kept, recounted
+
+
+async def test_search_word_counts_follow_every_write(seeded_postgres_database):
+    """The document frequencies bm25 weighs terms by are kept by the writes themselves: an edit, a removal, an undo
+    and a new fact leave them as counting every document again would."""
+    store = await open_store(seeded_postgres_database)
+    try:
+        kept, recounted = await counted_words(store)
+        assert kept == recounted and kept[-1][0] > 200
+        entry = await store.entry("stunt:bike-cliff-jump")
+        await store.update(entry.fact.model_copy(update={"summary": "Zyxwv quokka leap."}), LUTHER, expected=entry)
+        await store.remove("video:mi1-bts-explosive-exploits", LUTHER)
+        removal = (await store.change_sets())[0].id
+        await store.undo(removal, LUTHER)
+        await store.remove("video:mi1-bts-remarkable", LUTHER)
+        kept, recounted = await counted_words(store)
+        assert kept == recounted
+        assert ("quokka", 1) in kept
+        assert [fact.key for fact in await store.search("quokka")] == ["bike-cliff-jump"]
+    finally:
+        await store.close()
+
+
+async def test_every_caller_waits_for_the_elections_first_try(postgres_database):
+    """Feeds, news and the daily posts all ask at start: none may skip its first round as not elected because
+    another asked first."""
+    store = await open_store(postgres_database)
+    try:
+        assert await asyncio.gather(store.lead(), store.lead(), store.lead()) == [True, True, True]
+    finally:
+        await store.close()

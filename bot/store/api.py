@@ -37,6 +37,12 @@ class FactStore(Protocol):
         stops. Always true on SQLite."""
         ...
 
+    @property
+    def shared(self) -> bool:
+        """Whether other bot processes may change the database (PostgreSQL): what this one schedules from it (the
+        daily posts' hours) must be read again, as no event tells it of their changes."""
+        ...
+
     async def holds_changes(self) -> bool:
         """Whether the store holds what no pack can re-create: admin changes (edits, imports, videos from feeds)
         or server settings."""

@@ -33,6 +33,8 @@ from bot.models import Kind
 Row = tuple[Any, ...]
 Value = None | bool | int | float | str
 Params = Sequence[Value]
+# What a fan reads when a read fails, on either backend: the cause (a missing file, a server gone) is for the log.
+READ_PROBLEM = "The fact database cannot be read right now."
 
 
 class Reader(Protocol):
@@ -133,6 +135,11 @@ class Backend(Protocol):
     @property
     def created(self) -> bool:
         """This open created the database (it was missing or empty)."""
+        ...
+
+    @property
+    def shared(self) -> bool:
+        """Whether other bot processes may write the database (PostgreSQL; a SQLite file has one bot)."""
         ...
 
     def keep(self) -> None:

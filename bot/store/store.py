@@ -31,5 +31,9 @@ class Store(Search, Undo, Packs, Posting, Copying):
     async def lead(self) -> bool:
         return await self.backend.lead()
 
+    @property
+    def shared(self) -> bool:
+        return self.backend.shared
+
     async def close(self) -> None:
         await self.backend.close()

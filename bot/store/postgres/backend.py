@@ -65,6 +65,8 @@ async def _migrate(connection: PoolConnectionProxy[asyncpg.Record]) -> int:
 class PostgresBackend:
     """``bot.store.db.Backend`` on a PostgreSQL database. Open with ``await PostgresBackend.open(url, settings)``."""
 
+    shared = True  # many processes share the database
+
     def __init__(self, url: str, settings: PostgresConfig, pool: asyncpg.Pool, *, created: bool) -> None:
         self.url = url
         self.settings = settings
@@ -80,7 +82,11 @@ class PostgresBackend:
         """Connect and migrate; raises ``StoreUnavailable`` (one line, saying why, never the password) if it cannot."""
         try:
             pool = await asyncpg.create_pool(
-                url, min_size=1, max_size=settings.pool_size, timeout=settings.connect_timeout_seconds
+                url,
+                min_size=1,
+                max_size=settings.pool_size,
+                timeout=settings.connect_timeout_seconds,
+                max_inactive_connection_lifetime=0,  # at most pool_size connections: kept, not re-made after idling
             )
         except (TimeoutError, *DRIVER_ERRORS, ValueError) as exc:
             why = _without_password(url, str(exc) or type(exc).__name__)
@@ -106,10 +112,11 @@ class PostgresBackend:
         """Whether this process is the poster: the one holding the poster lock, a session advisory lock that the
         server frees when the holder's connection ends. The first call starts the election: from then on, every
         ``postgresql.election_seconds``, a process that does not hold the lock tries to take it and one that does
-        checks that its connection is still there."""
+        checks that its connection is still there. Every caller waits for that first try (feeds, news and the daily
+        posts all ask at start: none may skip its first round because another started the election)."""
         if self._election is None:
             self._election = asyncio.create_task(self._elect())
-            await self._tried.wait()
+        await self._tried.wait()
         return self._poster is not None
 
     async def _elect(self) -> None:

@@ -9,6 +9,7 @@ tells a process whether its caches are current (``bot.store.cache``).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -18,11 +19,10 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from bot.errors import StoreUnavailable
-from bot.store.db import Params, Reader, Row, Writer
+from bot.store.db import READ_PROBLEM, Params, Reader, Row, Writer
 
 DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)  # OSError: the server is unreachable
 WRITE_LOCK = 0x6D69_626F_7401  # pg_advisory_xact_lock key of writes ("mibot", 1)
-READ_PROBLEM = "The fact database cannot be read right now (the PostgreSQL server did not answer)."
 
 # A placeholder is a ``?`` outside quotes; quoted text ('…' or "…") is matched first and kept as it is.
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?")
@@ -95,6 +95,7 @@ class PostgresDatabase:
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
+        self._turn = asyncio.Lock()  # one write at a time in this process (see ``transaction``)
 
     async def fetch(self, sql: str, params: Params = ()) -> list[Row]:
         with unavailable(lambda _: READ_PROBLEM):
@@ -112,23 +113,27 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Writer]:
-        with unavailable(write_problem):
-            connection = await self.pool.acquire()
-        try:
+        """A write, behind this process's turn and then the write lock of all processes. Taking the turn before a
+        pooled connection keeps writers waiting for the lock from holding every connection while the one that holds
+        it needs another to read (a burst of edits would otherwise wait on itself for ever)."""
+        async with self._turn:
             with unavailable(write_problem):
-                transaction = connection.transaction()
-                await transaction.start()
+                connection = await self.pool.acquire()
             try:
-                await Connection(connection).execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
-                yield Connection(connection)
-            except BaseException:
-                with suppress(*DRIVER_ERRORS):  # a lost connection has nothing to roll back
-                    await transaction.rollback()
-                raise
-            with unavailable(write_problem):
-                await transaction.commit()
-        finally:
-            await self.pool.release(connection)
+                with unavailable(write_problem):
+                    transaction = connection.transaction()
+                    await transaction.start()
+                try:
+                    await Connection(connection).execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+                    yield Connection(connection)
+                except BaseException:
+                    with suppress(*DRIVER_ERRORS):  # a lost connection has nothing to roll back
+                        await transaction.rollback()
+                    raise
+                with unavailable(write_problem):
+                    await transaction.commit()
+            finally:
+                await self.pool.release(connection)
 
     async def close(self) -> None:
         await self.pool.close()

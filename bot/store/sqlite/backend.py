@@ -57,6 +57,8 @@ async def _migrate(db: aiosqlite.Connection) -> None:
 class SqliteBackend:
     """``bot.store.db.Backend`` on one SQLite file. Open with ``await SqliteBackend.open(path)``."""
 
+    shared = False  # one bot per file (scripts such as mi-bot db may read it too)
+
     def __init__(self, path: Path, db: SqliteDatabase, *, created: bool) -> None:
         self.path = path
         self.db = db

@@ -11,10 +11,9 @@ from contextlib import asynccontextmanager, contextmanager, suppress
 import aiosqlite
 
 from bot.errors import StoreUnavailable
-from bot.store.db import Params, Row, Writer
+from bot.store.db import READ_PROBLEM, Params, Row, Writer
 
 DRIVER_ERRORS = (sqlite3.Error, ValueError)  # aiosqlite raises ValueError on a closed connection
-READ_PROBLEM = "The fact database cannot be read right now."
 
 
 def write_problem(error: BaseException) -> str:
