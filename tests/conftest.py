@@ -401,7 +401,7 @@ def discord_contract(request: pytest.FixtureRequest) -> object:
 # How long SimCord waits at least, in real time, for a bot on PostgreSQL to settle after an action or a stretch of
 # simulated time: every store call is a round trip over a socket, and weeks of hourly rounds take longer than on
 # SQLite. It only stops a hang: no test asserts a duration.
-POSTGRES_SETTLE_TIMEOUT = 180.0  # weeks of hourly rounds took 42 s under a loaded suite
+POSTGRES_SETTLE_TIMEOUT = 30.0
 
 
 @pytest.fixture
