@@ -400,7 +400,9 @@ def discord_contract(request: pytest.FixtureRequest) -> object:
 
 # How long SimCord waits at least, in real time, for a bot on PostgreSQL to settle after an action or a stretch of
 # simulated time: every store call is a round trip over a socket, and weeks of hourly rounds take longer than on
-# SQLite. It only stops a hang: no test asserts a duration.
+# SQLite. No test asserts a duration, but it is more than a limit: after an action, SimCord counts a bot timer due
+# within it (an ``asyncio.sleep``, a ``delete_after``) as work still to do and waits for it in real time, so a test
+# that means to reach a timer with ``advance_time`` sets it longer than ``env.settle_timeout`` (issue #14).
 POSTGRES_SETTLE_TIMEOUT = 30.0
 
 
