@@ -15,6 +15,7 @@ from bot import cards
 from bot.models import Stunt
 from bot.store import Author, FactStore, open_store
 from bot.store.cache import ChangeWatch
+from bot.store.sqlite.database import SqliteDatabase
 from tests.conftest import buttons, field, prefilled
 
 T = TypeVar("T")
@@ -117,3 +118,25 @@ async def test_a_fact_read_again_is_not_parsed_again_and_an_edit_is_read_anew(st
     entry = await store.entry(jump.ref)
     await store.update(jump.model_copy(update={"filmed": "2020"}), EDITOR, expected=entry)
     assert (await store.get("stunt:bike-cliff-jump")).filmed == "2020"
+
+
+async def test_a_fans_first_questions_need_no_database_thread(bot, fan, channel):
+    """Once the films and the search vocabulary are read (again only after a change), a fan's commands read small,
+    indexed rows on the event loop (``Database.now``), so none waits for the database thread: here they are
+    answered with that thread gone."""
+    store = bot.store
+    if not isinstance(store.db, SqliteDatabase):
+        pytest.skip("PostgreSQL's reads are on the event loop already (asyncpg)")
+    assert not (await fan.slash(channel, "search", query="bike jump")).ephemeral  # films and vocabulary
+    await store.db.connection.close()  # aiosqlite's reader and its thread
+    asked = [
+        ("search", {"query": "how many times did Tom Cruise do the cliff jump"}),
+        ("search", {"query": "where was the burj climb filmed"}),
+        ("stunt", {"name": "halo"}),
+        ("location", {"name": "burj"}),
+        ("bts", {"topic": "vault"}),
+        ("release", {"film": "Fallout"}),
+    ]
+    for command, options in asked:
+        answer = await fan.slash(channel, command, **options)
+        assert not answer.ephemeral, (command, options, answer.response.content)

@@ -6,6 +6,7 @@ typed word as a word prefix, then (typos corrected against the vocabulary of the
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import overload
@@ -34,7 +35,26 @@ class Vocabulary:
 
     counts: dict[str, int]
     typos: TypoIndex
+    words: list[str] = field(default_factory=list)  # the words of ``counts`` in order, for prefixes
     corrections: dict[str, str] = field(default_factory=dict)
+
+    def facts_read(self, match: Match, enough: int) -> int:
+        """How many facts' entries the index reads at most for ``match``: each word's facts, a prefix's words'
+        facts, a phrase's rarest word's. Counted only until it is past ``enough``; a word too short to be counted
+        is taken as past it."""
+        read = 0
+        for term in (term for group in match.groups for term in group):
+            if len(term.text) < 3:
+                return enough + 1
+            if term.prefix:
+                at = bisect.bisect_left(self.words, term.text)
+                while read <= enough and at < len(self.words) and self.words[at].startswith(term.text):
+                    read, at = read + self.counts[self.words[at]], at + 1
+            else:
+                read += min(self.counts.get(word, 0) for word in term.text.split())
+            if read > enough:
+                break
+        return read
 
     def correct(self, word: str) -> str:
         """The nearest known word to an unknown one of five letters or more: one typo in a short word, two in a
@@ -124,7 +144,7 @@ class Names(Facts):
     async def _read_vocabulary(self) -> Vocabulary:
         counts = await self.index.vocabulary(self.db)
         self._typos.add(counts)
-        return Vocabulary(counts, self._typos)
+        return Vocabulary(counts, self._typos, sorted(counts))
 
     async def corrected(self, words: list[str]) -> list[str]:
         """Each unknown word replaced by the nearest known one (``Vocabulary.correct``); a word corrected before
