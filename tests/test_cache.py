@@ -140,3 +140,12 @@ async def test_a_fans_first_questions_need_no_database_thread(bot, fan, channel)
     for command, options in asked:
         answer = await fan.slash(channel, command, **options)
         assert not answer.ephemeral, (command, options, answer.response.content)
+
+
+async def test_the_typo_index_is_built_by_the_first_correction_not_by_reading_the_vocabulary(stores):
+    """The try-out's one command (a known word) builds no deletion index; the first typo does, and is corrected."""
+    store, _ = stores
+    assert (await store.find(Stunt, "motorbike")).fact.key == "bike-cliff-jump"
+    assert not (await store.vocabulary()).indexed
+    assert (await store.find(Stunt, "motorbkie jump")).fact.key == "bike-cliff-jump"
+    assert (await store.vocabulary()).indexed
