@@ -12,8 +12,9 @@ after the answer. The ratio of the mean latencies is the bot's end-to-end cost a
 
 ``--stages`` also splits the bot's time per stage (``Stages``): finding the fact, reading what its card links to,
 rendering, sending the answer (discord.py's JSON and HTTP into SimCord), and the rest (receiving and dispatching
-the interaction: discord.py, SimCord). The timers wrap the bot's functions from here, so the bot itself carries
-none.
+the interaction: discord.py, SimCord), and counts the trips to aiosqlite's threads per call (each waits for the
+thread, and under SimCord for the interpreter's lock behind every other thread of this process). The timers wrap
+the bot's functions from here, so the bot itself carries none.
 
 ``--wire`` measures over real sockets instead (``wire.py``'s processes and fake Discord): ``mi-bot run`` and the
 bare bot each in their own process, the same commands one after another, alternating blocks between the bots.
@@ -40,6 +41,7 @@ from pathlib import Path
 from statistics import mean
 from typing import Any, TypeVar
 
+import aiosqlite
 import discord
 import simcord
 from common import summary, table, verdict, write_results
@@ -174,9 +176,11 @@ class Stages:
     def __init__(self) -> None:
         self.local = threading.local()
         self.totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.hand_offs: dict[str, int] = defaultdict(int)  # trips to aiosqlite's threads, per bot
 
     def reset(self) -> None:
         self.totals.clear()
+        self.hand_offs.clear()
 
     def _switch(self, stage: str | None) -> None:
         """Enter ``stage`` (None: leave the current one), charging the time since the last switch to the stage
@@ -219,6 +223,14 @@ class Stages:
         """Wrap the store's look-ups (on this one store) and the stages' functions, wherever they were imported."""
         for name in self.STORE:
             setattr(store, name, self.timed("look-up", getattr(store, name)))
+        hand_off = aiosqlite.Connection._execute  # every statement, fetch and close goes through it
+
+        @functools.wraps(hand_off)
+        async def counted(connection: aiosqlite.Connection, *args: Any, **kwargs: Any) -> Any:
+            self.hand_offs[threading.current_thread().name] += 1
+            return await hand_off(connection, *args, **kwargs)
+
+        aiosqlite.Connection._execute = counted  # type: ignore[method-assign]
         for stage, owner, names in self.FUNCTIONS:
             for name in names:
                 original = getattr(owner, name)
@@ -237,8 +249,10 @@ class Stages:
             per_call = {stage: self.totals[side][stage] / calls / 1e6 for stage in self.NAMES}
             per_call["the rest (receive, dispatch)"] = max(0.0, mean(samples or [0]) / 1e6 - sum(per_call.values()))
             results[side] = {stage: round(ms, 3) for stage, ms in per_call.items()}
-            rows.append([side, *(round(ms, 3) for ms in per_call.values()), round(mean(samples or [0]) / 1e6, 3)])
-        headers = ["bot", *self.NAMES, "the rest (receive, dispatch)", "mean latency"]
+            results[side]["hand-offs per call"] = round(self.hand_offs[side] / calls, 3)
+            rows.append([side, *(round(ms, 3) for ms in per_call.values()), round(mean(samples or [0]) / 1e6, 3),
+                         round(self.hand_offs[side] / calls, 3)])  # fmt: skip
+        headers = ["bot", *self.NAMES, "the rest (receive, dispatch)", "mean latency", "hand-offs per call"]
         print("\nmilliseconds per call, by stage\n" + table(headers, rows))
         return results
 
