@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import gc
 import inspect
 import logging
 import random
@@ -177,10 +178,22 @@ class Stages:
         self.local = threading.local()
         self.totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.hand_offs: dict[str, int] = defaultdict(int)  # trips to aiosqlite's threads, per bot
+        self.collections: dict[str, list[int]] = defaultdict(list)  # the cyclic collector's pauses, by thread
+        self._collecting = 0
+        gc.callbacks.append(self._collector)
+
+    def _collector(self, phase: str, info: dict[str, int]) -> None:
+        """Time each run of the cyclic garbage collector (it stops every thread of this process), charged to the
+        thread whose allocation set it off."""
+        if phase == "start":
+            self._collecting = time.perf_counter_ns()
+        elif self._collecting:
+            self.collections[threading.current_thread().name].append(time.perf_counter_ns() - self._collecting)
 
     def reset(self) -> None:
         self.totals.clear()
         self.hand_offs.clear()
+        self.collections.clear()
 
     def _switch(self, stage: str | None) -> None:
         """Enter ``stage`` (None: leave the current one), charging the time since the last switch to the stage
@@ -254,6 +267,11 @@ class Stages:
                          round(self.hand_offs[side] / calls, 3)])  # fmt: skip
         headers = ["bot", *self.NAMES, "the rest (receive, dispatch)", "mean latency", "hand-offs per call"]
         print("\nmilliseconds per call, by stage\n" + table(headers, rows))
+        pauses = [[thread, len(ns), round(sum(ns) / 1e6, 1), round(max(ns) / 1e6, 1)]
+                  for thread, ns in sorted(self.collections.items())]  # fmt: skip
+        results["garbage collections"] = {t: {"runs": n, "ms": ms, "longest_ms": top} for t, n, ms, top in pauses}
+        print("\ngarbage collections while measuring, by the thread that set them off\n"
+              + table(["thread", "runs", "ms in all", "longest ms"], pauses))  # fmt: skip
         return results
 
 

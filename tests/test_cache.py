@@ -5,6 +5,7 @@ in the very next command."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import TypeVar
@@ -149,3 +150,10 @@ async def test_the_typo_index_is_built_by_the_first_correction_not_by_reading_th
     assert not (await store.vocabulary()).indexed
     assert (await store.find(Stunt, "motorbkie jump")).fact.key == "bike-cliff-jump"
     assert (await store.vocabulary()).indexed
+
+
+async def test_what_start_up_built_is_out_of_the_collectors_sight_until_the_bot_closes(bot):
+    """A full cyclic collection holds up every command: while the bot runs, it skips start-up's objects."""
+    assert gc.get_freeze_count() > 10_000
+    await bot.close()
+    assert gc.get_freeze_count() == 0
