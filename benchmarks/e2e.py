@@ -12,9 +12,10 @@ after the answer. The ratio of the mean latencies is the bot's end-to-end cost a
 
 ``--stages`` also splits the bot's time per stage (``Stages``): finding the fact, reading what its card links to,
 rendering, sending the answer (discord.py's JSON and HTTP into SimCord), and the rest (receiving and dispatching
-the interaction: discord.py, SimCord), and counts the trips to aiosqlite's threads per call (each waits for the
-thread, and under SimCord for the interpreter's lock behind every other thread of this process). The timers wrap
-the bot's functions from here, so the bot itself carries none.
+the interaction: discord.py, SimCord); it counts the trips to aiosqlite's threads per call, and times the cyclic
+garbage collector's runs by the thread that set them off (a run stops every thread of this process, so one set
+off by either bot lands in whichever call is running). The timers wrap the bot's functions from here, so the bot
+itself carries none.
 
 ``--wire`` measures over real sockets instead (``wire.py``'s processes and fake Discord): ``mi-bot run`` and the
 bare bot each in their own process, the same commands one after another, alternating blocks between the bots.
@@ -383,6 +384,10 @@ def in_process(calls_per_bot: int, block: int, stages: Stages | None) -> dict[st
         bot = Side("bot", create_bot(config))
         calls = mix(calls_per_bot + block, bot.commands(), rng)
         base = Side("baseline", BaselineBot(*bot.run(bot.sample_answers())))
+        # The bot freezes what its start-up built out of the cyclic collector's sight (``FanBot.setup_hook``), as it
+        # does in a process of its own; here the baseline's start-up came after, so freeze again: both bots' and
+        # SimCord's start-up alike, and the collector's pauses fall on both for what each run makes.
+        gc.freeze()
         print(f"commands: {', '.join(sorted(bot.commands() & base.commands()))}", flush=True)
         if stages:
             stages.install(bot.env.bot.store)  # type: ignore[attr-defined]
