@@ -12,8 +12,10 @@ after the answer. The ratio of the mean latencies is the bot's end-to-end cost a
 
 ``--stages`` also splits the bot's time per stage (``Stages``): finding the fact, reading what its card links to,
 rendering, sending the answer (discord.py's JSON and HTTP into SimCord), and the rest (receiving and dispatching
-the interaction: discord.py, SimCord). The timers wrap the bot's functions from here, so the bot itself carries
-none.
+the interaction: discord.py, SimCord); it counts the trips to aiosqlite's threads per call, and times the cyclic
+garbage collector's runs by the thread that set them off (a run stops every thread of this process, so one set
+off by either bot lands in whichever call is running). The timers wrap the bot's functions from here, so the bot
+itself carries none.
 
 ``--wire`` measures over real sockets instead (``wire.py``'s processes and fake Discord): ``mi-bot run`` and the
 bare bot each in their own process, the same commands one after another, alternating blocks between the bots.
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import gc
 import inspect
 import logging
 import random
@@ -40,6 +43,7 @@ from pathlib import Path
 from statistics import mean
 from typing import Any, TypeVar
 
+import aiosqlite
 import discord
 import simcord
 from common import summary, table, verdict, write_results
@@ -174,9 +178,23 @@ class Stages:
     def __init__(self) -> None:
         self.local = threading.local()
         self.totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.hand_offs: dict[str, int] = defaultdict(int)  # trips to aiosqlite's threads, per bot
+        self.collections: dict[str, list[int]] = defaultdict(list)  # the cyclic collector's pauses, by thread
+        self._collecting = 0
+        gc.callbacks.append(self._collector)
+
+    def _collector(self, phase: str, info: dict[str, int]) -> None:
+        """Time each run of the cyclic garbage collector (it stops every thread of this process), charged to the
+        thread whose allocation set it off."""
+        if phase == "start":
+            self._collecting = time.perf_counter_ns()
+        elif self._collecting:
+            self.collections[threading.current_thread().name].append(time.perf_counter_ns() - self._collecting)
 
     def reset(self) -> None:
         self.totals.clear()
+        self.hand_offs.clear()
+        self.collections.clear()
 
     def _switch(self, stage: str | None) -> None:
         """Enter ``stage`` (None: leave the current one), charging the time since the last switch to the stage
@@ -219,6 +237,14 @@ class Stages:
         """Wrap the store's look-ups (on this one store) and the stages' functions, wherever they were imported."""
         for name in self.STORE:
             setattr(store, name, self.timed("look-up", getattr(store, name)))
+        hand_off = aiosqlite.Connection._execute  # every statement, fetch and close goes through it
+
+        @functools.wraps(hand_off)
+        async def counted(connection: aiosqlite.Connection, *args: Any, **kwargs: Any) -> Any:
+            self.hand_offs[threading.current_thread().name] += 1
+            return await hand_off(connection, *args, **kwargs)
+
+        aiosqlite.Connection._execute = counted  # type: ignore[method-assign]
         for stage, owner, names in self.FUNCTIONS:
             for name in names:
                 original = getattr(owner, name)
@@ -237,9 +263,16 @@ class Stages:
             per_call = {stage: self.totals[side][stage] / calls / 1e6 for stage in self.NAMES}
             per_call["the rest (receive, dispatch)"] = max(0.0, mean(samples or [0]) / 1e6 - sum(per_call.values()))
             results[side] = {stage: round(ms, 3) for stage, ms in per_call.items()}
-            rows.append([side, *(round(ms, 3) for ms in per_call.values()), round(mean(samples or [0]) / 1e6, 3)])
-        headers = ["bot", *self.NAMES, "the rest (receive, dispatch)", "mean latency"]
+            results[side]["hand-offs per call"] = round(self.hand_offs[side] / calls, 3)
+            rows.append([side, *(round(ms, 3) for ms in per_call.values()), round(mean(samples or [0]) / 1e6, 3),
+                         round(self.hand_offs[side] / calls, 3)])  # fmt: skip
+        headers = ["bot", *self.NAMES, "the rest (receive, dispatch)", "mean latency", "hand-offs per call"]
         print("\nmilliseconds per call, by stage\n" + table(headers, rows))
+        pauses = [[thread, len(ns), round(sum(ns) / 1e6, 1), round(max(ns) / 1e6, 1)]
+                  for thread, ns in sorted(self.collections.items())]  # fmt: skip
+        results["garbage collections"] = {t: {"runs": n, "ms": ms, "longest_ms": top} for t, n, ms, top in pauses}
+        print("\ngarbage collections while measuring, by the thread that set them off\n"
+              + table(["thread", "runs", "ms in all", "longest ms"], pauses))  # fmt: skip
         return results
 
 
@@ -351,6 +384,10 @@ def in_process(calls_per_bot: int, block: int, stages: Stages | None) -> dict[st
         bot = Side("bot", create_bot(config))
         calls = mix(calls_per_bot + block, bot.commands(), rng)
         base = Side("baseline", BaselineBot(*bot.run(bot.sample_answers())))
+        # The bot freezes what its start-up built out of the cyclic collector's sight (``FanBot.setup_hook``), as it
+        # does in a process of its own; here the baseline's start-up came after, so freeze again: both bots' and
+        # SimCord's start-up alike, and the collector's pauses fall on both for what each run makes.
+        gc.freeze()
         print(f"commands: {', '.join(sorted(bot.commands() & base.commands()))}", flush=True)
         if stages:
             stages.install(bot.env.bot.store)  # type: ignore[attr-defined]

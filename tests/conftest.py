@@ -341,6 +341,7 @@ def simcord_bot(config: Config, bots: list[FanBot]) -> FanBot:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """A failed test keeps its bot alive through the traceback; stop any database thread still running,
     so that a failure ends the run instead of hanging it. Then stop the throwaway PostgreSQL server, if any."""
+    gc.unfreeze()  # a running bot keeps its start-up frozen (``FanBot.setup_hook``), and get_objects skips that
     for leftover in gc.get_objects():
         if isinstance(leftover, aiosqlite.Connection) and leftover._running:
             leftover.stop()

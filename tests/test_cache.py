@@ -5,6 +5,7 @@ in the very next command."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import TypeVar
@@ -15,6 +16,7 @@ from bot import cards
 from bot.models import Stunt
 from bot.store import Author, FactStore, open_store
 from bot.store.cache import ChangeWatch
+from bot.store.sqlite.database import SqliteDatabase
 from tests.conftest import buttons, field, prefilled
 
 T = TypeVar("T")
@@ -117,3 +119,41 @@ async def test_a_fact_read_again_is_not_parsed_again_and_an_edit_is_read_anew(st
     entry = await store.entry(jump.ref)
     await store.update(jump.model_copy(update={"filmed": "2020"}), EDITOR, expected=entry)
     assert (await store.get("stunt:bike-cliff-jump")).filmed == "2020"
+
+
+async def test_a_fans_first_questions_need_no_database_thread(bot, fan, channel):
+    """Once the films and the search vocabulary are read (again only after a change), a fan's commands read small,
+    indexed rows on the event loop (``Database.now``), so none waits for the database thread: here they are
+    answered with that thread gone."""
+    store = bot.store
+    if not isinstance(store.db, SqliteDatabase):
+        pytest.skip("PostgreSQL's reads are on the event loop already (asyncpg)")
+    assert not (await fan.slash(channel, "search", query="bike jump")).ephemeral  # films and vocabulary
+    await store.db.connection.close()  # aiosqlite's reader and its thread
+    asked = [
+        ("search", {"query": "how many times did Tom Cruise do the cliff jump"}),
+        ("search", {"query": "where was the burj climb filmed"}),
+        ("stunt", {"name": "halo"}),
+        ("location", {"name": "burj"}),
+        ("bts", {"topic": "vault"}),
+        ("release", {"film": "Fallout"}),
+    ]
+    for command, options in asked:
+        answer = await fan.slash(channel, command, **options)
+        assert not answer.ephemeral, (command, options, answer.response.content)
+
+
+async def test_the_typo_index_is_built_by_the_first_correction_not_by_reading_the_vocabulary(stores):
+    """The try-out's one command (a known word) builds no deletion index; the first typo does, and is corrected."""
+    store, _ = stores
+    assert (await store.find(Stunt, "motorbike")).fact.key == "bike-cliff-jump"
+    assert not (await store.vocabulary()).indexed
+    assert (await store.find(Stunt, "motorbkie jump")).fact.key == "bike-cliff-jump"
+    assert (await store.vocabulary()).indexed
+
+
+async def test_what_start_up_built_is_out_of_the_collectors_sight_until_the_bot_closes(bot):
+    """A full cyclic collection holds up every command: while the bot runs, it skips start-up's objects."""
+    assert gc.get_freeze_count() > 10_000
+    await bot.close()
+    assert gc.get_freeze_count() == 0

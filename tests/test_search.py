@@ -10,6 +10,9 @@ import pytest
 from bot.app import create_bot
 from bot.models import KINDS, Key
 from bot.store import open_store
+from bot.store.db import Match, Term
+from bot.store.names import Vocabulary
+from bot.store.typos import TypoIndex
 from bot.ui import OpenMatch
 from tests.conftest import buttons
 
@@ -161,3 +164,14 @@ async def test_nothing_found_is_ephemeral(fan, channel):
     assert result.ephemeral
     assert result.response.content == "I don't have that yet: “zzqx wvvk”."
     assert channel.last_message is None
+
+
+def test_the_facts_a_ranking_reads_are_counted_from_the_vocabulary_up_to_enough():
+    """What decides whether ``/search`` ranks on the event loop: each word's facts, a prefix's words' facts, a
+    phrase's rarest word's; a word too short to be counted is taken as too many."""
+    counts = {"train": 3, "trains": 2, "tom": 900, "united": 40, "kingdom": 7}
+    vocabulary = Vocabulary(counts, TypoIndex(), sorted(counts))
+    assert vocabulary.facts_read(Match(((Term("train"), Term("trai", prefix=True)),)), 100) == 8
+    assert vocabulary.facts_read(Match(((Term("united kingdom"),), (Term("nowhere"),))), 100) == 7
+    assert vocabulary.facts_read(Match(((Term("to", prefix=True),),)), 100) > 100  # counted only past enough
+    assert vocabulary.facts_read(Match(((Term("uk"),),)), 100) > 100

@@ -68,7 +68,7 @@ class Facts(Core):
         if film:
             sql += " AND film = ?"
             params.append(film)
-        if keys is not None:  # as many rows as keys: a small read
+        if keys is not None:
             sql += f" AND key IN ({marks(keys)})"
             params += keys
         if places is not None:
@@ -78,7 +78,10 @@ class Facts(Core):
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        read = self.db.fetch if keys is None else self.db.now.fetch
+        # As many rows as keys, or live facts by index up to a limit or of one film (tens): a small read. A whole
+        # kind, a country's places or removed facts (no index by kind) grow with the data.
+        small = keys is not None or (places is None and not deleted and (limit is not None or film is not None))
+        read = self.db.now.fetch if small else self.db.fetch
         return [fact_as(kind, doc) for (doc,) in await read(sql, params)]
 
     async def places(self, what: Sequence[Place], text: str = "") -> list[str]:

@@ -16,6 +16,9 @@ from bot.text import PLACE_ABBREVIATIONS, contains_phrase, fold, intent, longest
 
 COMMON_FACTS = 1000  # a search word in more facts than this only ranks the facts that a rarer word found
 RANKED = 60  # matches read from the index, best first, before re-weighting
+# Ranking that reads at most this many facts' entries is a small read (``Database.now``: on the event loop, about a
+# millisecond); the ranking of more, which grows with the data, stays off the loop.
+RANKED_ON_THE_LOOP = 500
 
 
 def match_forms(term: str, known: Container[str]) -> list[Term]:
@@ -68,8 +71,10 @@ class Search(Names):
         terms = with_units(list(fixed.values()))
         if not terms:
             return []
-        counts = (await self.vocabulary()).counts
-        rows = await self.index.ranked(self.db, text_match(terms, counts, COMMON_FACTS), RANKED)
+        vocabulary = await self.vocabulary()
+        match = text_match(terms, vocabulary.counts, COMMON_FACTS)
+        small = vocabulary.facts_read(match, RANKED_ON_THE_LOOP) <= RANKED_ON_THE_LOOP
+        rows = await self.index.ranked(self.db.now if small else self.db, match, RANKED)
         films = await self.films()
         films_named = longest_names(text, await self.folded_film_names())
         relevance: dict[str, float] = {}
