@@ -52,6 +52,7 @@ from rapidfuzz.distance import OSA
 from bot.cards import answer, card_for
 from bot.errors import NotFound, NotKnown
 from bot.models import FACT_TYPES, KINDS, Fact, Film, Location, Release, Stunt, Video
+from bot.render import PAGE_SIZE
 from bot.store import Author, FactStore, open_store
 from bot.store.names import Vocabulary
 from bot.text import PLACE_ABBREVIATIONS, fold, place_matches
@@ -364,8 +365,10 @@ class Paths:
 
     # --- /locations country: and /stunts film:
     async def locations_in(self, q: Query) -> list[str]:
+        """What the list shows first: how many places, and the first page of them."""
         countries = await self.store.places(["country"], q.text)
-        return [p.country for p in await self.store.facts(Location, places=countries)][:1]
+        await self.store.count(Location, places=countries)
+        return [p.country for p in await self.store.facts(Location, places=countries, limit=PAGE_SIZE)][:1]
 
     async def locations_in_before(self, q: Query) -> list[str]:
         return [p.country for p in await self.whole_kind(Location) if place_matches(p.country, q.text)][:1]
