@@ -21,6 +21,7 @@ words and plain-language questions, so each has a known right answer; ``hit`` is
     python benchmarks/store.py                 # every size (the 100k database is built once, ~2 min)
     python benchmarks/store.py --sizes 0 1000  # 0 = the shipped pack
     python benchmarks/store.py --postgresql --sizes 0 1000 10000   # the same on PostgreSQL, beside SQLite
+    python benchmarks/store.py --sizes 1000000  # the store alone (--no-baselines-from): baselines take hours there
 
 With ``--postgresql`` (a server's URL, or none to start a throwaway server as the tests do) each size is also
 seeded into a new PostgreSQL database, timed, and the store's operations measured there (the baselines are
