@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot import render
 from bot.models import BoxOffice, Fact, Film, Location, Release, ReleaseType, Stunt
@@ -180,14 +180,31 @@ def film_names(films: Mapping[str, Film]) -> list[tuple[str, str]]:
 
     Made once per films mapping (the store's is cached until the facts change), not once per question: at
     100,000 facts folding 2,000 films' names took most of the time of answering a question."""
+    return _made(films).names
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A films mapping's names (``film_names``), and those of more than eight letters, the ones a typo in a
+    question may still match, as the keys and the names that rapidfuzz compares with the question in one call."""
+
+    films: Mapping[str, Film]
+    names: list[tuple[str, str]]
+    long_keys: list[str]
+    long_names: list[str]
+
+
+def _made(films: Mapping[str, Film]) -> _Named:
     made = _FILM_NAMES.get(id(films))
-    if made is None or made[0] is not films:
+    if made is None or made.films is not films:
         _FILM_NAMES.clear()
-        made = _FILM_NAMES[id(films)] = (films, _names_of(films))
-    return made[1]
+        names = _names_of(films)
+        long = [(key, name) for key, name in names if len(name) > 8]
+        made = _FILM_NAMES[id(films)] = _Named(films, names, [k for k, _ in long], [n for _, n in long])
+    return made
 
 
-_FILM_NAMES: dict[int, tuple[Mapping[str, Film], list[tuple[str, str]]]] = {}  # the last mapping asked about
+_FILM_NAMES: dict[int, _Named] = {}  # the last mapping asked about
 
 
 def _names_of(films: Mapping[str, Film]) -> list[tuple[str, str]]:
@@ -212,7 +229,9 @@ def read(question: str, films: Mapping[str, Film]) -> Ask:
     said = set(words)
     named = longest_names(text, film_names(films))
     if not named:  # a typo in a title: "the final reckonning"
-        named = {key for key, name in film_names(films) if len(name) > 8 and fuzz.partial_ratio(name, text) >= 90}
+        long = _made(films)  # compared in one call into rapidfuzz: 2,000 films' names at 100,000 facts
+        near = process.extract(text, long.long_names, scorer=fuzz.partial_ratio, score_cutoff=90, limit=None)
+        named = {long.long_keys[i] for _, _, i in near}
     film = min(named, key=lambda key: films[key].year) if len(named) == 1 else None
     old = next((t for f in films.values() for t in f.previous_titles if _says_title(text, t)), "")
     if old:

@@ -462,12 +462,16 @@ def pages(
             chunks.append([])
         chunks[-1].append(entry)
     about = f"{len(entries)} in all" if footer is None else footer
-    embeds = []
-    for number, chunk in enumerate(chunks, 1):
-        embed = _embed(kind, title, gap.join(chunk) or "Nothing here yet.")
-        embed.set_footer(text=clip(f"Page {number}/{len(chunks)} · {about}", FOOTER_MAX))
-        embeds.append(embed)
-    return embeds
+    return [page(kind, title, chunk, (number, len(chunks)), about, gap=gap) for number, chunk in enumerate(chunks, 1)]
+
+
+def page(
+    kind: str, title: str, entries: Sequence[str], number: tuple[int, int], about: str, *, gap: str = "\n"
+) -> discord.Embed:
+    """One page of a list: its entries, and a footer saying which page of how many (``number``), then ``about``."""
+    embed = _embed(kind, title, gap.join(clip(entry, PAGE_CHARS) for entry in entries) or "Nothing here yet.")
+    embed.set_footer(text=clip(f"Page {number[0]}/{number[1]} · {about}", FOOTER_MAX))
+    return embed
 
 
 def stunt_line(stunt: Stunt, films: dict[str, Film]) -> str:

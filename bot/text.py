@@ -159,7 +159,8 @@ def body_text(fact: Fact) -> str:
 def longest_names(text: str, names: Iterable[tuple[str, str]]) -> set[str]:
     """Which of ``(key, folded name)`` occur in ``text``; a name inside a longer matching name does not count
     ("dead reckoning" inside "dead reckoning part two")."""
-    found = [(key, name) for key, name in names if contains_phrase(text, name)]
+    padded = f" {text} "  # contains_phrase, with the text padded once for every name
+    found = [(key, name) for key, name in names if name and f" {name} " in padded]
     return {
         key
         for key, name in found

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, ClassVar, TypeVar
 
 import discord
 from discord import app_commands
@@ -18,7 +18,10 @@ from bot.errors import NotAllowed
 from bot.models import Fact, Film
 from bot.store import FactStore
 
+F = TypeVar("F", bound=Fact)
+
 MATCH_BUTTONS_MAX = limits.BUTTONS_PER_ROW  # the other matches of a question fill one row
+PageReader = Callable[[int], Awaitable[discord.Embed]]  # a list's page by its index, read when it is shown
 
 
 async def send_card(
@@ -72,28 +75,30 @@ class ExpiringView(discord.ui.View):
 
 
 class Paginator(ExpiringView):
-    """First / previous / counter / next / last. Only the person who asked may turn pages; the buttons
-    are disabled at the ends and removed when the view times out."""
+    """First / previous / counter / next / last over ``count`` pages, each read when it is turned to (a long list
+    reads only what it shows). Only the person who asked may turn pages; the buttons are disabled at the ends and
+    removed when the view times out."""
 
     refusal = "Only the person who asked can turn these pages. Run the command yourself to browse."
 
-    def __init__(self, asked: discord.Interaction[FanBot], pages: Sequence[discord.Embed]) -> None:
+    def __init__(self, asked: discord.Interaction[FanBot], count: int, read: PageReader) -> None:
         super().__init__(asked)
-        self.pages = list(pages)
+        self.count = count
+        self.read = read
         self.index = 0
         self._update_buttons()
 
     def _update_buttons(self) -> None:
         """Not ``_refresh``: discord.py calls that of a view when its message is edited."""
-        last = len(self.pages) - 1
+        last = self.count - 1
         self.first.disabled = self.previous.disabled = self.index == 0
         self.next.disabled = self.last.disabled = self.index == last
-        self.counter.label = f"{self.index + 1}/{len(self.pages)}"
+        self.counter.label = f"{self.index + 1}/{self.count}"
 
     async def _show(self, interaction: discord.Interaction[FanBot], index: int) -> None:
-        self.index = max(0, min(index, len(self.pages) - 1))
+        self.index = max(0, min(index, self.count - 1))
         self._update_buttons()
-        await interaction.response.edit_message(embed=self.pages[self.index], view=self)
+        await interaction.response.edit_message(embed=await self.read(self.index), view=self)
 
     @discord.ui.button(label="First", emoji="⏮", style=discord.ButtonStyle.secondary)
     async def first(self, interaction: discord.Interaction[FanBot], _: discord.ui.Button[Paginator]) -> None:
@@ -113,19 +118,55 @@ class Paginator(ExpiringView):
 
     @discord.ui.button(label="Last", emoji="⏭", style=discord.ButtonStyle.secondary)
     async def last(self, interaction: discord.Interaction[FanBot], _: discord.ui.Button[Paginator]) -> None:
-        await self._show(interaction, len(self.pages) - 1)
+        await self._show(interaction, self.count - 1)
 
 
 async def send_pages(
     interaction: discord.Interaction[FanBot], pages: Sequence[discord.Embed], *, ephemeral: bool = False
 ) -> None:
     """One page is sent as it is; more get a Paginator."""
-    if len(pages) == 1:
-        await interaction.response.send_message(embed=pages[0], ephemeral=ephemeral)
+
+    async def read(index: int) -> discord.Embed:
+        return pages[index]
+
+    await send_book(interaction, len(pages), read, ephemeral=ephemeral)
+
+
+async def send_book(
+    interaction: discord.Interaction[FanBot], count: int, read: PageReader, *, ephemeral: bool = False
+) -> None:
+    """A list of ``count`` pages, each read by ``read`` when it is shown: one page is sent as it is, more get a
+    Paginator."""
+    first = await read(0)
+    if count == 1:
+        await interaction.response.send_message(embed=first, ephemeral=ephemeral)
         return
-    view = Paginator(interaction, pages)
-    await interaction.response.send_message(embed=pages[0], view=view, ephemeral=ephemeral)
+    view = Paginator(interaction, count, read)
+    await interaction.response.send_message(embed=first, view=view, ephemeral=ephemeral)
     view.message = await interaction.original_response()
+
+
+async def send_facts(
+    interaction: discord.Interaction[FanBot],
+    kind: type[F],
+    title: str,
+    line: Callable[[F], str],
+    *,
+    film: str | None = None,
+    places: Sequence[str] | None = None,
+) -> None:
+    """A kind's facts (of one film, in these places) as a list page by page, each page read from the store when it
+    is turned to: a list of thousands costs a count and one page."""
+    store = fan_bot(interaction.client).store
+    total = await store.count(kind, film=film, places=places)
+    count = max(1, -(-total // render.PAGE_SIZE))
+
+    async def read(index: int) -> discord.Embed:
+        at = index * render.PAGE_SIZE
+        facts = await store.facts(kind, film=film, places=places, limit=render.PAGE_SIZE, offset=at)
+        return render.page(kind.kind, title, [line(fact) for fact in facts], (index + 1, count), f"{total} in all")
+
+    await send_book(interaction, count, read)
 
 
 class OpenMatch(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -49,11 +51,10 @@ class Locations(commands.Cog):
             raise NotFound(
                 "country with filming locations", country or "", closest(country or "", await store.places(["country"]))
             )
-        places = await store.facts(Location, places=countries)
-        title = f"Filming locations in {', '.join(dict.fromkeys(p.country for p in places))}" if country else None
+        title = f"Filming locations in {', '.join(countries)}" if countries else "Every filming location"
         films = await store.films()
-        lines = [render.location_line(p, films) for p in places]
-        await ui.send_pages(interaction, render.pages("location", title or "Every filming location", lines))
+        line = functools.partial(render.location_line, films=films)
+        await ui.send_facts(interaction, Location, title, line, places=countries)
 
     @locations.autocomplete("country")
     async def countries(self, interaction: discord.Interaction[FanBot], current: str) -> list[app_commands.Choice[str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -44,10 +46,9 @@ class Stunts(commands.Cog):
         """List every stunt, page by page."""
         films = await self.bot.store.films()
         chosen = (await self.bot.store.find(Film, film)).fact if film else None
-        stunts = await self.bot.store.facts(Stunt, film=chosen.key if chosen else None)
         title = f"Stunts of {chosen.title}" if chosen else "Every stunt"
-        lines = [render.stunt_line(s, films) for s in stunts]
-        await ui.send_pages(interaction, render.pages("stunt", title, lines))
+        line = functools.partial(render.stunt_line, films=films)
+        await ui.send_facts(interaction, Stunt, title, line, film=chosen.key if chosen else None)
 
 
 async def setup(bot: FanBot) -> None:

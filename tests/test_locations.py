@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.models import Location
+from bot.store import Author
 from tests.conftest import buttons, field
 
 
@@ -92,6 +93,31 @@ async def test_locations_filtered_by_country(fan, channel, store, country, count
     names = [line.split("**")[1] for line in page.description.splitlines()]
     assert page.footer.text.endswith(f"· {len(expected)} in all")
     assert names == expected[: len(names)] and len(names) == min(len(expected), 8)
+
+
+async def test_a_long_list_by_country_shows_each_page_as_the_store_holds_it_when_turned(fan, channel, store):
+    """A country of many places: its list counts them, and reads a page when the fan turns to it (so a place removed
+    meanwhile is gone from the page, where a list built whole at the start would still show it)."""
+    helset = await store.get("location:helsetkopen")
+    for i in range(30):
+        fjord = helset.model_copy(update={"key": f"fjord-{i}", "name": f"Fjord number {i}", "aliases": []})
+        await store.add(fjord, Author(1, "test"))
+    norway = [p.name for p in await store.facts(Location, places=["Norway"])]
+    result = await fan.slash(channel, "locations", country="norway")
+    pages = -(-len(norway) // 8)
+    assert result.response.embeds[0].title == "📍 Filming locations in Norway"
+    assert result.response.embeds[0].footer.text == f"Page 1/{pages} · {len(norway)} in all"
+    shown = []
+    for number in range(1, pages + 1):
+        page = result.response.embeds[0]
+        assert page.footer.text.startswith(f"Page {number}/{pages}")
+        shown += [line.split("**")[1] for line in page.description.splitlines()]
+        if number < pages:
+            await fan.click(result.response, label="Next")
+    assert shown == norway
+    await store.remove("location:fjord-1", Author(1, "test"))
+    await fan.click(result.response, label="First")
+    assert "**Fjord number 1**" not in result.response.embeds[0].description
 
 
 async def test_a_country_without_locations_suggests_the_ones_there_are(fan, channel):

@@ -80,6 +80,22 @@ async def test_lists_by_place_are_those_of_the_whole_kind(store):
     assert await store.facts(Location, places=["Italy"], limit=1) == [p for p in locations if p.country == "Italy"][:1]
 
 
+async def test_a_list_is_read_a_page_at_a_time_and_counted(store):
+    locations, stunts = await store.facts(Location), await store.facts(Stunt)
+    italy = [p for p in locations if p.country.startswith("Italy")]
+    pages = [await store.facts(Location, limit=3, offset=at) for at in range(0, len(locations) + 3, 3)]
+    assert [p for page in pages for p in page] == locations and pages[-1] == []
+    assert await store.facts(Location, places=["Italy", "Italy (offshore)"], limit=2, offset=1) == italy[1:3]
+    assert await store.count(Location) == len(locations)
+    assert await store.count(Location, places=["Italy", "Italy (offshore)"]) == len(italy) > 1
+    assert await store.count(Location, places=[]) == 0 and await store.count(Location, places=["Narnia"]) == 0
+    fallout = [s for s in stunts if s.film == "mi6"]
+    assert await store.count(Stunt, film="mi6") == len(fallout) > 1
+    assert await store.facts(Stunt, film="mi6", limit=1, offset=1) == fallout[1:2]
+    await store.remove("location:malta", LUTHER)
+    assert await store.count(Location) == len(locations) - 1  # removed facts are not counted
+
+
 async def test_places_follow_edits_removals_restores_and_undo(store):
     malta = await store.entry("location:malta")
     assert "Malta" in await store.places(["country"])

@@ -65,9 +65,15 @@ class FactStore(Protocol):
         places: Sequence[str] | None = None,
         deleted: bool = False,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[F]:
         """The facts of a kind, in the order they were added: of one film, with these keys, in these places (the
-        countries or regions of ``places``), the first ``limit``. Only with one of these does it stay small."""
+        countries or regions of ``places``), ``limit`` of them after the first ``offset`` (a page). Only with one
+        of these does it stay small."""
+        ...
+
+    async def count(self, kind: type[Fact], *, film: str | None = None, places: Sequence[str] | None = None) -> int:
+        """How many live facts ``facts`` finds with the same filters (the pages of a list, before reading one)."""
         ...
 
     async def places(self, what: Sequence[Place], text: str = "") -> list[str]:

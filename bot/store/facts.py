@@ -61,28 +61,28 @@ class Facts(Core):
         places: Sequence[str] | None = None,
         deleted: bool = False,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[F]:
         if (keys is not None and not keys) or (places is not None and not places):
             return []
-        sql, params = "SELECT doc FROM facts WHERE kind = ? AND deleted = ?", list[Value]([kind.kind, deleted])
-        if film:
-            sql += " AND film = ?"
-            params.append(film)
-        if keys is not None:
-            sql += f" AND key IN ({marks(keys)})"
-            params += keys
-        if places is not None:
-            sql += f" AND id IN (SELECT fact_id FROM places WHERE what IN {PLACE_SORTS} AND place IN ({marks(places)}))"
-            params += places
-        sql += " ORDER BY id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
-        # As many rows as keys, or live facts by index up to a limit or of one film (tens): a small read. A whole
-        # kind, a country's places or removed facts (no index by kind) grow with the data.
-        small = keys is not None or (places is None and not deleted and (limit is not None or film is not None))
+        where, params = _where(kind, film=film, keys=keys, places=places, deleted=deleted)
+        sql = f"SELECT doc FROM facts WHERE {where} ORDER BY id"
+        if limit is not None:  # a page: the ids by index first, so that only the page's documents are read
+            sql = f"SELECT doc FROM facts WHERE id IN (SELECT id FROM facts WHERE {where} ORDER BY id LIMIT ? OFFSET ?)"
+            sql += " ORDER BY id"
+            params += [limit, offset]
+        # As many rows as keys, or live facts by index from the first up to a limit or of one film (tens): a small
+        # read. A whole kind, a country's places, removed facts or a page far down a list grow with the data.
+        first = limit is not None and not offset
+        small = keys is not None or (places is None and not deleted and (first or film is not None))
         read = self.db.now.fetch if small else self.db.fetch
         return [fact_as(kind, doc) for (doc,) in await read(sql, params)]
+
+    async def count(self, kind: type[Fact], *, film: str | None = None, places: Sequence[str] | None = None) -> int:
+        if places is not None and not places:
+            return 0
+        where, params = _where(kind, film=film, keys=None, places=places, deleted=False)
+        return int(await scalar(self.db, f"SELECT count(*) FROM facts WHERE {where}", params))
 
     async def places(self, what: Sequence[Place], text: str = "") -> list[str]:
         found = {place for each in what for (place,) in await self.db.fetch(_PLACES_SQL, (each, each))}
@@ -160,6 +160,24 @@ class Facts(Core):
             if len(found) >= limit or len(rows) < REMOVED_PAGE:
                 return found[:limit]
             offset += REMOVED_PAGE
+
+
+def _where(
+    kind: type[Fact], *, film: str | None, keys: Sequence[str] | None, places: Sequence[str] | None, deleted: bool
+) -> tuple[str, list[Value]]:
+    """The condition (and its parameters) picking a kind's facts of one film, with these keys, in these places."""
+    # ``deleted`` as written, not a parameter, so that SQLite reads the partial index of live (or removed) facts
+    where, params = f"kind = ? AND {'' if deleted else 'NOT '}deleted", list[Value]([kind.kind])
+    if film:
+        where += " AND film = ?"
+        params.append(film)
+    if keys is not None:  # as many rows as keys: a small read
+        where += f" AND key IN ({marks(keys)})"
+        params += keys
+    if places is not None:
+        where += f" AND id IN (SELECT fact_id FROM places WHERE what IN {PLACE_SORTS} AND place IN ({marks(places)}))"
+        params += places
+    return where, params
 
 
 def _only_entry(rows: list[Row], ref: str, include_deleted: bool) -> Entry[Fact]:
