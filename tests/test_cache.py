@@ -121,13 +121,13 @@ async def test_a_fact_read_again_is_not_parsed_again_and_an_edit_is_read_anew(st
     assert (await store.get("stunt:bike-cliff-jump")).filmed == "2020"
 
 
+@pytest.mark.sqlite_only(reason="PostgreSQL has no database thread: asyncpg reads on the event loop")
 async def test_a_fans_first_questions_need_no_database_thread(bot, fan, channel):
     """Once the films and the search vocabulary are read (again only after a change), a fan's commands read small,
     indexed rows on the event loop (``Database.now``), so none waits for the database thread: here they are
     answered with that thread gone."""
     store = bot.store
-    if not isinstance(store.db, SqliteDatabase):
-        pytest.skip("PostgreSQL's reads are on the event loop already (asyncpg)")
+    assert isinstance(store.db, SqliteDatabase)
     assert not (await fan.slash(channel, "search", query="bike jump")).ephemeral  # films and vocabulary
     await store.db.connection.close()  # aiosqlite's reader and its thread
     asked = [
