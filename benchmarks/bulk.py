@@ -105,21 +105,8 @@ def exported(ref: str, into: Path) -> Path:
     return into
 
 
-async def new_postgres_database(server: str, name: str) -> str:
-    import asyncpg
-    from postgres import database_url  # tests/postgres.py
-
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    return str(database_url(server, name))
-
-
 def run(args: argparse.Namespace, server: str | None, tmp: Path) -> dict[str, Any]:
-    from common import table, verdict
+    from common import new_postgres_database, table, verdict
     from generate import cached_database
 
     trees = {"this tree": ROOT} | ({args.against: exported(args.against, tmp / "baseline")} if args.against else {})

@@ -68,3 +68,17 @@ def write_results(name: str, payload: dict[str, Any]) -> Path:
 def verdict(value: float, target: float) -> str:
     """ "met" or "MISSED" for a lower-is-better figure."""
     return "met" if value <= target else "MISSED"
+
+
+async def new_postgres_database(server: str, name: str) -> str:
+    """An empty database ``name`` on ``server`` (dropped first if a run left one); its URL."""
+    import asyncpg
+    from postgres import database_url  # tests/postgres.py
+
+    admin = await asyncpg.connect(server)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    return str(database_url(server, name))

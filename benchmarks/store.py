@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from common import summary, table, verdict, write_results
+from common import new_postgres_database, summary, table, verdict, write_results
 from generate import cached_database, seed_database, shipped_pack, synthetic_pack
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
@@ -521,17 +521,7 @@ async def shipped_database(folder: Path) -> Path:
 
 async def postgres_database(server: str, size: int) -> tuple[str, float]:
     """A new database on ``server`` seeded with the pack of ``size`` facts; its URL and the seconds seeding took."""
-    import asyncpg
-    from postgres import database_url  # tests/postgres.py
-
-    name = f"mi_bench_{size}"
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    url = database_url(server, name)
+    url = await new_postgres_database(server, f"mi_bench_{size}")
     return url, await seed_database(url, shipped_pack() if size == 0 else synthetic_pack(size))
 
 
