@@ -147,8 +147,19 @@ async def _same_country(store: FactStore, fact: Fact, places: list[Location]) ->
 
 
 async def fact_check(store: FactStore, text: str) -> list[factcheck.Verdict]:
-    """The verdicts on a message's claims, against every film, release date, stunt and filming location."""
-    facts = factcheck.Facts(
-        await store.films(), await store.facts(Release), await store.facts(Stunt), await store.facts(Location)
-    )
-    return factcheck.check(text, facts)
+    """The verdicts on a message's claims, against the facts it can be about, read by index at any size: the films,
+    the stunts it names, the releases and places of the films it names, the stunts' places, and in each country it
+    names the first places (in the order added, as ``check`` reads them) up to one of a film it does not name."""
+    films = await store.films()
+    named, countries = factcheck.named(text, films)
+    stunts = await store.named(Stunt, text)
+    releases = [release for film in sorted(named) for release in await store.facts(Release, film=film)]
+    theirs = [place for film in sorted(named) for place in await store.facts(Location, film=film)]
+    keys = {place.key for place in theirs} | {key for stunt in stunts for key in stunt.locations}
+    known = await store.places(["country"]) if countries else []
+    for country in countries:
+        there = [place for place in known if answers.country_of(place) == country]
+        first = 1 + sum(answers.country_of(place.country) == country for place in theirs)
+        keys |= {place.key for place in await store.facts(Location, places=there, limit=first)}
+    places = await store.facts(Location, keys=sorted(keys))  # in the order they were added
+    return factcheck.check(text, factcheck.Facts(films, releases, stunts, places))

@@ -45,6 +45,17 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCES.split(text) if s.strip()]
 
 
+def named(text: str, films: Mapping[str, Film]) -> tuple[set[str], set[str]]:
+    """The films (keys) and the countries a message names: ``check`` compares it with those films' releases and
+    places, and a film's filming country with the first place there of another film."""
+    names = film_names(films)
+    said = [fold(sentence) for sentence in sentences(text)]
+    return (
+        {key for sentence in said for key in longest_names(sentence, names)},
+        {country for sentence in said for country, _ in places_in(sentence)},
+    )
+
+
 def check(text: str, facts: Facts) -> list[Verdict]:
     """The verdicts on every claim of a message, in the order they are made. A sentence that names no film or
     stunt speaks of the film of the sentence before ("It comes out in June 2024")."""

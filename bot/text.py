@@ -120,6 +120,21 @@ def contains_phrase(text: str, phrase: str) -> bool:
     return bool(phrase) and f" {phrase} " in f" {text} "
 
 
+def phrases(text: str, longest: int) -> set[str]:
+    """Every run of whole words of a folded text, at most ``longest`` characters long: the names it may say, as
+    ``contains_phrase`` finds them."""
+    words = text.split()
+    found: set[str] = set()
+    for start in range(len(words)):
+        phrase = ""
+        for word in words[start:]:
+            phrase = f"{phrase} {word}".lstrip()
+            if len(phrase) > longest:
+                break
+            found.add(phrase)
+    return found
+
+
 def place_matches(place: str, query: str) -> bool:
     """A region or country matching what a fan typed: whole-word prefixes, accents and case ignored, and the
     usual abbreviations understood ("us" is the United States, not a part of "Australia")."""

@@ -18,14 +18,14 @@ import datetime as dt
 import hashlib
 import random
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.models import Film, Location, Release, Source, Stunt
+from bot.models import Fact, Film, Location, Release, Source, Stunt
 from bot.render import place_name
 from bot.text import STOP_WORDS, place_matches
 from bot.text import fold as _fold_uncached
@@ -37,6 +37,15 @@ TOPICS: dict[Topic, str] = {
     "releases": "Release dates",
     "numbers": "Stunt numbers",
     "claims": "True or not",
+}
+# The kinds of fact each topic's questions are made about (None: any topic); "which is true" asks about films too.
+SUBJECTS: dict[Topic | None, tuple[type[Fact], ...]] = {
+    "stunts": (Stunt,),
+    "locations": (Stunt, Location),
+    "releases": (Release,),
+    "numbers": (Stunt,),
+    "claims": (Stunt, Location, Film),
+    None: (Stunt, Location, Release, Film),
 }
 LETTERS = "ABCD"
 fold = lru_cache(maxsize=16384)(_fold_uncached)  # the same few hundred texts are folded again and again
@@ -67,13 +76,15 @@ class Question(BaseModel):
 
 @dataclass(frozen=True)
 class Facts:
-    """What questions are made from: the live facts, read once per question, and today (past or future tense)."""
+    """What questions are made from: the live facts (every one, or a neighbourhood of some: see ``context``), read
+    once per question, and today (past or future tense)."""
 
     films: dict[str, Film]
     stunts: list[Stunt]
     locations: list[Location]
     releases: list[Release]
     today: dt.date
+    subjects: frozenset[str] | None = None  # the refs of the facts questions are made about (None: every fact)
 
     @cached_property
     def keyed(self) -> dict[str, Stunt | Location | Release]:
@@ -87,11 +98,6 @@ class Facts:
         for release in self.releases:
             by_film.setdefault(release.film, []).append(release)
         return by_film
-
-    def era(self, film: str) -> int:
-        """A film's place in the series (installment, else year), to pick wrong options from nearby films."""
-        known = self.films.get(film)
-        return (known.installment or known.year) if known else 0
 
 
 Maker = Callable[[random.Random], "Question | None"]
@@ -372,10 +378,16 @@ def _question(
     )  # fmt: skip
 
 
-def _near_films(facts: Facts, film: str) -> list[Film]:
+def _era(films: Mapping[str, Film], film: str) -> int:
+    """A film's place in the series (installment, else year), to pick wrong options from nearby films."""
+    known = films.get(film)
+    return (known.installment or known.year) if known else 0
+
+
+def _near_films(films: Mapping[str, Film], film: str) -> list[Film]:
     """The other films, nearest in the series first."""
-    era = facts.era(film)
-    return sorted((f for f in facts.films.values() if f.key != film), key=lambda f: abs(facts.era(f.key) - era))
+    era = _era(films, film)
+    return sorted((f for f in films.values() if f.key != film), key=lambda f: abs(_era(films, f.key) - era))
 
 
 def _stunt_film(facts: Facts, stunt: Stunt) -> Maker:
@@ -384,7 +396,7 @@ def _stunt_film(facts: Facts, stunt: Stunt) -> Maker:
         right = (_short_title(facts.films.get(stunt.film), stunt.film), ("stunt-film", stunt.key, stunt.film))
         if _leaks(prompt, right[0]):
             return None
-        nearby = _near_films(facts, stunt.film)[:5]
+        nearby = _near_films(facts.films, stunt.film)[:5]
         rng.shuffle(nearby)
         wrong = [(_short_title(f, f.key), ("stunt-film", stunt.key, f.key)) for f in nearby]
         return _question(
@@ -409,7 +421,7 @@ def _stunt_place(facts: Facts, stunt: Stunt, place: Location) -> Maker:
             if not holds(("stunt-at", stunt.key, p.key), facts) and not _leaks(prompt, plain_name(p.name))
         ]
         rng.shuffle(others)
-        others.sort(key=lambda p: abs(facts.era(p.film) - facts.era(stunt.film)))
+        others.sort(key=lambda p: abs(_era(facts.films, p.film) - _era(facts.films, stunt.film)))
         wrong = [(plain_name(p.name), ("stunt-at", stunt.key, p.key)) for p in others]
         return _question(
             rng, id=f"where:{stunt.key}:{place.key}", topic="locations", film=stunt.film, prompt=prompt,
@@ -552,7 +564,7 @@ def _claims_about(facts: Facts, film: Film, spoilers: bool, rng: random.Random) 
     stunts = [s for s in facts.stunts if s.film == film.key and (spoilers or not s.spoiler)]
     places = [p for p in facts.locations if p.film == film.key]
     claims: list[Claim] = []
-    for other in _near_films(facts, film.key)[:4]:
+    for other in _near_films(facts.films, film.key)[:4]:
         claims += [("film-director", film.key, other.director), ("film-year", film.key, str(other.year))]
         claims += [("stunt-film", rng.choice(stunts).key, other.key)] if stunts else []
         elsewhere = [p for p in facts.locations if p.film == other.key]
@@ -569,7 +581,7 @@ def _true_claim(facts: Facts, subject: Claim, film_key: str, spoilers: bool, spo
     def make(rng: random.Random) -> Question | None:
         pool = [
             claim
-            for film in [facts.films[film_key], *_near_films(facts, film_key)[:4]]
+            for film in [facts.films[film_key], *_near_films(facts.films, film_key)[:4]]
             for claim in _claims_about(facts, film, spoilers, rng)
             if claim[1] != key and not holds(claim, facts)
         ]
@@ -607,8 +619,9 @@ def candidates(facts: Facts, *, spoilers: bool = False) -> list[Candidate]:
     found: list[Candidate] = []
 
     def add(id: str, topic: Topic, subject: Stunt | Location | Release | Film, make: Maker) -> None:
-        film = subject.key if isinstance(subject, Film) else subject.film
-        found.append(Candidate(id, topic, film, subject.ref, bool(getattr(subject, "spoiler", "")), make))
+        if facts.subjects is not None and subject.ref not in facts.subjects:
+            return
+        found.append(Candidate(id, topic, _film_of(subject), subject.ref, bool(getattr(subject, "spoiler", "")), make))
 
     places = {p.key: p for p in facts.locations}
     for stunt in facts.stunts:
@@ -651,6 +664,24 @@ def candidates(facts: Facts, *, spoilers: bool = False) -> list[Candidate]:
             claim = (kind, film.key, value)
             add(f"claims:{kind}:{film.key}", "claims", film, _true_claim(facts, claim, film.key, spoilers))
     return found
+
+
+def _film_of(fact: Fact) -> str:
+    """The film a fact is about (a film is about itself)."""
+    return fact.key if isinstance(fact, Film) else str(getattr(fact, "film", ""))
+
+
+def context(films: Mapping[str, Film], subjects: Sequence[Fact]) -> tuple[set[str], set[str]]:
+    """What questions about ``subjects`` are judged by besides the subjects themselves, so that a neighbourhood of
+    them judges every option as every fact would: the films whose every release is wanted (a date is judged
+    against the film's releases in the region, a year against its premieres and cinema releases, and "which is
+    true" draws years of the subject's film and of the four nearest) and the keys of the stunts' places (a wrong
+    place is right when it is in the country of one of them). Wrong options are drawn from the neighbourhood, and
+    each is judged by its own fact (a stunt's film, a place's country) or by the above."""
+    about = {_film_of(fact) for fact in subjects} & films.keys()
+    wanted = {near.key for film in about for near in [films[film], *_near_films(films, film)[:4]]}
+    places = {key for fact in subjects if isinstance(fact, Stunt) for key in fact.locations}
+    return wanted, places
 
 
 def checked(question: Question | None, facts: Facts) -> Question | None:

@@ -81,8 +81,9 @@ class FactStore(Protocol):
         "premiere"), each once, sorted; only those matching ``text`` as ``bot.text.place_matches`` reads it."""
         ...
 
-    async def sample(self, kind: Kinds, count: int) -> list[Fact]:
-        """Up to ``count`` live facts of these kinds (None: every kind), drawn at random, each once."""
+    async def sample(self, kind: Kinds, count: int, *, film: str | None = None) -> list[Fact]:
+        """Up to ``count`` live facts of these kinds (None: every kind), of one film if given (those pointing at it),
+        drawn at random, each once: what a trivia question is made from, a bounded read at any size."""
         ...
 
     async def films(self) -> dict[str, Film]:
@@ -117,6 +118,12 @@ class FactStore(Protocol):
     async def suggest(self, kind: Kinds, text: str, *, limit: int = 25) -> list[Fact]:
         """Facts of these kinds (None: every kind) whose names start with, contain the words of, or nearly match
         ``text``; best first."""
+        ...
+
+    async def named(self, kind: type[F], text: str) -> list[F]:
+        """The live facts of a kind one of whose names (folded, longer than 3 characters) a text says as whole words,
+        in the order they were added: the stunts a message checked with "Check this fact" speaks of, read by the
+        names' index instead of matching every fact's names against the text."""
         ...
 
     @overload

@@ -120,20 +120,19 @@ class Facts(Core):
         """Every live fact pointing at ``fact`` (read through ``db``: inside a transaction, its own view)."""
         return [fact_of(kind, doc) for kind, doc in await db.fetch(_USERS_SQL + " ORDER BY f.id", (fact.ref,))]
 
-    async def sample(self, kind: Kinds, count: int) -> list[Fact]:
-        """Each fact is read by a random position in its kind's index of live facts (a count, then an offset)."""
-        kinds = kinds_of(kind)
-        sizes = [
-            int(await scalar(self.db, "SELECT count(*) FROM facts WHERE kind = ? AND NOT deleted", (k,))) for k in kinds
-        ]
+    async def sample(self, kind: Kinds, count: int, *, film: str | None = None) -> list[Fact]:
+        """Each fact is read by a random position in its kind's index of live facts (of the film's, given one): a
+        count, then an offset."""
+        where = [_where(FACT_TYPES[k], film=film, keys=None, places=None, deleted=False) for k in kinds_of(kind)]
+        sizes = [int(await scalar(self.db, f"SELECT count(*) FROM facts WHERE {sql}", params)) for sql, params in where]
         picked: list[Fact] = []
         for position in random.sample(range(sum(sizes)), min(count, sum(sizes))):
             at = 0  # the kind the position falls in, and the position within it
             while position >= sizes[at]:
                 position, at = position - sizes[at], at + 1
+            sql, params = where[at]
             row = await self.db.fetch_one(
-                "SELECT kind, doc FROM facts WHERE kind = ? AND NOT deleted ORDER BY id LIMIT 1 OFFSET ?",
-                (kinds[at], position),
+                f"SELECT kind, doc FROM facts WHERE {sql} ORDER BY id LIMIT 1 OFFSET ?", [*params, position]
             )
             if row is not None:  # None only when facts were removed since the count
                 picked.append(fact_of(*row))

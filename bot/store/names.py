@@ -15,16 +15,19 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from bot.errors import NotFound
-from bot.models import Fact, Kind, Location, Stunt, Video
+from bot.models import NAME_MAX, Fact, Kind, Location, Stunt, Video
 from bot.store.cache import Cached
-from bot.store.core import ENTRY_COLUMNS, entry_of, fact_of, holds, kinds_of, marks
+from bot.store.core import ENTRY_COLUMNS, entry_of, fact_as, fact_of, holds, kinds_of, marks
 from bot.store.db import Backend, Match, Term
 from bot.store.facts import Facts
 from bot.store.records import Entry, F, Kinds
 from bot.store.typos import TypoIndex
-from bot.text import fold
+from bot.text import fold, phrases
 
 CANDIDATES = 300  # matches considered per look-up before ranking: enough for 25 choices, bounded at any size
+# Phrases of a text looked up per query (``named``): a message's few thousand in one, within the parameters every
+# backend takes (SQLite and PostgreSQL: 32,766).
+NAMED_CHUNK = 5_000
 CORRECTIONS_KEPT = 10_000  # corrected words remembered per vocabulary: the words typed before the last one
 
 
@@ -143,6 +146,22 @@ class Names(Facts):
         for fact_id, kind, doc in await self.index.names(self.db.now, kinds, match, CANDIDATES, limit * 2):
             if fact_id not in found:
                 found[fact_id] = fact_of(kind, doc)
+
+    async def named(self, kind: type[F], text: str) -> list[F]:
+        """Every run of the text's folded words that could be a name (longer than 3 characters, no longer than a
+        name may be) looked up in the names' ``(kind, folded)`` index, in one query for a
+        message (a very long one's in a few), at any size."""
+        said = sorted(phrase for phrase in phrases(fold(text), NAME_MAX) if len(phrase) > 3)
+        found: dict[int, F] = {}
+        for at in range(0, len(said), NAMED_CHUNK):
+            chunk = said[at : at + NAMED_CHUNK]
+            rows = await self.db.fetch(
+                "SELECT id, doc FROM facts WHERE NOT deleted AND id IN "
+                f"(SELECT fact_id FROM names WHERE kind = ? AND folded IN ({marks(chunk)}))",
+                (kind.kind, *chunk),
+            )
+            found.update((fact_id, fact_as(kind, doc)) for fact_id, doc in rows)
+        return [found[fact_id] for fact_id in sorted(found)]
 
     async def vocabulary(self) -> Vocabulary:
         return await self._vocabulary.get()
