@@ -147,9 +147,15 @@ async def _same_country(store: FactStore, fact: Fact, places: list[Location]) ->
 
 
 async def fact_check(store: FactStore, text: str) -> list[factcheck.Verdict]:
-    """The verdicts on a message's claims, against the facts it can be about, read by index at any size: the films,
-    the stunts it names, the releases and places of the films it names, the stunts' places, and in each country it
-    names the first places (in the order added, as ``check`` reads them) up to one of a film it does not name."""
+    """The verdicts on a message's claims."""
+    return factcheck.check(text, await check_facts(store, text))
+
+
+async def check_facts(store: FactStore, text: str) -> factcheck.Facts:
+    """What a message's claims are checked against, read by index at any size (every fact of the kinds would judge
+    them alike): the films, the stunts it names, the releases and places of the films it names, the stunts' places,
+    and in each country it names the first places (in the order added, as ``check`` reads them) up to one of a film
+    it does not name."""
     films = await store.films()
     named, countries = factcheck.named(text, films)
     stunts = await store.named(Stunt, text)
@@ -162,4 +168,4 @@ async def fact_check(store: FactStore, text: str) -> list[factcheck.Verdict]:
         first = 1 + sum(answers.country_of(place.country) == country for place in theirs)
         keys |= {place.key for place in await store.facts(Location, places=there, limit=first)}
     places = await store.facts(Location, keys=sorted(keys))  # in the order they were added
-    return factcheck.check(text, factcheck.Facts(films, releases, stunts, places))
+    return factcheck.Facts(films, releases, stunts, places)

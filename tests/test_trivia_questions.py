@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import render_games, trivia
-from bot.models import Location, Release, Stunt
+from bot.models import Film, Location, Release, Stunt
 from bot.text import fold
 from bot.trivia import Facts, Question
 from tests.test_admin import SHIPPED
@@ -187,3 +187,34 @@ def test_pick_leaves_out_what_the_player_saw_and_says_when_nothing_is_left():
         seen.append(question.id)
     assert trivia.pick(facts(), rng, film="dr1", topic="numbers", seen=seen) is None
     assert sorted(seen) == sorted(pool)
+
+
+def neighbourhood(subjects: list[Film | Stunt | Location | Release]) -> Facts:
+    """What the bot reads to ask about ``subjects``: them, and what ``trivia.context`` says they are judged by."""
+    whole = facts()
+    films, places = trivia.context(whole.films, subjects)
+    refs = frozenset(fact.ref for fact in subjects)
+    stunts = [s for s in whole.stunts if s.ref in refs]
+    locations = [p for p in whole.locations if p.ref in refs or p.key in places]
+    return Facts(whole.films, stunts, locations, [r for r in whole.releases if r.film in films], TODAY, refs)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), size=st.integers(1, 25))
+def test_a_question_made_from_a_neighbourhood_is_judged_by_every_fact_alike(seed: int, size: int) -> None:
+    """Every option of every question made from a few facts (and what ``context`` adds) holds, or not, as it does
+    against every fact: a wrong option is never accidentally right because the neighbourhood missed a fact."""
+    whole = facts()
+    rng = random.Random(seed)
+    around = neighbourhood(rng.sample([*whole.films.values(), *whole.stunts, *whole.locations, *whole.releases], size))
+    made = 0
+    for candidate in trivia.candidates(around, spoilers=True):
+        assert candidate.subject in around.subjects
+        question = trivia.make(candidate, around, rng)  # None when the few facts hold too few wrong options
+        if question is not None:
+            made += 1
+            assert [trivia.holds(c, around) for c in question.claims] == [
+                trivia.holds(c, whole) for c in question.claims
+            ]
+            assert trivia.checked(question, whole) == question
+    assert made or size < 5
