@@ -15,6 +15,8 @@ from bot.models import Location, Release, Stunt, Video
 from bot.pack import parse_pack, read_yaml
 from bot.store import Author, FactStore, open_store
 from bot.store import facts as store_facts
+from bot.store import names as store_names
+from bot.text import contains_phrase, fold
 from tests.conftest import seeded_copy
 
 LUTHER = Author(1, "luther")
@@ -170,3 +172,36 @@ async def test_typo_correction_follows_writes(store):
     assert [f.ref for f in await store.suggest(Location, "zanzibra harbour")][:1] == ["location:malta"]
     await store.remove("location:malta", LUTHER)
     assert await store.corrected(["zanzibarra"]) == ["zanzibarra"]
+
+
+async def test_a_sample_of_one_film_is_its_facts_each_once(store):
+    fallout = {f.ref for kind in (Stunt, Location, Release) for f in await store.facts(kind, film="mi6")}
+    assert {f.ref for f in await store.sample((Stunt, Location, Release), 1000, film="mi6")} == fallout
+    two = await store.sample((Stunt, Location, Release), 2, film="mi6")
+    assert len({f.ref for f in two}) == 2 and {f.ref for f in two} <= fallout
+    assert await store.sample(Stunt, 10, film="no-such-film") == []
+
+
+MESSAGE = (
+    "The HALO jump! Then the helicopter chase, and Cruise's bike-cliff jump.\n"
+    "Nothing here about the train; the aquarium explosion, though, twice: Aquarium Explosion."
+)
+
+
+async def test_named_facts_are_those_whose_names_a_text_says_as_whole_words(store, monkeypatch):
+    """The same as matching every stunt's names against the text (folded, longer than 3 characters, whole
+    words), in the order the stunts were added, in one look-up or in several."""
+    said = fold(MESSAGE)
+    stunts = await store.facts(Stunt)
+    expected = [s for s in stunts if any(len(fold(n)) > 3 and contains_phrase(said, fold(n)) for n in s.names)]
+    assert len(expected) >= 3 and "bike-cliff-jump" in {s.key for s in expected}
+    assert await store.named(Stunt, MESSAGE) == expected
+    monkeypatch.setattr(store_names, "NAMED_CHUNK", 3)
+    assert await store.named(Stunt, MESSAGE) == expected
+    await store.remove("video:bts-biggest-stunt", LUTHER)  # what points at the bike jump, then the jump itself
+    await store.remove("stunt:bike-cliff-jump", LUTHER)
+    assert await store.named(Stunt, MESSAGE) == [
+        s for s in expected if s.key != "bike-cliff-jump"
+    ]  # removed: not named
+    assert await store.named(Stunt, "A TGV, or M3?") == []  # a name of 3 characters or fewer is not looked for
+    assert await store.named(Location, "") == []
