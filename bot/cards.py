@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+import random
+from collections.abc import Collection, Sequence
+from typing import Any
 
-from bot import answers, factcheck, limits, render
+from bot import answers, factcheck, limits, render, trivia
 from bot.errors import NotFound, NotKnown
 from bot.models import Fact, Film, Location, Release, ReleaseType, Stunt, Video
 from bot.render import Card, Stamp
 from bot.store import Entry, FactStore
 from bot.text import closest, place_matches
+from bot.trivia import Question, Topic
+
+# How many facts a trivia question is drawn from, at random: a small sample first, larger ones only when it makes
+# no question the player has not seen (so "no question can be made" is said only after a wide look), and every
+# fact when there are no more than that.
+QUESTION_SAMPLES = (20, 80, 320)
 
 
 def today() -> dt.date:
@@ -144,6 +152,52 @@ async def _same_country(store: FactStore, fact: Fact, places: list[Location]) ->
     ]
     known = {p.key for p in places}
     return list({p.key: p for p in same if p.key not in known}.values())
+
+
+async def question(
+    store: FactStore,
+    rng: random.Random,
+    today: dt.date,
+    seen: Collection[str] = (),
+    *,
+    film: str | None = None,
+    topic: Topic | None = None,
+    spoilers: bool = False,
+) -> tuple[Question | None, Question | None]:
+    """A trivia question not among ``seen``, and (when there is none) any question, made from the smallest sample
+    of the facts that makes one: None and None when no question can be made."""
+    wanted: dict[str, Any] = {"film": film, "topic": topic, "spoilers": spoilers}
+    made = None
+    for size in QUESTION_SAMPLES:
+        facts, every = await question_facts(store, size, today, film=film, topic=topic)
+        fresh = trivia.pick(facts, rng, seen=seen, **wanted)
+        if fresh is not None:
+            return fresh, fresh
+        made = made or trivia.pick(facts, rng, **wanted)
+        if every:
+            break
+    return None, made
+
+
+async def question_facts(
+    store: FactStore, size: int, today: dt.date, *, film: str | None = None, topic: Topic | None = None
+) -> tuple[trivia.Facts, bool]:
+    """Up to ``size`` facts drawn at random that trivia questions (about ``film``, of ``topic``) are made about,
+    with everything their options are judged by (``trivia.context``), read now by index: an admin's edit changes
+    the next question at once, and the read is bounded at any size. Also whether those were all such facts."""
+    films = await store.films()
+    kinds = trivia.SUBJECTS[topic]
+    subjects = await store.sample([kind for kind in kinds if kind is not Film], size, film=film)
+    every = len(subjects) < size
+    if film is not None and Film in kinds:
+        subjects.append(films[film])  # the film's own claims (in the store, a film is not a fact of itself)
+    with_releases, places = trivia.context(films, subjects)
+    releases = [release for key in sorted(with_releases) for release in await store.facts(Release, film=key)]
+    drawn = {fact.ref for fact in subjects}
+    stunts = [fact for fact in subjects if isinstance(fact, Stunt)]
+    locations = [fact for fact in subjects if isinstance(fact, Location)]
+    locations += await store.facts(Location, keys=sorted(k for k in places if f"location:{k}" not in drawn))
+    return trivia.Facts(films, stunts, locations, releases, today, frozenset(drawn)), every
 
 
 async def fact_check(store: FactStore, text: str) -> list[factcheck.Verdict]:

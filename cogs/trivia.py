@@ -19,28 +19,23 @@ import datetime as dt
 import logging
 import random
 import re
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import limits, render, render_games, schedule, trivia, ui
+from bot import cards, limits, render, render_games, schedule, ui
 from bot.app import FanBot, anywhere, fan_bot, fan_cooldown
 from bot.errors import Invalid, NotAllowed
-from bot.models import Film, Location, Release, Stunt
+from bot.models import Film
 from bot.posting import DailyPosts, Post, Poster
 from bot.store import GuildSettings
 from bot.store.games import EVERYWHERE, RECENT, Outcome, Round, Score
-from bot.trivia import LETTERS, TOPICS, Facts, Question, Topic
+from bot.trivia import LETTERS, TOPICS, Question
 
 log = logging.getLogger(__name__)
-# How many facts a question is drawn from, at random: a small sample first, larger ones only when it makes no
-# question the player has not seen (so "no question can be made" is said only after a wide look), and every
-# fact when there are no more than that.
-SAMPLES = (20, 80, 320)
-
 Edit = Callable[..., Awaitable[Any]]  # edits the message a round was asked in
 
 
@@ -110,44 +105,6 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
             timer.cancel()
         self.bot.remove_dynamic_items(AnswerButton)
 
-    async def neighbourhood(self, size: int, film: str | None, topic: Topic | None) -> tuple[Facts, bool]:
-        """Up to ``size`` facts drawn at random that questions (about ``film``, of ``topic``) are made about, with
-        everything their options are judged by (``trivia.context``), read now by index: an admin's edit changes the
-        next question at once, and the read is bounded at any size. Also whether those were all such facts."""
-        store = self.bot.store
-        films = await store.films()
-        kinds = trivia.SUBJECTS[topic]
-        subjects = await store.sample([k for k in kinds if k is not Film], size, film=film)
-        every = len(subjects) < size
-        if film is not None and Film in kinds:
-            subjects.append(films[film])  # the film's own claims (in the store, a film is not a fact of itself)
-        with_releases, places = trivia.context(films, subjects)
-        releases = [r for key in sorted(with_releases) for r in await store.facts(Release, film=key)]
-        drawn = {fact.ref: fact for fact in subjects}
-        places -= {key for key in places if f"location:{key}" in drawn}
-        stunts = [fact for fact in subjects if isinstance(fact, Stunt)]
-        locations = [fact for fact in subjects if isinstance(fact, Location)]
-        locations += await store.facts(Location, keys=sorted(places))
-        today = discord.utils.utcnow().date()
-        return Facts(films, stunts, locations, releases, today, frozenset(drawn)), every
-
-    async def pick(
-        self, seen: Collection[str], *, film: str | None = None, topic: Topic | None = None, spoilers: bool = False
-    ) -> tuple[Question | None, Question | None]:
-        """A question not among ``seen``, and (when there is none) any question, from the smallest sample of the
-        facts that makes one: None and None when no question can be made."""
-        wanted: dict[str, Any] = {"film": film, "topic": topic, "spoilers": spoilers}
-        made = None
-        for size in SAMPLES:
-            facts, every = await self.neighbourhood(size, film, topic)
-            fresh = trivia.pick(facts, self.rng, seen=seen, **wanted)
-            if fresh is not None:
-                return fresh, fresh
-            made = made or trivia.pick(facts, self.rng, **wanted)
-            if every:
-                break
-        return None, made
-
     # ------------------------------------------------------------------ /trivia play and scores
 
     @app_commands.command()
@@ -173,7 +130,10 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
         chosen = (await store.find(Film, film)).fact if film else None
         asked = next((t for t in TOPICS if t == topic), None)
         seen = await store.games.recent(interaction.user.id)
-        question, made = await self.pick(seen, film=chosen.key if chosen else None, topic=asked, spoilers=spoilers)
+        question, made = await cards.question(
+            store, self.rng, discord.utils.utcnow().date(), seen,
+            film=chosen.key if chosen else None, topic=asked, spoilers=spoilers,
+        )  # fmt: skip
         if question is None:
             what = f"“{TOPICS[topic]}” question" if topic in TOPICS else "question"
             about = f" about *{chosen.title}*" if chosen else ""
@@ -318,7 +278,9 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
         """A server's question of the day: one it has not had among its last 50, as a round of its own, which
         stays only if the post is made."""
         games = self.bot.store.games
-        _, question = await self.pick(await games.recent(guild_id))
+        _, question = await cards.question(
+            self.bot.store, self.rng, discord.utils.utcnow().date(), await games.recent(guild_id)
+        )
         if question is None:
             raise Invalid("No trivia question can be made from the facts.")
         now = discord.utils.utcnow()

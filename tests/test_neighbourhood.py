@@ -14,10 +14,10 @@ from benchmarks.generate import synthetic_pack
 from bot import cards, factcheck, trivia
 from bot.models import Location, Release, Stunt
 from bot.store import Author, FactStore
-from cogs.trivia import SAMPLES, Trivia
 
 GROWN = 2_000  # facts: the shipped pack's and generated ones (about 50 films, 650 stunts, 400 releases)
-SAMPLE = SAMPLES[0]
+SAMPLE = cards.QUESTION_SAMPLES[0]
+TODAY = dt.date(2026, 12, 2)
 
 
 @pytest.fixture
@@ -29,18 +29,17 @@ async def grown(store: FactStore) -> FactStore:
 async def every_fact(store: FactStore) -> trivia.Facts:
     """What trivia made questions from before: every film, stunt, location and release."""
     kinds = await store.facts(Stunt), await store.facts(Location), await store.facts(Release)
-    return trivia.Facts(await store.films(), *kinds, dt.date(2026, 12, 2))
+    return trivia.Facts(await store.films(), *kinds, TODAY)
 
 
 @pytest.mark.parametrize(
     ("film", "topic"), [(None, None), (None, "claims"), (None, "releases"), (None, "locations"), ("mi6", None)]
 )
-async def test_a_question_is_made_from_a_bounded_sample_and_judged_as_every_fact_judges_it(bot, grown, film, topic):
-    cog = bot.get_cog(Trivia.__cog_name__)  # the extension's own module's class: not ``Trivia`` imported here
+async def test_a_question_is_made_from_a_bounded_sample_and_judged_as_every_fact_judges_it(grown, film, topic):
     whole = await every_fact(grown)
     rng = random.Random(1)
     for _ in range(10):
-        facts, every = await cog.neighbourhood(SAMPLE, film, topic)
+        facts, every = await cards.question_facts(grown, SAMPLE, TODAY, film=film, topic=topic)
         assert not every and facts.subjects is not None
         drawn = [*facts.films.values(), *facts.stunts, *facts.locations, *facts.releases]
         subjects = [fact for fact in drawn if fact.ref in facts.subjects]
