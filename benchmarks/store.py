@@ -1,6 +1,7 @@
 """Store benchmark: autocomplete, /search and card look-ups at the shipped pack and at 1k, 10k and 100k facts, and
 every other path whose work grows with the data (the country, region, film, removed-fact and change-set choices,
-lists by country and film, answers about places, a mention the bot cannot answer, the random video).
+lists by country and film, answers about places, a mention the bot cannot answer, the random video, a trivia
+question, a message checked with "Check this fact").
 
 Each operation is timed through the API the cogs call (``store.suggest``, ``store.search``, ``store.find`` +
 ``card_for``) and, in the same run over the same database and queries, through two baselines:
@@ -50,6 +51,7 @@ from generate import cached_database, seed_database, shipped_pack, synthetic_pac
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 
+from bot import cards, factcheck, trivia
 from bot.cards import answer, card_for
 from bot.errors import NotFound, NotKnown
 from bot.models import FACT_TYPES, KINDS, Fact, Film, Location, Release, Stunt, Video
@@ -319,7 +321,23 @@ def path_queries(facts: dict[str, list[Fact]], removed: list[Fact], rng: random.
         ],
         "unknown mention": [Query(None, "tell me a joke about llamas", "", "list") for _ in range(n)],
         "random video": [Query("video", "", "", "list") for _ in range(n)],
+        # /trivia play: any question mostly, or one about a film (the query's text is its key)
+        "trivia question": [Query("trivia", rng.choice(["", "", "", f.key]), "", "list") for f in films],
+        "check this fact": [Query(None, message_about(facts, rng), "", "list") for _ in range(n)],
     }
+
+
+def message_about(facts: dict[str, list[Fact]], rng: random.Random) -> str:
+    """A message to check: a film's release date and filming country, a stunt's country and one of its numbers."""
+    film = rng.choice([f for f in facts["film"] if isinstance(f, Film)])
+    stunt = rng.choice([s for s in facts["stunt"] if isinstance(s, Stunt)])
+    day = rng.choice([r for r in facts["release"] if isinstance(r, Release)]).date
+    country = rng.choice([p for p in facts["location"] if isinstance(p, Location)]).country
+    number = (stunt.numbers or ["6 jumps"])[0].split()
+    return (
+        f"{film.title} came out on {day:%d %B %Y}. {film.title} was filmed in {country}. "
+        f"{stunt.name} was filmed in {country}. {stunt.name} took {number[0]} {number[-1]}."
+    )
 
 
 class Paths:
@@ -327,6 +345,7 @@ class Paths:
 
     def __init__(self, store: FactStore) -> None:
         self.store = store
+        self.rng = random.Random(5)
 
     def fresh(self, run: Callable[[Query], Awaitable[list[str]]]) -> Callable[[Query], Awaitable[list[str]]]:
         """``run`` with the bot's memo cleared first: the look-up itself, not the memo of what fans asked before."""
@@ -417,6 +436,24 @@ class Paths:
             return unknown.closest
         return []
 
+    # --- /trivia play (and the daily question), "Check this fact"
+    async def trivia_question(self, q: Query) -> list[str]:
+        made, _ = await cards.question(self.store, self.rng, cards.today(), film=q.text or None)
+        return [made.id] if made else []
+
+    async def trivia_question_before(self, q: Query) -> list[str]:
+        kinds = await self.whole_kind(Stunt), await self.whole_kind(Location), await self.whole_kind(Release)
+        facts = trivia.Facts(await self.store.films(), *kinds, cards.today())
+        made = trivia.pick(facts, self.rng, film=q.text or None)
+        return [made.id] if made else []
+
+    async def check_fact(self, q: Query) -> list[str]:
+        return [v.mark for v in await cards.fact_check(self.store, q.text)]
+
+    async def check_fact_before(self, q: Query) -> list[str]:
+        kinds = await self.whole_kind(Release), await self.whole_kind(Stunt), await self.whole_kind(Location)
+        return [v.mark for v in factcheck.check(q.text, factcheck.Facts(await self.store.films(), *kinds))]
+
     # --- /bts without a topic
     async def random_video(self, q: Query) -> list[str]:
         return [v.ref for v in await self.store.sample(Video, 1)]
@@ -452,6 +489,8 @@ async def bench_paths(
         "answer about places": (paths.place_answer, paths.place_answer_before),
         "unknown mention": (paths.unknown, paths.unknown_before),
         "random video": (paths.random_video, paths.random_video_before),
+        "trivia question": (paths.trivia_question, paths.trivia_question_before),
+        "check this fact": (paths.check_fact, paths.check_fact_before),
     }
     out: dict[str, Any] = {"removed videos": len(removed)}
     for path, (now, before) in plan.items():
