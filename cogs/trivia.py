@@ -128,7 +128,7 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Trivia q
         """A multiple-choice question made from the facts: four answers, one right."""
         store = self.bot.store
         chosen = (await store.find(Film, film)).fact if film else None
-        asked = next((t for t in TOPICS if t == topic), None)
+        asked = next((t for t in TOPICS if t == topic), None)  # the chosen topic, typed as one
         seen = await store.games.recent(interaction.user.id)
         question, made = await cards.question(
             store, self.rng, discord.utils.utcnow().date(), seen,
