@@ -93,3 +93,20 @@ async def test_check_this_fact_reads_what_a_message_names_and_judges_as_every_fa
     message = await other_fan.send(channel, text)
     result = await fan.context_menu(channel, "Check this fact", message)
     assert result.ephemeral and result.response.content == factcheck.reply(verdicts)
+
+
+async def test_a_player_who_saw_many_questions_still_gets_a_new_one_drawn_wider_if_need_be(grown):
+    """A small sample whose questions the player has all seen is drawn again, wider: "You have had every question
+    lately" is said only when it is true."""
+    rng = random.Random(2)
+    seen: list[str] = []
+    while len(seen) < 50:  # a player's last fifty (bot.store.games.RECENT)
+        made, _ = await cards.question(grown, rng, TODAY, seen)
+        assert made is not None and made.id not in seen
+        seen.append(made.id)
+    random.seed(3)  # the store draws its sample with ``random``: the same sample twice
+    facts, _ = await cards.question_facts(grown, SAMPLE, TODAY)
+    first = [c.id for c in trivia.candidates(facts)]
+    random.seed(3)
+    made, _ = await cards.question(grown, rng, TODAY, [*seen, *first])  # every question of the first sample seen
+    assert made is not None and made.id not in [*seen, *first]
