@@ -66,10 +66,13 @@ class Facts(Core):
         if (keys is not None and not keys) or (places is not None and not places):
             return []
         where, params = _where(kind, film=film, keys=keys, places=places, deleted=deleted)
-        sql = f"SELECT doc FROM facts WHERE {where} ORDER BY id"
+        # Facts by key are read by the (kind, key) index and then sorted: ``ORDER BY id`` alone made SQLite walk
+        # every live fact of the kind in id order for two keys or more (4 ms at 100,000 facts, not 0.05).
+        order = "+id" if keys is not None else "id"
+        sql = f"SELECT doc FROM facts WHERE {where} ORDER BY {order}"
         if limit is not None:  # a page: the ids by index first, so that only the page's documents are read
-            sql = f"SELECT doc FROM facts WHERE id IN (SELECT id FROM facts WHERE {where} ORDER BY id LIMIT ? OFFSET ?)"
-            sql += " ORDER BY id"
+            sql = f"SELECT doc FROM facts WHERE id IN (SELECT id FROM facts WHERE {where} ORDER BY {order} LIMIT ? "
+            sql += "OFFSET ?) ORDER BY id"
             params += [limit, offset]
         # As many rows as keys, or live facts by index from the first up to a limit or of one film (tens): a small
         # read. A whole kind, a country's places, removed facts or a page far down a list grow with the data.
