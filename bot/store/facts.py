@@ -16,7 +16,7 @@ from bot.store.cache import Cached
 from bot.store.core import ENTRY_COLUMNS, Core, entry_of, fact_as, fact_of, kinds_of, marks, parse_ref, scalar
 from bot.store.db import Backend, Reader, Row, Value
 from bot.store.records import Entry, F, Kinds, Place
-from bot.text import fold, place_matches
+from bot.text import NameIndex, fold, place_matches
 
 _ENTRY_SQL = f"SELECT {ENTRY_COLUMNS} FROM facts WHERE kind = ? AND key = ?"
 # The live facts that point at a fact (by its ``kind:key`` reference), in the order they were added.
@@ -97,12 +97,12 @@ class Facts(Core):
     async def _read_films(self) -> dict[str, Film]:
         return {film.key: film for film in await self.facts(Film)}
 
-    async def folded_film_names(self) -> list[tuple[str, str]]:
-        """(film key, folded name) for every name of every film, for spotting films named in a question."""
+    async def folded_film_names(self) -> NameIndex:
+        """Every name of every film, folded, for spotting films named in a question."""
         return await self._film_names.get()
 
-    async def _read_film_names(self) -> list[tuple[str, str]]:
-        return [(film.key, fold(name)) for film in (await self.films()).values() for name in film.names]
+    async def _read_film_names(self) -> NameIndex:
+        return NameIndex.of((film.key, fold(name)) for film in (await self.films()).values() for name in film.names)
 
     async def linked(self, kind: type[F], ref: str) -> list[F]:
         rows = await self.db.now.fetch(_USERS_SQL + " AND f.kind = ? ORDER BY f.id", (ref, kind.kind))
