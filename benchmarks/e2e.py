@@ -11,11 +11,13 @@ interaction callback, or the followup after a defer): the latency a fan sees, wi
 after the answer. The ratio of the mean latencies is the bot's end-to-end cost against a bot that does nothing.
 
 ``--stages`` also splits the bot's time per stage (``Stages``): finding the fact, reading what its card links to,
-rendering, sending the answer (discord.py's JSON and HTTP into SimCord), and the rest (receiving and dispatching
-the interaction: discord.py, SimCord); only the time from a call to its answer counts. It also counts the trips to
-aiosqlite's threads per call, and times the cyclic garbage collector's runs by the thread that set them off (a
-run stops every thread of this process, so one set off by either bot lands in whichever call is running). The
-timers wrap the bot's functions from here, so the bot itself carries none.
+rendering, sending the answer (discord.py's JSON and HTTP into SimCord), the command's checks (the bot's: its
+cooldown), the rest of discord.py's command tree (finding the command, its options, the bot's code outside the
+stages before), and the rest (receiving the interaction: discord.py's parsing, SimCord, the event loop); only the
+time from a call to its answer counts. It also counts the trips to aiosqlite's threads per call, and times the
+cyclic garbage collector's runs by the thread that set them off (a run stops every thread of this process, so one
+set off by either bot lands in whichever call is running). The timers wrap the bot's functions from here, so the
+bot itself carries none.
 
 ``--wire`` measures over real sockets instead (``wire.py``'s processes and fake Discord): ``mi-bot run`` and the
 bare bot each in their own process, the same commands one after another, alternating blocks between the bots.
@@ -172,8 +174,11 @@ class Stages:
         ("rendering", render, ("stunt_card", "location_card", "video_message", "release_card", "highlight",
                                "search_header", "choice_label")),
         ("send (JSON, HTTP)", discord.InteractionResponse, ("send_message", "autocomplete")),
+        ("checks", app_commands.Command, ("_check_can_run",)),
+        ("the tree (dispatch, the command's code)", app_commands.CommandTree, ("_call",)),
     )  # fmt: skip
-    NAMES = ("look-up", "linked facts", "rendering", "send (JSON, HTTP)")
+    NAMES = ("look-up", "linked facts", "rendering", "send (JSON, HTTP)", "checks",
+             "the tree (dispatch, the command's code)")  # fmt: skip
 
     def __init__(self) -> None:
         self.local = threading.local()
