@@ -179,6 +179,7 @@ class Stages:
     )  # fmt: skip
     NAMES = ("look-up", "linked facts", "rendering", "send (JSON, HTTP)", "checks",
              "the tree (dispatch, the command's code)")  # fmt: skip
+    REST = "the rest (receiving: parsing, SimCord, the loop)"
 
     def __init__(self) -> None:
         self.local = threading.local()
@@ -278,12 +279,12 @@ class Stages:
         for side, samples in latencies.items():
             calls = len(samples) or 1
             per_call = {stage: self.totals[side][stage] / calls / 1e6 for stage in self.NAMES}
-            per_call["the rest (receive, dispatch)"] = max(0.0, mean(samples or [0]) / 1e6 - sum(per_call.values()))
+            per_call[self.REST] = max(0.0, mean(samples or [0]) / 1e6 - sum(per_call.values()))
             results[side] = {stage: round(ms, 3) for stage, ms in per_call.items()}
             results[side]["hand-offs per call"] = round(self.hand_offs[side] / calls, 3)
             rows.append([side, *(round(ms, 3) for ms in per_call.values()), round(mean(samples or [0]) / 1e6, 3),
                          round(self.hand_offs[side] / calls, 3)])  # fmt: skip
-        headers = ["bot", *self.NAMES, "the rest (receive, dispatch)", "mean latency", "hand-offs per call"]
+        headers = ["bot", *self.NAMES, self.REST, "mean latency", "hand-offs per call"]
         print("\nmilliseconds per call, by stage\n" + table(headers, rows))
         pauses = [[thread, len(ns), round(sum(ns) / 1e6, 1), round(max(ns) / 1e6, 1)]
                   for thread, ns in sorted(self.collections.items())]  # fmt: skip
