@@ -19,6 +19,7 @@ from pathlib import Path
 from bot.config import PostgresConfig
 from bot.errors import StoreUnavailable
 from bot.store.api import FactStore
+from bot.store.db import Backend
 from bot.store.records import PACK_AUTHOR, Author, ChangeSet, Entry, GuildSettings, ImportPlan, SeedReport
 from bot.store.store import Store
 
@@ -31,18 +32,27 @@ async def open_store(
     """Open (creating and migrating as needed) the store at ``database``: a SQLite file (see
     ``SqliteBackend.open`` for what ``new`` allows and what is refused) or a ``postgresql://`` URL (connected
     as ``postgresql`` says)."""
+    backend: Backend
     if isinstance(database, Path):
         from bot.store.sqlite import SqliteBackend
 
-        return Store(await SqliteBackend.open(database, new=new))
-    if find_spec("asyncpg") is None:
+        backend = await SqliteBackend.open(database, new=new)
+    elif find_spec("asyncpg") is None:
         raise StoreUnavailable(
             "database: is a postgresql:// URL, but the PostgreSQL driver is not installed: "
             "pip install 'mi-fan-bot[postgresql]'"
         )
-    from bot.store.postgres import PostgresBackend
+    else:
+        from bot.store.postgres import PostgresBackend
 
-    return Store(await PostgresBackend.open(database, postgresql))
+        backend = await PostgresBackend.open(database, postgresql)
+    store = Store(backend)
+    try:
+        await store.read_days()  # what the migrations could not write in SQL
+    except BaseException:
+        await store.close()
+        raise
+    return store
 
 
 __all__ = [
