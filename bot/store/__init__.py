@@ -5,10 +5,10 @@ half-written), recorded in the change log with its author, time, and the fact be
 
 ``FactStore`` (``api.py``) is the interface everything else uses and ``open_store`` opens one. Behind it, ``Store``
 (``store.py``) is assembled from one module per concern (facts, names, search, writes, change log, undo, packs,
-settings, posting, copying; trivia's ``games``) written once against a small database adapter (``db.py``); each
-backend (``sqlite/``, ``postgres/``) brings its connections, migrations, error sentences, search index and poster
-election, and is imported only when a store is opened, so that importing the interface or its dataclasses loads no
-database driver.
+settings, posting, copying, days; trivia's ``games``) written once against a small database adapter (``db.py``);
+each backend (``sqlite/``, ``postgres/``) brings its connections, migrations, error sentences, search index and
+poster election, and is imported only when a store is opened, so that importing the interface or its dataclasses
+loads no database driver.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ async def open_store(
 ) -> Store:
     """Open (creating and migrating as needed) the store at ``database``: a SQLite file (see
     ``SqliteBackend.open`` for what ``new`` allows and what is refused) or a ``postgresql://`` URL (connected
-    as ``postgresql`` says)."""
+    as ``postgresql`` says). A table a migration could not fill in SQL is filled here (``Days.read_days``)."""
     backend: Backend
     if isinstance(database, Path):
         from bot.store.sqlite import SqliteBackend
@@ -48,7 +48,7 @@ async def open_store(
         backend = await PostgresBackend.open(database, postgresql)
     store = Store(backend)
     try:
-        await store.read_days()  # what the migrations could not write in SQL
+        await store.read_days()
     except BaseException:
         await store.close()
         raise
