@@ -11,11 +11,13 @@ interaction callback, or the followup after a defer): the latency a fan sees, wi
 after the answer. The ratio of the mean latencies is the bot's end-to-end cost against a bot that does nothing.
 
 ``--stages`` also splits the bot's time per stage (``Stages``): finding the fact, reading what its card links to,
-rendering, sending the answer (discord.py's JSON and HTTP into SimCord), and the rest (receiving and dispatching
-the interaction: discord.py, SimCord); it counts the trips to aiosqlite's threads per call, and times the cyclic
-garbage collector's runs by the thread that set them off (a run stops every thread of this process, so one set
-off by either bot lands in whichever call is running). The timers wrap the bot's functions from here, so the bot
-itself carries none.
+rendering, sending the answer (discord.py's JSON and HTTP into SimCord), the command's checks (the bot's: its
+cooldown), the rest of discord.py's command tree (finding the command, its options, the bot's code outside the
+stages before), and the rest (receiving the interaction: discord.py's parsing, SimCord, the event loop); only the
+time from a call to its answer counts. It also counts the trips to aiosqlite's threads per call, and times the
+cyclic garbage collector's runs by the thread that set them off (a run stops every thread of this process, so one
+set off by either bot lands in whichever call is running). The timers wrap the bot's functions from here, so the
+bot itself carries none.
 
 ``--wire`` measures over real sockets instead (``wire.py``'s processes and fake Discord): ``mi-bot run`` and the
 bare bot each in their own process, the same commands one after another, alternating blocks between the bots.
@@ -172,8 +174,12 @@ class Stages:
         ("rendering", render, ("stunt_card", "location_card", "video_message", "release_card", "highlight",
                                "search_header", "choice_label")),
         ("send (JSON, HTTP)", discord.InteractionResponse, ("send_message", "autocomplete")),
+        ("checks", app_commands.Command, ("_check_can_run",)),
+        ("the tree (dispatch, the command's code)", app_commands.CommandTree, ("_call",)),
     )  # fmt: skip
-    NAMES = ("look-up", "linked facts", "rendering", "send (JSON, HTTP)")
+    NAMES = ("look-up", "linked facts", "rendering", "send (JSON, HTTP)", "checks",
+             "the tree (dispatch, the command's code)")  # fmt: skip
+    REST = "the rest (receiving: parsing, SimCord, the loop)"
 
     def __init__(self) -> None:
         self.local = threading.local()
@@ -196,13 +202,25 @@ class Stages:
         self.hand_offs.clear()
         self.collections.clear()
 
+    def waiting(self, waiting: bool) -> None:
+        """A call of this thread's bot was made (True) or answered (False): time is charged only in between, as
+        only that is in a call's latency (SimCord goes on settling after the answer)."""
+        self._charge(self.local.__dict__.setdefault("stack", []), time.perf_counter_ns())
+        self.local.waiting = waiting
+
+    def _charge(self, stack: list[list[Any]], now: int) -> None:
+        """Charge the time since the last switch to the stage running (while a call waits for its answer)."""
+        if stack and self.local.__dict__.get("waiting", True):
+            self.totals[threading.current_thread().name][stack[-1][0]] += now - stack[-1][1]
+        if stack:
+            stack[-1][1] = now
+
     def _switch(self, stage: str | None) -> None:
         """Enter ``stage`` (None: leave the current one), charging the time since the last switch to the stage
         that was running."""
         stack: list[list[Any]] = self.local.__dict__.setdefault("stack", [])
         now = time.perf_counter_ns()
-        if stack:
-            self.totals[threading.current_thread().name][stack[-1][0]] += now - stack[-1][1]
+        self._charge(stack, now)
         if stage is None:
             stack.pop()
             if stack:
@@ -261,12 +279,12 @@ class Stages:
         for side, samples in latencies.items():
             calls = len(samples) or 1
             per_call = {stage: self.totals[side][stage] / calls / 1e6 for stage in self.NAMES}
-            per_call["the rest (receive, dispatch)"] = max(0.0, mean(samples or [0]) / 1e6 - sum(per_call.values()))
+            per_call[self.REST] = max(0.0, mean(samples or [0]) / 1e6 - sum(per_call.values()))
             results[side] = {stage: round(ms, 3) for stage, ms in per_call.items()}
             results[side]["hand-offs per call"] = round(self.hand_offs[side] / calls, 3)
             rows.append([side, *(round(ms, 3) for ms in per_call.values()), round(mean(samples or [0]) / 1e6, 3),
                          round(self.hand_offs[side] / calls, 3)])  # fmt: skip
-        headers = ["bot", *self.NAMES, "the rest (receive, dispatch)", "mean latency", "hand-offs per call"]
+        headers = ["bot", *self.NAMES, self.REST, "mean latency", "hand-offs per call"]
         print("\nmilliseconds per call, by stage\n" + table(headers, rows))
         pauses = [[thread, len(ns), round(sum(ns) / 1e6, 1), round(max(ns) / 1e6, 1)]
                   for thread, ns in sorted(self.collections.items())]  # fmt: skip
@@ -279,34 +297,41 @@ class Stages:
 class StampedLog(list):
     """SimCord's log of the bot's REST requests, with the moment each was made (perf_counter_ns)."""
 
-    def __init__(self, entries: list[Any]) -> None:
+    def __init__(self, entries: list[Any], answered: Callable[[bool], None] | None = None) -> None:
         super().__init__(entries)
         self.stamps = [0] * len(entries)
+        self.answered = answered  # told of each answer as it is made (``Stages.waiting``)
 
     def append(self, entry: Any) -> None:
         super().append(entry)
         self.stamps.append(time.perf_counter_ns())
+        if self.answered and self.is_answer(entry):
+            self.answered(False)
+
+    @staticmethod
+    def is_answer(entry: Any) -> bool:
+        """An interaction's answer (a defer is none)."""
+        answer = "/interactions/" in entry.path or "/webhooks/" in entry.path
+        return answer and not (isinstance(entry.json, dict) and entry.json.get("type") == 5)
 
     def answered_at(self, since: int) -> int | None:
-        """When the bot answered the interaction started after entry ``since`` (a defer is no answer)."""
-        for entry, stamp in zip(self[since:], self.stamps[since:], strict=True):
-            answer = "/interactions/" in entry.path or "/webhooks/" in entry.path
-            if answer and not (isinstance(entry.json, dict) and entry.json.get("type") == 5):
-                return stamp
-        return None
+        """When the bot answered the interaction started after entry ``since``."""
+        return next((stamp for e, stamp in zip(self[since:], self.stamps[since:], strict=True) if self.is_answer(e)),
+                    None)  # fmt: skip
 
 
 class Side:
     """One bot running under SimCord on a private event loop in its own thread, with one guild of fans."""
 
-    def __init__(self, name: str, bot: commands.Bot) -> None:
+    def __init__(self, name: str, bot: commands.Bot, stages: Stages | None = None) -> None:
         self.name = name
+        self.stages = stages
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
         self.thread.start()
         self.env = simcord.Env(bot)
         self.run(self.env.start())
-        self.log = self.env.backend.http_requests = StampedLog(self.env.http_requests)
+        self.log = self.env.backend.http_requests = StampedLog(self.env.http_requests, stages and stages.waiting)
         guild = self.env.create_guild("Reckoning Fans")
         self.channel = guild.create_text_channel("mission-chat")
         self.fans = [guild.add_member(self.env.create_user(f"fan{i}")) for i in range(20)]
@@ -326,6 +351,8 @@ class Side:
         with self.env.time_context():
             for i, call in enumerate(calls):
                 fan, since = self.fans[i % len(self.fans)], len(self.log)
+                if self.stages:
+                    self.stages.waiting(True)
                 begin = time.perf_counter_ns()
                 if call.focused:
                     await fan.autocomplete(self.channel, call.command, call.focused, call.options[call.focused])
@@ -381,9 +408,9 @@ def in_process(calls_per_bot: int, block: int, stages: Stages | None) -> dict[st
     rng = random.Random(2023)
     with tempfile.TemporaryDirectory() as tmp:
         config = Config(database=Path(tmp) / "facts.sqlite3", packs=[SHIPPED], cooldown=Budget(uses=10**9))
-        bot = Side("bot", create_bot(config))
+        bot = Side("bot", create_bot(config), stages)
         calls = mix(calls_per_bot + block, bot.commands(), rng)
-        base = Side("baseline", BaselineBot(*bot.run(bot.sample_answers())))
+        base = Side("baseline", BaselineBot(*bot.run(bot.sample_answers())), stages)
         # The bot freezes what its start-up built out of the cyclic collector's sight (``FanBot.setup_hook``), as it
         # does in a process of its own; here the baseline's start-up came after, so freeze again: both bots' and
         # SimCord's start-up alike, and the collector's pauses fall on both for what each run makes.

@@ -1,7 +1,7 @@
 """Store benchmark: autocomplete, /search and card look-ups at the shipped pack and at 1k, 10k and 100k facts, and
 every other path whose work grows with the data (the country, region, film, removed-fact and change-set choices,
-lists by country and film, answers about places, a mention the bot cannot answer, the random video, a trivia
-question, a message checked with "Check this fact").
+lists by country and film, answers about places, a mention the bot cannot answer, the random video, on this
+day, a trivia question, a message checked with "Check this fact").
 
 Each operation is timed through the API the cogs call (``store.suggest``, ``store.search``, ``store.find`` +
 ``card_for``) and, in the same run over the same database and queries, through two baselines:
@@ -34,6 +34,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
+import itertools
 import json
 import random
 import shutil
@@ -52,6 +54,7 @@ from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 
 from bot import cards, factcheck, trivia
+from bot.anniversaries import anniversaries, nearest_days, parse_day
 from bot.cards import answer, card_for
 from bot.errors import NotFound, NotKnown
 from bot.models import FACT_TYPES, KINDS, Fact, Film, Location, Release, Stunt, Video
@@ -68,6 +71,8 @@ BUDGET_S = 6.0  # per operation and method, so that the 100k run stays within ab
 MIN_SAMPLES, MAX_SAMPLES, WARM_UP, WARM_UP_S = 200, 2_000, 50, 1.0
 SLOW_MIN_SAMPLES = 5  # a baseline that reads a whole kind takes seconds per call at 100k: a few samples tell
 BENCH_ADMIN = Author(1, "benchmark")
+TODAY = dt.date.today()
+YEAR = [dt.date(2024, 1, 1) + dt.timedelta(days=n) for n in range(366)]  # a leap year: every day of the year
 
 
 @dataclass(frozen=True)
@@ -324,6 +329,7 @@ def path_queries(facts: dict[str, list[Fact]], removed: list[Fact], rng: random.
         # /trivia play: any question mostly, or one about a film (the query's text is its key)
         "trivia question": [Query("trivia", rng.choice(["", "", "", f.key]), "", "list") for f in films],
         "check this fact": [Query(None, message_about(facts, rng), "", "list") for _ in range(n)],
+        "on this day": on_this_day_queries(facts, rng, n),
     }
 
 
@@ -338,6 +344,20 @@ def message_about(facts: dict[str, list[Fact]], rng: random.Random) -> str:
         f"{film.title} came out on {day:%d %B %Y}. {film.title} was filmed in {country}. "
         f"{stunt.name} was filmed in {country}. {stunt.name} took {number[0]} {number[-1]}."
     )
+
+
+def on_this_day_queries(facts: dict[str, list[Fact]], rng: random.Random, n: int) -> list[Query]:
+    """Half the days a release came out on (its film must be among the anniversaries), half any day of the year
+    (at the shipped pack most have nothing: then the three nearest days that have something)."""
+    past = [f for f in facts["release"] if isinstance(f, Release) and f.date <= TODAY]
+    queries = []
+    for _ in range(n):
+        if rng.random() < 0.5:
+            release = rng.choice(past)
+            queries.append(Query(None, f"{release.date:%m-%d}", release.film, "day"))
+        else:
+            queries.append(Query(None, f"{rng.choice(YEAR):%m-%d}", "", "day"))
+    return queries
 
 
 class Paths:
@@ -462,6 +482,23 @@ class Paths:
         videos = await self.whole_kind(Video)
         return [random.choice(videos).ref] if videos else []
 
+    # --- /onthisday and the daily post
+    async def on_this_day(self, q: Query) -> list[str]:
+        month, day = parse_day(q.text)
+        found = anniversaries(*await self.store.dated(month, day), await self.store.films(), month, day, TODAY)
+        return [a.film for a in found] or nearest_days(await self.store.days(TODAY), month, day)
+
+    async def on_this_day_before(self, q: Query) -> list[str]:
+        month, day = parse_day(q.text)
+        dated = await self.whole_kind(Release), await self.whole_kind(Stunt), await self.store.films()
+        found = anniversaries(*dated, month, day, TODAY)
+        if found:
+            return [a.film for a in found]
+        asked = dt.date(2024, month, day)  # the nearest days, each looked for in every release and stunt
+        near = (asked + dt.timedelta(days=n * sign) for n in range(1, 184) for sign in (1, -1))
+        having = (d for d in near if anniversaries(*dated, d.month, d.day, TODAY))
+        return [f"{d.day} {d:%B}" for d in itertools.islice(having, 3)]
+
 
 async def remove_some_videos(store: FactStore, share: float = 0.01) -> list[Fact]:
     """Remove a share of the videos (nothing points at a video), each as an admin's change set of its own."""
@@ -491,6 +528,7 @@ async def bench_paths(
         "random video": (paths.random_video, paths.random_video_before),
         "trivia question": (paths.trivia_question, paths.trivia_question_before),
         "check this fact": (paths.check_fact, paths.check_fact_before),
+        "on this day": (paths.on_this_day, paths.on_this_day_before),
     }
     out: dict[str, Any] = {"removed videos": len(removed)}
     for path, (now, before) in plan.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.errors import Invalid
@@ -112,13 +112,12 @@ def anniversaries(
     return sorted((a for a in found if a.day <= today), key=lambda a: (a.day, a.text))
 
 
-def nearest_days(
-    releases: list[Release], stunts: list[Stunt], films: Mapping[str, Film], month: int, day: int, today: dt.date
-) -> list[str]:
-    """The three days of the year nearest to this one that have anniversaries ("25 January"), nearest first."""
+def nearest_days(days: Collection[tuple[int, int]], month: int, day: int) -> list[str]:
+    """Of ``days`` (the (month, day) pairs that have anniversaries), the three nearest to this one ("25 January"),
+    nearest first."""
     asked = dt.date(2024, month, day)  # a leap year: every day of the year is in it
     near = (asked + dt.timedelta(days=n * sign) for n in range(1, 184) for sign in (1, -1))
-    found = (d for d in near if anniversaries(releases, stunts, films, d.month, d.day, today))
+    found = (d for d in near if (d.month, d.day) in days)
     return [f"{d.day} {d:%B}" for _, d in zip(range(3), found, strict=False)]
 
 

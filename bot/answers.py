@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from bot import render
 from bot.models import BoxOffice, Fact, Film, Location, Release, ReleaseType, Stunt
-from bot.text import PLACE_ABBREVIATIONS, STOP_WORDS, body_text, contains_phrase, fold, longest_names
+from bot.text import PLACE_ABBREVIATIONS, STOP_WORDS, NameIndex, body_text, contains_phrase, fold, longest_names
 
 Topic = Literal[
     "release", "premiere", "home", "runtime", "rating", "score", "box_office", "director",
@@ -173,8 +173,8 @@ class Ask:
         return self.topic in FILM_TOPICS
 
 
-def film_names(films: Mapping[str, Film]) -> list[tuple[str, str]]:
-    """(film key, folded name) for every way of naming a film: its names, its numbers ("the third film"), the last
+def film_names(films: Mapping[str, Film]) -> NameIndex:
+    """Every way of naming a film, folded, with the film's key: its names, its numbers ("the third film"), the last
     words of a long title when only one film has them ("part one"). The bare "Mission: Impossible" names the
     franchise as often as the 1996 film, so it names neither.
 
@@ -189,7 +189,7 @@ class _Named:
     question may still match, as the keys and the names that rapidfuzz compares with the question in one call."""
 
     films: Mapping[str, Film]
-    names: list[tuple[str, str]]
+    names: NameIndex
     long_keys: list[str]
     long_names: list[str]
 
@@ -200,7 +200,7 @@ def _made(films: Mapping[str, Film]) -> _Named:
         _FILM_NAMES.clear()
         names = _names_of(films)
         long = [(key, name) for key, name in names if len(name) > 8]
-        made = _FILM_NAMES[id(films)] = _Named(films, names, [k for k, _ in long], [n for _, n in long])
+        made = _FILM_NAMES[id(films)] = _Named(films, NameIndex.of(names), [k for k, _ in long], [n for _, n in long])
     return made
 
 

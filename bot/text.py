@@ -6,6 +6,7 @@ loads a database driver.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import unicodedata
@@ -171,11 +172,33 @@ def body_text(fact: Fact) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def longest_names(text: str, names: Iterable[tuple[str, str]]) -> set[str]:
-    """Which of ``(key, folded name)`` occur in ``text``; a name inside a longer matching name does not count
-    ("dead reckoning" inside "dead reckoning part two")."""
-    padded = f" {text} "  # contains_phrase, with the text padded once for every name
-    found = [(key, name) for key, name in names if name and f" {name} " in padded]
+@dataclasses.dataclass(frozen=True)
+class NameIndex:
+    """Folded names and the keys each one names, with the number of words of the longest: which names a text
+    holds is then a look-up of its runs of words, not a search for each name (9,000 names at 2,000 films took a
+    millisecond a question). Made once where the names are made, and shared."""
+
+    keys: dict[str, set[str]]
+    longest: int
+
+    @classmethod
+    def of(cls, names: Iterable[tuple[str, str]]) -> NameIndex:
+        """The index of ``(key, folded name)`` pairs."""
+        keys: dict[str, set[str]] = {}
+        for key, name in names:
+            if name:
+                keys.setdefault(name, set()).add(key)
+        return cls(keys, max((name.count(" ") + 1 for name in keys), default=0))
+
+
+def longest_names(text: str, names: NameIndex) -> set[str]:
+    """The keys whose names occur in folded ``text`` as whole words; a name inside a longer matching name does not
+    count ("dead reckoning" inside "dead reckoning part two")."""
+    words = text.split()
+    runs = (
+        " ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(i + names.longest, len(words)) + 1)
+    )
+    found = [(key, run) for run in runs for key in names.keys.get(run, ())]
     return {
         key
         for key, name in found

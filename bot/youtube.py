@@ -20,7 +20,7 @@ from xml.etree.ElementTree import ParseError
 from bot import __version__
 from bot.models import NAME_MAX, YOUTUBE_HOSTS, Film, Source, Video, checked_url
 from bot.render import clip
-from bot.text import fold, longest_names
+from bot.text import NameIndex, fold, longest_names
 
 USER_AGENT = f"mi-fan-bot/{__version__} (+feeds)"
 VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")  # what YouTube's ids look like; a fact key has room for 60
@@ -130,8 +130,9 @@ def title_matches(title: str, words: Sequence[str]) -> bool:
 def film_for(title: str, films: Mapping[str, Film]) -> str:
     """The film a video is about: the one whose title, alias or former title the video's title names (the
     longest name wins, so "Dead Reckoning Part Two" is the sequel), else the newest film."""
-    names = [(film.key, fold(name)) for film in films.values() for name in film.names]
-    named = longest_names(fold(title), names)
+    named = longest_names(
+        fold(title), NameIndex.of((film.key, fold(name)) for film in films.values() for name in film.names)
+    )
     if len(named) == 1:
         return named.pop()
     return max(films.values(), key=lambda film: (film.year, film.installment or 0)).key

@@ -40,10 +40,10 @@ class OnThisDay(commands.Cog):
     async def cog_unload(self) -> None:
         self.daily.stop()
 
-    async def dated(self) -> tuple[list[Release], list[Stunt], dict[str, Film]]:
-        """The facts with dates, read now (an admin's edit shows at once)."""
+    async def dated(self, month: int, day: int) -> tuple[list[Release], list[Stunt], dict[str, Film]]:
+        """The facts dated on this day of the year, read now (an admin's edit shows at once), and the films."""
         store = self.bot.store
-        return await store.facts(Release), await store.facts(Stunt), await store.films()
+        return *await store.dated(month, day), await store.films()
 
     @app_commands.command(name="onthisday")
     @anywhere()
@@ -55,11 +55,10 @@ class OnThisDay(commands.Cog):
         """What happened on this day in Mission: Impossible history: releases, premieres, filming days."""
         today = discord.utils.utcnow().date()
         month, day = parse_day(date) if date else (today.month, today.day)
-        dated = await self.dated()
-        found = anniversaries(*dated, month, day, today)
+        found = anniversaries(*await self.dated(month, day), month, day, today)
         if not found:
             asked = f"{day} {dt.date(2024, month, day):%B}"
-            raise NotFound("dated fact", asked, nearest_days(*dated, month, day, today))
+            raise NotFound("dated fact", asked, nearest_days(await self.bot.store.days(today), month, day))
         await interaction.response.send_message(embed=render_games.anniversary_embed(found, month, day, today))
 
     # ------------------------------------------------------------------ the daily post
@@ -74,7 +73,7 @@ class OnThisDay(commands.Cog):
             day = schedule.daily_due(now, self.bot.config.trivia.on_this_day_hour)
             if day is None:
                 return
-            found = anniversaries(*await self.dated(), day.month, day.day, day)
+            found = anniversaries(*await self.dated(day.month, day.day), day.month, day.day, day)
             if found:
                 embed = render_games.anniversary_embed(found, day.month, day.day, day)
                 await self.poster.publish(

@@ -223,10 +223,11 @@ def silent_server() -> Iterator[str]:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 
-def run_against(tmp_path: Path, api_base_url: str) -> subprocess.CompletedProcess[str]:
+def run_against(tmp_path: Path, api_base_url: str, login_timeout: float = 10) -> subprocess.CompletedProcess[str]:
     """``mi-bot run`` with a token and ``discord.api_base_url``, logging warnings and errors only."""
     (tmp_path / "config.yaml").write_text(
         f"database: facts.sqlite3\nlog_level: WARNING\ndiscord:\n  api_base_url: {api_base_url}\n"
+        f"  login_timeout_seconds: {login_timeout}\n"
     )
     return subprocess.run(
         [sys.executable, "-m", "bot", "run", "--config", "config.yaml"], cwd=tmp_path,
@@ -246,7 +247,7 @@ def test_a_web_server_that_is_not_discord_is_one_line(tmp_path: Path) -> None:
 
 def test_a_server_that_never_answers_ends_the_start_with_one_line(tmp_path: Path) -> None:
     with silent_server() as base:
-        done = run_against(tmp_path, f"{base}/api/v10")
+        done = run_against(tmp_path, f"{base}/api/v10", login_timeout=2)  # the default 10 s, shortened for the test
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr

@@ -14,7 +14,7 @@ from bot.config import PostgresConfig
 from bot.store import FactStore, open_store
 from tests.conftest import make_config
 from tests.test_daily import posts, subscribe
-from tests.test_news import go_to
+from tests.test_news import go_to, restart
 
 ELECTION = PostgresConfig(election_seconds=3 * 3600)  # a process that does not post stands again every 3 hours
 
@@ -36,12 +36,13 @@ async def other_process(seeded_postgres_database: str) -> AsyncIterator[FactStor
 
 
 async def test_only_the_elected_process_posts_the_daily_posts_and_its_successor_posts_them_once(
-    other_process, env, guild
+    other_process, env, guild, config
 ):
     servers = [guild, env.create_guild("Second Server")]
     made = [await subscribe(env, server, trivia={"hour": 9}, on_this_day={}) for server in servers]
-    for day in range(25):  # to 25 January, 07:00 (Dead Reckoning came to Paramount+ on 25 January 2024), a day a time
-        await go_to(env, day, hour=7)
+    await go_to(env, 1, hour=12)  # two days' trivia hours pass, the bot running but not elected
+    await restart(env, config, down_until=(23, 0))  # on to 25 January (Dead Reckoning came to Paramount+ in 2024)
+    await go_to(env, 24, hour=7)  # a third trivia hour, on a restarted bot
     assert not await env.bot.store.lead()
     assert [posts(m["trivia"]) + posts(m["on_this_day"]) for m in made] == [[], []]  # the other process posts
 

@@ -139,7 +139,8 @@ async def test_a_newer_pack_updates_unedited_facts_but_never_an_admins_edit(data
 def as_first_schema(path: Path) -> None:
     """Turn a database back into the first schema's layout (before migration 2 added look-up indexes,
     migration 3 gave releases a type instead of a premiere flag, migration 4 a film column to facts,
-    migration 5 added trivia's tables and settings and migration 6 the places table and partial indexes)."""
+    migration 5 added trivia's tables and settings, migration 7 the places table and partial indexes and migration 8
+    the days table)."""
     with closing(sqlite3.connect(path)) as db:
         db.executescript(
             """
@@ -147,6 +148,7 @@ def as_first_schema(path: Path) -> None:
                 json(CASE WHEN json_extract(doc, '$.type') = 'premiere' THEN 'true' ELSE 'false' END))
                 WHERE kind = 'release';
             DROP TABLE names_fts; DROP TABLE links; DROP TABLE places; DROP INDEX facts_live; DROP INDEX facts_removed;
+            DROP TABLE days;
             CREATE TABLE old_names (fact_id INTEGER NOT NULL REFERENCES facts(id) ON DELETE CASCADE,
                 kind TEXT NOT NULL, folded TEXT NOT NULL, name TEXT NOT NULL, primary_name INTEGER NOT NULL);
             INSERT INTO old_names SELECT fact_id, kind, folded, name, primary_name FROM names;
@@ -177,6 +179,7 @@ async def test_a_database_of_the_first_schema_is_migrated_with_its_data(tmp_path
         assert [f.key for f in await store.suggest(Stunt, "cliff motorc")][:1] == ["bike-cliff-jump"]  # word prefixes
         assert "bike-cliff-jump" in [s.key for s in await store.linked(Stunt, "location:helsetkopen")]
         assert await store.places(["region"], "uk") == ["United Kingdom"]  # places, from the premiere flags' types
+        assert [s.key for s in (await store.dated(8, 13))[1]] == ["mi6-rooftop-ankle"]  # days, read when opened
         assert "bts-biggest-stunt" in [v.key for v in await store.suggest(Video, "stunt")]
         await store.remove("video:bts-biggest-stunt", ADMIN)  # the look-up rows of a removed fact go with it
         assert "bts-biggest-stunt" not in [v.key for v in await store.suggest(Video, "stunt")]

@@ -54,5 +54,7 @@ def test_words_are_added_once_and_short_words_never():
     index.add(["helsetkopen", "cat", "helsetkopen"])
     index.add(["helsetkopen", "motorcycle"])
     assert index.words == ["helsetkopen", "motorcycle"]
-    assert index.near("hesletkopen", 2) == ["helsetkopen"]
-    assert index.near("motorcylce", 2) == ["motorcycle"]
+    # Candidates are a superset (buckets are shared by hash, and hashes change per process): each word is among its
+    # near misses' candidates, and only once.
+    assert index.near("hesletkopen", 2).count("helsetkopen") == 1
+    assert index.near("motorcylce", 2).count("motorcycle") == 1

@@ -51,8 +51,9 @@ async def bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[FanBot]:
     running = create_bot(config)
     runner = asyncio.create_task(running.start(fake.token))
     try:
+        # Logged in, commands synced, READY received: interactions are answered from here on. (discord.py's own
+        # ready event comes 2 s later, after its wait for more servers' GUILD_CREATE, which no test here needs.)
         await fake.wait_ready(STEP)
-        await asyncio.wait_for(running.wait_until_ready(), STEP)
         yield running
     finally:
         await asyncio.wait_for(running.close(), STEP)

@@ -5,10 +5,10 @@ half-written), recorded in the change log with its author, time, and the fact be
 
 ``FactStore`` (``api.py``) is the interface everything else uses and ``open_store`` opens one. Behind it, ``Store``
 (``store.py``) is assembled from one module per concern (facts, names, search, writes, change log, undo, packs,
-settings, posting, copying; trivia's ``games``) written once against a small database adapter (``db.py``); each
-backend (``sqlite/``, ``postgres/``) brings its connections, migrations, error sentences, search index and poster
-election, and is imported only when a store is opened, so that importing the interface or its dataclasses loads no
-database driver.
+settings, posting, copying, days; trivia's ``games``) written once against a small database adapter (``db.py``);
+each backend (``sqlite/``, ``postgres/``) brings its connections, migrations, error sentences, search index and
+poster election, and is imported only when a store is opened, so that importing the interface or its dataclasses
+loads no database driver.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from bot.config import PostgresConfig
 from bot.errors import StoreUnavailable
 from bot.store.api import FactStore
+from bot.store.db import Backend
 from bot.store.records import PACK_AUTHOR, Author, ChangeSet, Entry, GuildSettings, ImportPlan, SeedReport
 from bot.store.store import Store
 
@@ -30,19 +31,28 @@ async def open_store(
 ) -> Store:
     """Open (creating and migrating as needed) the store at ``database``: a SQLite file (see
     ``SqliteBackend.open`` for what ``new`` allows and what is refused) or a ``postgresql://`` URL (connected
-    as ``postgresql`` says)."""
+    as ``postgresql`` says). A table a migration could not fill in SQL is filled here (``Days.read_days``)."""
+    backend: Backend
     if isinstance(database, Path):
         from bot.store.sqlite import SqliteBackend
 
-        return Store(await SqliteBackend.open(database, new=new))
-    if find_spec("asyncpg") is None:
+        backend = await SqliteBackend.open(database, new=new)
+    elif find_spec("asyncpg") is None:
         raise StoreUnavailable(
             "database: is a postgresql:// URL, but the PostgreSQL driver is not installed: "
             "pip install 'mi-fan-bot[postgresql]'"
         )
-    from bot.store.postgres import PostgresBackend
+    else:
+        from bot.store.postgres import PostgresBackend
 
-    return Store(await PostgresBackend.open(database, postgresql))
+        backend = await PostgresBackend.open(database, postgresql)
+    store = Store(backend)
+    try:
+        await store.read_days()
+    except BaseException:
+        await store.close()
+        raise
+    return store
 
 
 __all__ = [

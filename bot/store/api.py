@@ -10,10 +10,11 @@ rule broken; nothing written), ``Conflict`` (someone changed it first; nothing w
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Protocol, overload
 
-from bot.models import Change, Fact, Film, Video
+from bot.models import Change, Fact, Film, Release, Stunt, Video
 from bot.pack import Pack
 from bot.store.cache import Memo
 from bot.store.db import Value
@@ -111,6 +112,16 @@ class FactStore(Protocol):
 
     async def removed_facts(self, text: str = "", *, limit: int = 25) -> list[Fact]:
         """Removed facts whose names contain ``text`` (what ``/fact restore`` offers), newest removal first."""
+        ...
+
+    async def dated(self, month: int, day: int) -> tuple[list[Release], list[Stunt]]:
+        """The live releases and stunts dated on this day of the year (any year, the future's too), in the order
+        they were added: read by the index of days, so a day costs what is on it, not every release and stunt."""
+        ...
+
+    async def days(self, until: dt.date) -> set[tuple[int, int]]:
+        """Every (month, day) a live fact is dated on, on or before ``until`` (an anniversary is of what has
+        happened): at most 366, read one index seek each (a "did you mean" for a day with nothing)."""
         ...
 
     # ----------------------------------------------------------------- names and search

@@ -21,6 +21,7 @@ TABLES = {
     "names": "id, fact_id, kind, folded, name, primary_name",
     "links": "fact_id, target",
     "places": "fact_id, what, place",
+    "days": "fact_id, day, earliest",
     "change_sets": "id, action, summary, author_id, author_name, at, undone_by",
     "changes": "id, set_id, fact_id, action, before, after",
     "meta": "key, value",

@@ -16,7 +16,7 @@ from bot.store.cache import Cached
 from bot.store.core import ENTRY_COLUMNS, Core, entry_of, fact_as, fact_of, kinds_of, marks, parse_ref, scalar
 from bot.store.db import Backend, Reader, Row, Value
 from bot.store.records import Entry, F, Kinds, Place
-from bot.text import fold, place_matches
+from bot.text import NameIndex, fold, place_matches
 
 _ENTRY_SQL = f"SELECT {ENTRY_COLUMNS} FROM facts WHERE kind = ? AND key = ?"
 # The live facts that point at a fact (by its ``kind:key`` reference), in the order they were added.
@@ -66,10 +66,13 @@ class Facts(Core):
         if (keys is not None and not keys) or (places is not None and not places):
             return []
         where, params = _where(kind, film=film, keys=keys, places=places, deleted=deleted)
-        sql = f"SELECT doc FROM facts WHERE {where} ORDER BY id"
+        # Facts by key are read by the (kind, key) index and then sorted: ``ORDER BY id`` alone made SQLite walk
+        # every live fact of the kind in id order for two keys or more (4 ms at 100,000 facts, not 0.05).
+        order = "+id" if keys is not None else "id"
+        sql = f"SELECT doc FROM facts WHERE {where} ORDER BY {order}"
         if limit is not None:  # a page: the ids by index first, so that only the page's documents are read
-            sql = f"SELECT doc FROM facts WHERE id IN (SELECT id FROM facts WHERE {where} ORDER BY id LIMIT ? OFFSET ?)"
-            sql += " ORDER BY id"
+            sql = f"SELECT doc FROM facts WHERE id IN (SELECT id FROM facts WHERE {where} ORDER BY {order} LIMIT ? "
+            sql += "OFFSET ?) ORDER BY id"
             params += [limit, offset]
         # As many rows as keys, or live facts by index from the first up to a limit or of one film (tens): a small
         # read. A whole kind, a country's places, removed facts or a page far down a list grow with the data.
@@ -94,12 +97,12 @@ class Facts(Core):
     async def _read_films(self) -> dict[str, Film]:
         return {film.key: film for film in await self.facts(Film)}
 
-    async def folded_film_names(self) -> list[tuple[str, str]]:
-        """(film key, folded name) for every name of every film, for spotting films named in a question."""
+    async def folded_film_names(self) -> NameIndex:
+        """Every name of every film, folded, for spotting films named in a question."""
         return await self._film_names.get()
 
-    async def _read_film_names(self) -> list[tuple[str, str]]:
-        return [(film.key, fold(name)) for film in (await self.films()).values() for name in film.names]
+    async def _read_film_names(self) -> NameIndex:
+        return NameIndex.of((film.key, fold(name)) for film in (await self.films()).values() for name in film.names)
 
     async def linked(self, kind: type[F], ref: str) -> list[F]:
         rows = await self.db.now.fetch(_USERS_SQL + " AND f.kind = ? ORDER BY f.id", (ref, kind.kind))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from bot.store.copying import Copying
+from bot.store.days import Days
 from bot.store.games import Games
 from bot.store.packs import Packs
 from bot.store.posting import Posting
@@ -17,9 +18,9 @@ from bot.store.search import Search
 from bot.store.undo import Undo
 
 
-class Store(Search, Undo, Packs, Posting, Copying):
-    """Facts, look-ups, search, writes, history and undo, packs, settings, posting and copying, on one database;
-    and trivia's games beside them."""
+class Store(Search, Undo, Packs, Posting, Copying, Days):
+    """Facts, look-ups, search, writes, history and undo, packs, settings, posting, copying and dated facts by day,
+    on one database; and trivia's games beside them."""
 
     @cached_property
     def games(self) -> Games:

@@ -1,5 +1,5 @@
 """Writing facts: add, edit, remove and restore, each one transaction that also writes the look-up rows (names,
-links, places, the search index) and the change log, so nothing is ever half-written.
+links, places, days, the search index) and the change log, so nothing is ever half-written.
 
 Every write keeps the rules of ``bot.rules`` (checked against the live store, here), and a fact's row is changed
 only if it is still as it was when the change was decided (``WHERE id = ? AND revision = ?``, then the row count):
@@ -16,6 +16,7 @@ from bot.models import FACT_TYPES, Fact, Film, Location, Release, changed_fields
 from bot.pack import fact_hash
 from bot.store.changelog import ChangeLog
 from bot.store.core import fact_of, marks, now, parse_ref, scalar
+from bot.store.days import INSERT_DAYS_SQL, days_of
 from bot.store.db import Document, Reader, Row, Writer
 from bot.store.names import Names
 from bot.store.records import Author, Entry, F, Place
@@ -239,13 +240,13 @@ class Writes(Names, ChangeLog):
             await self._log(tx, set_id, fact_id, "restore", None, doc)
 
     async def _index(self, tx: Writer, fact_id: int, fact: Fact) -> None:
-        """(Re)write the look-up rows of one fact: names, links, places and the search index."""
+        """(Re)write the look-up rows of one fact: names, links, places, days and the search index."""
         await self._unindex(tx, fact_id)
         await self._index_new(tx, [(fact_id, fact)])
 
     async def _index_new(self, tx: Writer, facts: Sequence[tuple[int, Fact]]) -> None:
-        """Write the look-up rows of facts (by id) that have none: names, links, places, then the search index, each
-        in one batched statement however many facts there are."""
+        """Write the look-up rows of facts (by id) that have none: names, links, places, days, then the search index,
+        each in one batched statement however many facts there are."""
         await tx.execute_many(
             "INSERT INTO names (fact_id, kind, folded, name, primary_name) VALUES (?, ?, ?, ?, ?)",
             [(i, fact.kind, fold(name), name, n == 0) for i, fact in facts for n, name in enumerate(fact.names)],
@@ -258,6 +259,7 @@ class Writes(Names, ChangeLog):
             "INSERT INTO places (fact_id, what, place) VALUES (?, ?, ?)",
             [row for i, fact in facts for row in places_of(i, fact)],
         )
+        await tx.execute_many(INSERT_DAYS_SQL, [row for i, fact in facts for row in days_of(i, fact)])
         found = await documents(tx, [fact for _, fact in facts])
         await self.index.add(tx, [(i, doc) for (i, _), doc in zip(facts, found, strict=True)])
 
@@ -267,6 +269,7 @@ class Writes(Names, ChangeLog):
         await tx.execute("DELETE FROM names WHERE fact_id = ?", (fact_id,))
         await tx.execute("DELETE FROM links WHERE fact_id = ?", (fact_id,))
         await tx.execute("DELETE FROM places WHERE fact_id = ?", (fact_id,))
+        await tx.execute("DELETE FROM days WHERE fact_id = ?", (fact_id,))
 
     # ----------------------------------------------------------------- many new facts at once
 
