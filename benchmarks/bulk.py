@@ -155,24 +155,16 @@ def run(args: argparse.Namespace, server: str | None, tmp: Path) -> dict[str, An
 
 
 def main() -> None:
-    from common import write_results
+    from common import add_postgresql_option, postgresql_server, write_results
 
     cli = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     cli.add_argument("--sizes", type=int, nargs="*", default=SIZES, help="facts to seed (default 1k, 10k, 100k)")
     cli.add_argument("--against", metavar="REF", help="also measure this commit, as the baseline")
     cli.add_argument("--baseline-up-to", type=int, default=10_000, help="the largest size seeded on REF")
-    cli.add_argument(
-        "--postgresql", nargs="?", const="", metavar="URL",
-        help="also seed into PostgreSQL: a server's URL (its user creates databases), or none for a throwaway server",
-    )  # fmt: skip
+    add_postgresql_option(cli, "also seed into PostgreSQL")
     args = cli.parse_args()
     with contextlib.ExitStack() as stack:
-        server = None
-        if args.postgresql is not None:
-            sys.path.insert(0, str(ROOT / "tests"))
-            from postgres import throwaway_server
-
-            server = args.postgresql or stack.enter_context(throwaway_server())
+        server = postgresql_server(stack, args.postgresql)
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         (tmp / "baseline").mkdir()
         write_results("bulk", run(args, server, tmp))

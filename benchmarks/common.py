@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
+TESTS = Path(__file__).resolve().parent.parent / "tests"  # tests/postgres.py: the throwaway server
 
 
 def percentile(samples_ns: Sequence[int], q: float) -> float:
@@ -82,3 +85,24 @@ async def new_postgres_database(server: str, name: str) -> str:
     finally:
         await admin.close()
     return str(database_url(server, name))
+
+
+def add_postgresql_option(cli: argparse.ArgumentParser, what: str) -> None:
+    """``--postgresql [URL]``: ``what`` on PostgreSQL too, on that server or (no URL) on a throwaway one."""
+    cli.add_argument(
+        "--postgresql", nargs="?", const="", metavar="URL",
+        help=f"{what}: a server's URL (its user creates databases), or none for a throwaway server",
+    )  # fmt: skip
+
+
+def postgresql_server(stack: contextlib.ExitStack, url: str | None) -> str | None:
+    """The server ``--postgresql`` names: its URL, a throwaway server started for the run (``url`` empty, stopped
+    when ``stack`` closes), or None without the option."""
+    if url is None:
+        return None
+    if url:
+        return url
+    sys.path.insert(0, str(TESTS))
+    from postgres import throwaway_server
+
+    return str(stack.enter_context(throwaway_server()))

@@ -48,7 +48,15 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from common import new_postgres_database, summary, table, verdict, write_results
+from common import (
+    add_postgresql_option,
+    new_postgres_database,
+    postgresql_server,
+    summary,
+    table,
+    verdict,
+    write_results,
+)
 from generate import cached_database, seed_database, shipped_pack, synthetic_pack
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
@@ -605,23 +613,14 @@ async def postgres_database(server: str, size: int) -> tuple[str, float]:
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     cli.add_argument("--sizes", type=int, nargs="*", default=SIZES, help="fact counts (0 = the shipped pack)")
-    cli.add_argument(
-        "--postgresql", nargs="?", const="", metavar="URL",
-        help="also measure PostgreSQL: a server's URL (its user creates databases), or none for a throwaway server",
-    )  # fmt: skip
+    add_postgresql_option(cli, "also measure PostgreSQL")
     cli.add_argument(
         "--no-baselines-from", type=int, default=1_000_000, metavar="FACTS",
         help="measure only the store from this size up (the baselines take hours at 1,000,000 facts)",
     )  # fmt: skip
     args = cli.parse_args()
     with contextlib.ExitStack() as stack:
-        server = None
-        if args.postgresql is not None:
-            sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-            from postgres import throwaway_server
-
-            server = args.postgresql or stack.enter_context(throwaway_server())
-        run(args.sizes, server, args.no_baselines_from)
+        run(args.sizes, postgresql_server(stack, args.postgresql), args.no_baselines_from)
 
 
 def run(sizes: list[int], server: str | None, no_baselines_from: int) -> None:
