@@ -174,12 +174,12 @@ def body_text(fact: Fact) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class NameIndex:
-    """Folded names and the keys each one names, with the number of words of the longest: which names a text
-    holds is then a look-up of its runs of words, not a search for each name (9,000 names at 2,000 films took a
+    """Folded names and the keys each one names, with the length of the longest: which names a text holds is then
+    a look-up of its runs of words (``phrases``), not a search for each name (9,000 names at 2,000 films took a
     millisecond a question). Made once where the names are made, and shared."""
 
     keys: dict[str, set[str]]
-    longest: int
+    longest: int  # characters
 
     @classmethod
     def of(cls, names: Iterable[tuple[str, str]]) -> NameIndex:
@@ -188,17 +188,13 @@ class NameIndex:
         for key, name in names:
             if name:
                 keys.setdefault(name, set()).add(key)
-        return cls(keys, max((name.count(" ") + 1 for name in keys), default=0))
+        return cls(keys, max(map(len, keys), default=0))
 
 
 def longest_names(text: str, names: NameIndex) -> set[str]:
     """The keys whose names occur in folded ``text`` as whole words; a name inside a longer matching name does not
     count ("dead reckoning" inside "dead reckoning part two")."""
-    words = text.split()
-    runs = (
-        " ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(i + names.longest, len(words)) + 1)
-    )
-    found = [(key, run) for run in runs for key in names.keys.get(run, ())]
+    found = [(key, run) for run in phrases(text, names.longest) for key in names.keys.get(run, ())]
     return {
         key
         for key, name in found
